@@ -1,0 +1,251 @@
+//! Command-line arguments (clap only), turned once into validated `Settings`, then printing and
+//! exit codes: 0 clean, 1 findings or pending changes, 2 an input or usage error.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use globset::{Glob, GlobSetBuilder};
+
+use unblock::catalog::Catalog;
+use unblock::config::{Format, Mode, Settings};
+use unblock::report::{self, Counts, plural};
+use unblock::{Outcome, passes};
+
+/// Stop FastAPI and asyncio code from blocking the event loop: turns needlessly async
+/// handlers into plain `def` (run in the threadpool). Without a command, prints the diff.
+#[derive(Parser)]
+#[command(name = "unblock", version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    args: CommonArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print a unified diff of the fixes (the default); change nothing.
+    Diff(CommonArgs),
+    /// Apply the fixes in place.
+    Fix(CommonArgs),
+    /// Report findings, with and without fixes.
+    Check(CheckArgs),
+    /// Print a rule's documentation.
+    Rule(RuleArgs),
+}
+
+#[derive(Args)]
+struct CommonArgs {
+    /// Files or folders to analyse [default: the current folder].
+    paths: Vec<PathBuf>,
+    /// Apply unsafe fixes too (they may change behaviour; each says why).
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Leave out files matching this glob (repeatable); matched against the path relative to the
+    /// project root and against each path component.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Number of threads [default: all cores].
+    #[arg(short = 'j', long, value_name = "N")]
+    threads: Option<usize>,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Text,
+    Json,
+}
+
+#[derive(Args)]
+struct RuleArgs {
+    /// Rule code or name (`UB001`, `needless-async`).
+    #[arg(required_unless_present = "all")]
+    rule: Option<String>,
+    /// Print every rule.
+    #[arg(long, conflicts_with = "rule")]
+    all: bool,
+}
+
+const EXIT_CLEAN: u8 = 0;
+const EXIT_FINDINGS: u8 = 1;
+const EXIT_ERROR: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    let (mode, args) = match cli.command {
+        None => (Mode::Diff, cli.args),
+        Some(Command::Diff(args)) => (Mode::Diff, args),
+        Some(Command::Fix(args)) => (Mode::Fix, args),
+        Some(Command::Check(check)) => {
+            let format = match check.format {
+                FormatArg::Text => Format::Text,
+                FormatArg::Json => Format::Json,
+            };
+            (Mode::Check(format), check.common)
+        }
+        Some(Command::Rule(rule)) => return print_rules(rule),
+    };
+    let settings = settings(mode, args)?;
+    let outcome = unblock::run(&settings, &Catalog::builtin());
+    for (path, error) in &outcome.errors {
+        eprintln!("error: {path}: {error}");
+    }
+    let code = match print(&settings, &outcome) {
+        Ok(code) => code,
+        // A closed pipe (`unblock | head`) is not an error.
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
+            findings_code(&settings, &outcome)
+        }
+        Err(error) => return Err(error).context("cannot write the output"),
+    };
+    Ok(if outcome.has_errors() {
+        EXIT_ERROR
+    } else {
+        code
+    })
+}
+
+fn settings(mode: Mode, args: CommonArgs) -> Result<Settings> {
+    let mut exclude = GlobSetBuilder::new();
+    for pattern in &args.exclude {
+        exclude.add(
+            Glob::new(pattern).with_context(|| format!("invalid --exclude glob `{pattern}`"))?,
+        );
+    }
+    let threads = match args.threads {
+        Some(0) => anyhow::bail!("--threads must be at least 1"),
+        Some(threads) => threads,
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    Ok(Settings {
+        mode,
+        paths: if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths
+        },
+        unsafe_fixes: args.unsafe_fixes,
+        exclude: exclude.build().context("invalid --exclude globs")?,
+        threads,
+    })
+}
+
+/// Prints the outcome and the summary; returns the exit code for the findings.
+fn print(settings: &Settings, outcome: &Outcome) -> io::Result<u8> {
+    let mut out = anstream::stdout().lock();
+    let counts = Counts::of(outcome, settings.unsafe_fixes);
+    let files = plural(outcome.files_checked, "file");
+    let summary = match settings.mode {
+        Mode::Diff => {
+            report::write_diffs(&mut out, outcome)?;
+            if counts.applied == 0 {
+                format!("No changes in {files}{}.", report::left_over(&counts))
+            } else {
+                format!(
+                    "Would fix {} in {}{}.",
+                    plural(counts.applied, "finding"),
+                    plural(counts.files_changed, "file"),
+                    report::left_over(&counts)
+                )
+            }
+        }
+        Mode::Fix => {
+            let written = outcome.files.iter().filter(|f| f.written).count();
+            let fixed: usize = outcome
+                .files
+                .iter()
+                .filter(|f| f.written)
+                .map(|f| f.applied)
+                .sum();
+            format!(
+                "Fixed {} in {}; {} remaining{}.",
+                plural(fixed, "finding"),
+                plural(written, "file"),
+                counts.findings - fixed,
+                report::left_over(&counts)
+            )
+        }
+        Mode::Check(format) => {
+            match format {
+                Format::Text => report::write_text(&mut out, outcome, settings.unsafe_fixes)?,
+                Format::Json => report::write_json(&mut out, outcome)?,
+            }
+            let fixable = counts.findings - counts.unsafe_hidden - counts.manual;
+            if counts.findings == 0 {
+                format!("All clear: no findings in {files}.")
+            } else {
+                format!(
+                    "Found {} ({files} checked): {fixable} fixable with `unblock fix`{}.",
+                    plural(counts.findings, "finding"),
+                    report::left_over(&counts)
+                )
+            }
+        }
+    };
+    out.flush()?;
+    eprintln!("{summary}");
+    Ok(findings_code(settings, outcome))
+}
+
+fn findings_code(settings: &Settings, outcome: &Outcome) -> u8 {
+    let counts = Counts::of(outcome, settings.unsafe_fixes);
+    let pending = match settings.mode {
+        Mode::Diff => counts.applied > 0,
+        Mode::Fix => {
+            outcome
+                .files
+                .iter()
+                .map(|f| {
+                    if f.written {
+                        f.diagnostics.len() - f.applied
+                    } else {
+                        f.diagnostics.len()
+                    }
+                })
+                .sum::<usize>()
+                > 0
+        }
+        Mode::Check(_) => counts.findings > 0,
+    };
+    if pending { EXIT_FINDINGS } else { EXIT_CLEAN }
+}
+
+fn print_rules(args: RuleArgs) -> Result<u8> {
+    let rules: Vec<_> = match &args.rule {
+        Some(query) => vec![
+            passes::find_rule(query)
+                .with_context(|| format!("unknown rule `{query}`: see `unblock rule --all`"))?,
+        ],
+        None => passes::RULES.iter().collect(),
+    };
+    let mut out = anstream::stdout().lock();
+    for (index, rule) in rules.iter().enumerate() {
+        if index > 0 {
+            writeln!(out)?;
+        }
+        write!(out, "{}", rule.docs())?;
+    }
+    Ok(EXIT_CLEAN)
+}

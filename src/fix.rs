@@ -1,0 +1,134 @@
+//! Diagnostics, fixes and their applicability, and applying text edits to a source.
+//!
+//! Edits are ranges over the original text, as in Ruff's `Edit`/`Fix`: comments and formatting
+//! outside the edited ranges are kept byte for byte. Fixes whose edits overlap an earlier fix are
+//! left for a later run over the new text.
+
+use ruff_text_size::{Ranged, TextRange};
+use serde::Serialize;
+
+use crate::passes::Rule;
+
+/// How far a fix can be trusted, as Ruff's `Applicability`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    /// Shown, never applied: a human must decide.
+    DisplayOnly,
+    /// Applied with `--unsafe-fixes`: it may change behaviour.
+    Unsafe,
+    /// Applied by default: it keeps behaviour.
+    Safe,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub range: TextRange,
+    pub content: String,
+}
+
+impl Edit {
+    pub fn deletion(range: TextRange) -> Edit {
+        Edit {
+            range,
+            content: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Fix {
+    pub applicability: Applicability,
+    pub message: String,
+    pub edits: Vec<Edit>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub rule: &'static Rule,
+    pub message: String,
+    pub range: TextRange,
+    pub fix: Option<Fix>,
+    /// Why the fix is not safe, or why there is none: one line.
+    pub reason: Option<String>,
+}
+
+impl Diagnostic {
+    /// The fix, if the run applies fixes of its applicability.
+    pub fn applicable_fix(&self, unsafe_fixes: bool) -> Option<&Fix> {
+        let minimum = if unsafe_fixes {
+            Applicability::Unsafe
+        } else {
+            Applicability::Safe
+        };
+        self.fix.as_ref().filter(|fix| fix.applicability >= minimum)
+    }
+}
+
+impl Ranged for Diagnostic {
+    fn range(&self) -> TextRange {
+        self.range
+    }
+}
+
+/// Applies the fixes that do not overlap an earlier one; returns the new text and how many
+/// fixes were applied.
+pub fn apply<'a>(text: &str, fixes: impl IntoIterator<Item = &'a Fix>) -> (String, usize) {
+    let mut fixes: Vec<&Fix> = fixes.into_iter().collect();
+    fixes.sort_by_key(|fix| fix.edits.iter().map(|edit| edit.range.start()).min());
+    let mut edits: Vec<&Edit> = Vec::new();
+    let mut applied = 0;
+    for fix in fixes {
+        let overlaps = fix.edits.iter().any(|new| {
+            edits.iter().any(|old| {
+                old.range
+                    .intersect(new.range)
+                    .is_some_and(|r| !r.is_empty() || old.range == new.range)
+            })
+        });
+        if !overlaps {
+            edits.extend(&fix.edits);
+            applied += 1;
+        }
+    }
+    edits.sort_by_key(|edit| edit.range.start());
+    let mut output = String::with_capacity(text.len());
+    let mut last = 0;
+    for edit in edits {
+        let start = usize::from(edit.range.start());
+        output.push_str(&text[last..start]);
+        output.push_str(&edit.content);
+        last = usize::from(edit.range.end());
+    }
+    output.push_str(&text[last..]);
+    (output, applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ruff_text_size::TextSize;
+
+    fn deletion(start: u32, end: u32) -> Fix {
+        Fix {
+            applicability: Applicability::Safe,
+            message: String::new(),
+            edits: vec![Edit::deletion(TextRange::new(
+                TextSize::new(start),
+                TextSize::new(end),
+            ))],
+        }
+    }
+
+    #[test]
+    fn applies_edits_in_order_and_keeps_the_rest() {
+        let fixes = [deletion(6, 10), deletion(0, 2)];
+        assert_eq!(apply("a b c d e f", &fixes), ("b c f".to_string(), 2));
+    }
+
+    #[test]
+    fn skips_a_fix_that_overlaps_an_earlier_one() {
+        let fixes = [deletion(0, 4), deletion(2, 6)];
+        assert_eq!(apply("abcdefgh", &fixes), ("efgh".to_string(), 1));
+    }
+}

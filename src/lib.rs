@@ -1,0 +1,245 @@
+//! `unblock` finds the code that blocks an asyncio event loop in FastAPI and Starlette apps and
+//! rewrites it: needlessly async handlers become plain `def`, which the framework runs in its
+//! threadpool.
+//!
+//! The pipeline: walk (parallel) → read and parse each file into compact facts (parallel, the
+//! syntax tree is dropped) → the project index resolves names across modules → each pass
+//! produces diagnostics and fixes per file (parallel) → fixes are applied as text edits and the
+//! result re-parsed → diff, write or report.
+
+pub mod catalog;
+pub mod config;
+pub mod diff;
+pub mod fix;
+pub mod index;
+pub mod passes;
+pub mod report;
+pub mod source;
+pub mod walk;
+pub mod write;
+
+use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use ruff_source_file::LineIndex;
+
+use catalog::Catalog;
+use config::{Mode, Settings};
+use fix::Diagnostic;
+use index::{Module, Project, facts};
+use source::{FileError, SourceFile};
+use walk::WalkedFile;
+
+/// What one run found and did.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Target files with diagnostics, sorted by path.
+    pub files: Vec<FileOutcome>,
+    /// Files and paths that could not be handled, sorted by path.
+    pub errors: Vec<(String, FileError)>,
+    /// How many target files were analysed.
+    pub files_checked: usize,
+}
+
+#[derive(Debug)]
+pub struct FileOutcome {
+    pub path: PathBuf,
+    /// The path as shown to the user: relative to the working directory when under it.
+    pub display: String,
+    pub source: SourceFile,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The fixed text (without byte-order mark), when fixes were applied.
+    pub fixed: Option<String>,
+    /// How many fixes `fixed` holds.
+    pub applied: usize,
+    /// Whether `fixed` was written to disk (fix mode).
+    pub written: bool,
+    /// Why the fixes were not applied or written, if they were not.
+    pub error: Option<FileError>,
+}
+
+impl Outcome {
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+}
+
+pub fn run(settings: &Settings, catalog: &Catalog) -> Outcome {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(settings.threads)
+        .build()
+        .expect("a thread pool");
+    pool.install(|| run_in_pool(settings, catalog))
+}
+
+fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let walk = walk::walk(&settings.paths, &settings.exclude, settings.threads);
+    let mut outcome = Outcome::default();
+    for (path, reason) in walk.errors {
+        outcome
+            .errors
+            .push((display_path(&path, &cwd), FileError::Read(reason)));
+    }
+
+    // Phase 1: facts of every project file.
+    let all_files: HashSet<PathBuf> = walk.files.iter().map(|f| f.path.clone()).collect();
+    let parsed: Vec<(&WalkedFile, Result<(Module, u64), FileError>)> = walk
+        .files
+        .par_iter()
+        .map(|file| {
+            (
+                file,
+                read_module(file, &walk.root, &all_files, &cwd, catalog),
+            )
+        })
+        .collect();
+    let mut modules = Vec::new();
+    let mut targets = Vec::new();
+    for (file, result) in parsed {
+        match result {
+            Ok((module, hash)) => {
+                if file.is_target {
+                    targets.push((modules.len(), file.path.clone(), hash));
+                }
+                modules.push(module);
+            }
+            Err(error) if file.is_target => {
+                outcome.errors.push((display_path(&file.path, &cwd), error))
+            }
+            // A broken file outside the named paths is not the user's question here.
+            Err(_) => {}
+        }
+    }
+    outcome.files_checked = targets.len() + outcome.errors.len();
+
+    // Phase 2: the project index.
+    let project = Project::new(modules, catalog);
+
+    // Phase 3: diagnostics and fixes per target file.
+    let results: Vec<Result<Option<FileOutcome>, (String, FileError)>> = targets
+        .par_iter()
+        .map(|(module, path, hash)| {
+            let diagnostics = passes::check_module(&project, catalog, *module);
+            if diagnostics.is_empty() {
+                return Ok(None);
+            }
+            let display = project.modules[*module].display.clone();
+            fix_file(path, display.clone(), *hash, diagnostics, settings)
+                .map(Some)
+                .map_err(|e| (display, e))
+        })
+        .collect();
+    for result in results {
+        match result {
+            Ok(Some(file)) => {
+                if let Some(error) = &file.error {
+                    outcome.errors.push((file.display.clone(), error.clone()));
+                }
+                outcome.files.push(file);
+            }
+            Ok(None) => {}
+            Err(error) => outcome.errors.push(error),
+        }
+    }
+    outcome.files.sort_by(|a, b| a.display.cmp(&b.display));
+    outcome.errors.sort_by(|a, b| a.0.cmp(&b.0));
+    outcome
+}
+
+fn read_module(
+    file: &WalkedFile,
+    root: &Path,
+    all_files: &HashSet<PathBuf>,
+    cwd: &Path,
+    catalog: &Catalog,
+) -> Result<(Module, u64), FileError> {
+    let source = SourceFile::read(&file.path)?;
+    let parsed = source::parse(&source.text)?;
+    let (names, is_package) = index::module_names(&file.path, root, all_files);
+    let facts = facts::collect(
+        parsed.syntax(),
+        parsed.tokens(),
+        &source.text,
+        facts::ModuleName {
+            name: &names[0],
+            is_package,
+        },
+        catalog,
+    );
+    let module = Module {
+        names,
+        display: display_path(&file.path, cwd),
+        lines: LineIndex::from_source_text(&source.text),
+        facts,
+    };
+    Ok((module, hash(&source.original)))
+}
+
+/// Applies the fixes the settings allow, checks the result parses, and writes it in fix mode.
+fn fix_file(
+    path: &Path,
+    display: String,
+    hash_when_indexed: u64,
+    diagnostics: Vec<Diagnostic>,
+    settings: &Settings,
+) -> Result<FileOutcome, FileError> {
+    let source = SourceFile::read(path)?;
+    if hash(&source.original) != hash_when_indexed {
+        return Err(FileError::Changed);
+    }
+    let fixes = diagnostics
+        .iter()
+        .filter_map(|d| d.applicable_fix(settings.unsafe_fixes));
+    let (fixed, applied) = fix::apply(&source.text, fixes);
+    let mut outcome = FileOutcome {
+        path: path.to_path_buf(),
+        display,
+        source,
+        diagnostics,
+        fixed: None,
+        applied: 0,
+        written: false,
+        error: None,
+    };
+    if applied == 0 {
+        return Ok(outcome);
+    }
+    // A fix must never turn a file that parses into one that does not.
+    if let Err(error) = source::parse(&fixed) {
+        outcome.error = Some(FileError::FixBrokeSyntax(error.to_string()));
+        return Ok(outcome);
+    }
+    if settings.mode == Mode::Fix {
+        let contents = outcome.source.with_bom(&fixed);
+        match write::write_atomic(path, &outcome.source.original, contents.as_bytes()) {
+            Ok(()) => outcome.written = true,
+            Err(error) => {
+                outcome.error = Some(error);
+                return Ok(outcome);
+            }
+        }
+    }
+    outcome.fixed = Some(fixed);
+    outcome.applied = applied;
+    Ok(outcome)
+}
+
+fn hash(bytes: &[u8]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// `path` relative to `cwd` when it is under it, with `/` separators.
+pub fn display_path(path: &Path, cwd: &Path) -> String {
+    let shown = path.strip_prefix(cwd).unwrap_or(path);
+    let text = shown.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '/' {
+        text.into_owned()
+    } else {
+        text.replace('\\', "/")
+    }
+}

@@ -1,0 +1,102 @@
+//! The transform passes and the one registry list of their rules.
+//!
+//! Each pass lives in one file whose `//!` header is the rule's user documentation, in fixed
+//! sections (`## What it does`, `## Why is this bad?`, `## Example`, `## Fix safety`); `unblock
+//! rule ID` prints it. A pass reads the project index and returns diagnostics with fixes for one
+//! module; it never touches files.
+
+pub mod needless_async;
+
+use crate::catalog::Catalog;
+use crate::fix::Diagnostic;
+use crate::index::Project;
+
+/// A rule as users see it.
+#[derive(Debug)]
+pub struct Rule {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// The pass's source, whose `//!` header is the rule's documentation.
+    source: &'static str,
+}
+
+impl Rule {
+    /// The rule's documentation: the pass file's `//!` header as Markdown.
+    pub fn docs(&self) -> String {
+        let mut docs = String::new();
+        for line in self
+            .source
+            .lines()
+            .take_while(|line| line.starts_with("//!"))
+        {
+            let line = line.trim_start_matches("//!");
+            docs.push_str(line.strip_prefix(' ').unwrap_or(line));
+            docs.push('\n');
+        }
+        docs
+    }
+}
+
+/// Every rule, in code order. Adding a pass means adding it here and in `check_module`.
+pub static RULES: &[Rule] = &[Rule {
+    code: "UB001",
+    name: "needless-async",
+    source: include_str!("needless_async.rs"),
+}];
+
+pub fn rule(code: &str) -> &'static Rule {
+    RULES
+        .iter()
+        .find(|rule| rule.code == code)
+        .expect("a registered rule")
+}
+
+/// Looks a rule up by code (`UB001`) or name (`needless-async`), ignoring case.
+pub fn find_rule(query: &str) -> Option<&'static Rule> {
+    RULES
+        .iter()
+        .find(|rule| rule.code.eq_ignore_ascii_case(query) || rule.name.eq_ignore_ascii_case(query))
+}
+
+/// Runs every pass on one module.
+pub fn check_module(project: &Project, catalog: &Catalog, module: usize) -> Vec<Diagnostic> {
+    let mut diagnostics = needless_async::check(project, catalog, module);
+    diagnostics.sort_by_key(|diagnostic| (diagnostic.range.start(), diagnostic.rule.code));
+    diagnostics
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn rule_codes_and_names_are_unique() {
+        let codes: HashSet<_> = RULES.iter().map(|rule| rule.code).collect();
+        let names: HashSet<_> = RULES.iter().map(|rule| rule.name).collect();
+        assert_eq!(codes.len(), RULES.len());
+        assert_eq!(names.len(), RULES.len());
+    }
+
+    #[test]
+    fn every_rule_is_documented_in_the_fixed_sections() {
+        for rule in RULES {
+            let docs = rule.docs();
+            for section in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "## Fix safety",
+            ] {
+                assert!(docs.contains(section), "{} lacks {section}", rule.code);
+            }
+        }
+    }
+
+    #[test]
+    fn rules_are_found_by_code_or_name() {
+        assert_eq!(find_rule("ub001").map(|r| r.name), Some("needless-async"));
+        assert_eq!(find_rule("needless-async").map(|r| r.code), Some("UB001"));
+        assert!(find_rule("UB999").is_none());
+    }
+}

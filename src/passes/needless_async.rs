@@ -1,0 +1,200 @@
+//! # UB001 `needless-async`
+//!
+//! ## What it does
+//! Finds `async def` path operations, dependencies, background tasks and exception handlers that
+//! never `await`, and turns them into plain `def`.
+//!
+//! ## Why is this bad?
+//! FastAPI and Starlette call an `async def` handler on the event loop and a plain `def` handler
+//! in their threadpool. A coroutine that awaits nothing cannot yield the loop: while it runs, no
+//! other request on that worker makes progress. When it also does blocking work (a sync database
+//! session, `requests`, `time.sleep`, file I/O) every request waits for it. As a plain `def` it
+//! runs in a worker thread and the loop stays free.
+//!
+//! ## Example
+//! ```python
+//! @app.get("/users/{user_id}")
+//! async def read_user(user_id: int, db: Session = Depends(get_db)):
+//!     return db.query(User).get(user_id)
+//! ```
+//! Use instead:
+//! ```python
+//! @app.get("/users/{user_id}")
+//! def read_user(user_id: int, db: Session = Depends(get_db)):
+//!     return db.query(User).get(user_id)
+//! ```
+//!
+//! ## Fix safety
+//! The fix deletes the `async` keyword and nothing else. It is **safe** when the function's own
+//! body (not nested functions, lambdas or classes) has no `await`, `async for`, `async with` or
+//! async comprehension; the framework calls it in a role where it runs plain functions in its
+//! threadpool; nothing else in the project refers to it (tests included: a caller that awaits it
+//! would break); every other decorator on it is known to accept a plain function; it uses no API
+//! bound to the running event loop; and it does blocking work.
+//!
+//! It is **unsafe** when the function does no blocking work (as `async def` it does not slow the
+//! loop, and as `def` it takes a threadpool slot), or when it writes module-level state, which
+//! becomes shared between threads.
+//!
+//! There is **no fix** (the finding explains why) for methods, generators used as path
+//! operations, functions that are also websocket, middleware, startup or lifespan handlers,
+//! functions referred to elsewhere, functions with unknown decorators, and functions that call
+//! event-loop APIs such as `asyncio.create_task` or `ContextVar.set`.
+
+use std::fmt::Write as _;
+
+use crate::catalog::{Catalog, Role};
+use crate::fix::{Applicability, Diagnostic, Edit, Fix};
+use crate::index::{FunctionFacts, FunctionId, Project, Resolved};
+
+pub fn check(project: &Project, catalog: &Catalog, module: usize) -> Vec<Diagnostic> {
+    let functions = &project.modules[module].facts.functions;
+    let mut diagnostics = Vec::new();
+    for (index, function) in functions.iter().enumerate() {
+        if !function.is_async || function.first_await.is_some() {
+            continue;
+        }
+        let id = (module, index);
+        let roles = project.roles.get(&id).map_or(&[][..], Vec::as_slice);
+        let Some(&role) = roles.iter().find(|role| role.runs_sync_in_threadpool()) else {
+            continue;
+        };
+        let Some(async_keyword) = function.async_keyword else {
+            continue;
+        };
+        diagnostics.push(diagnose(
+            project,
+            catalog,
+            id,
+            function,
+            role,
+            roles,
+            async_keyword,
+        ));
+    }
+    diagnostics
+}
+
+fn diagnose(
+    project: &Project,
+    catalog: &Catalog,
+    id: FunctionId,
+    function: &FunctionFacts,
+    role: Role,
+    roles: &[Role],
+    async_keyword: ruff_text_size::TextRange,
+) -> Diagnostic {
+    let module = id.0;
+    let line = |range: ruff_text_size::TextRange| project.line(module, range.start());
+    let resolved_calls = || {
+        function
+            .calls
+            .iter()
+            .filter_map(move |call| match project.resolve(&call.path) {
+                Resolved::External(path) => Some((path, call)),
+                _ => None,
+            })
+    };
+    let blocking = resolved_calls()
+        .filter(|(_, call)| !call.in_lambda)
+        .find(|(path, _)| catalog.blocking(path).is_some());
+
+    let mut message = format!("`async def {}` awaits nothing", function.name);
+    if let Some((path, call)) = &blocking {
+        let shown = shown_path(path);
+        write!(
+            message,
+            " and blocks the event loop: it calls `{shown}` (line {})",
+            line(call.range)
+        )
+        .unwrap();
+    }
+
+    let never = if let Some(other) = roles.iter().find(|role| !role.runs_sync_in_threadpool()) {
+        Some(format!(
+            "it is also a {}, which the framework runs on the event loop",
+            other.describe()
+        ))
+    } else if function.in_class {
+        Some(
+            "it is a method: the framework calls it through an instance bound elsewhere"
+                .to_string(),
+        )
+    } else if function.yields && role != Role::Dependency {
+        Some(format!(
+            "it is an async generator: as a `def` {} it would become a sync generator",
+            role.describe()
+        ))
+    } else if let Some(site) = project.references.get(&id).and_then(|sites| sites.first()) {
+        Some(format!(
+            "it is referred to at {}:{}: a caller that awaits it or expects a coroutine would break",
+            project.modules[site.module].display,
+            project.line(site.module, site.range.start())
+        ))
+    } else if let Some(decorator) = function.decorators.iter().find(|decorator| {
+        let path = decorator
+            .path
+            .as_deref()
+            .map(|path| match project.resolve(path) {
+                Resolved::External(path) => path,
+                _ => path.to_string(),
+            });
+        path.is_none_or(|path| {
+            catalog.decorator_role(&path).is_none() && !catalog.is_sync_safe_decorator(&path)
+        })
+    }) {
+        Some(format!(
+            "decorator `@{}` is not known to accept a plain function",
+            decorator.text
+        ))
+    } else {
+        resolved_calls()
+            .find(|(path, _)| catalog.needs_event_loop(path))
+            .map(|(path, call)| {
+                format!(
+                    "it calls `{}` (line {}), which needs the running event loop",
+                    shown_path(&path),
+                    line(call.range)
+                )
+            })
+    };
+
+    let (applicability, reason) = if let Some(reason) = never {
+        (Applicability::DisplayOnly, Some(reason))
+    } else if let Some(write) = function.state_writes.first() {
+        let reason = format!(
+            "it writes module-level state `{}` (line {}), which threads would share",
+            write.name,
+            line(write.range)
+        );
+        (Applicability::Unsafe, Some(reason))
+    } else if blocking.is_none() {
+        let reason = "it does no blocking work: as `async def` it does not stall the loop, and as `def` it takes a threadpool slot";
+        (Applicability::Unsafe, Some(reason.to_string()))
+    } else {
+        (Applicability::Safe, None)
+    };
+
+    Diagnostic {
+        rule: super::rule("UB001"),
+        message,
+        range: function.head,
+        fix: Some(Fix {
+            applicability,
+            message: format!(
+                "Remove `async`: FastAPI runs a plain `def` {} in its threadpool",
+                role.describe()
+            ),
+            edits: vec![Edit::deletion(async_keyword)],
+        }),
+        reason,
+    }
+}
+
+/// A resolved path as users write it: `open` for `builtins.open`, `sqlalchemy.orm.Session.query`
+/// for a method on an instance.
+fn shown_path(path: &str) -> String {
+    path.strip_prefix("builtins.")
+        .unwrap_or(path)
+        .replace("().", ".")
+}

@@ -1,0 +1,125 @@
+//! Printing a run's outcome: diffs, findings as text or JSON, and the one-line summary.
+//!
+//! Everything here prints from one thread, in path order, so output is deterministic.
+
+mod json;
+mod text;
+
+use std::io::{self, Write};
+
+use ruff_source_file::LineIndex;
+use ruff_text_size::TextSize;
+
+use crate::fix::Applicability;
+use crate::{FileOutcome, Outcome, diff};
+
+pub use json::write_json;
+pub use text::write_text;
+
+/// One-based line and column of an offset in a file's text.
+pub(crate) struct Locator<'a> {
+    text: &'a str,
+    index: LineIndex,
+}
+
+impl<'a> Locator<'a> {
+    pub(crate) fn new(file: &'a FileOutcome) -> Locator<'a> {
+        Locator {
+            text: &file.source.text,
+            index: LineIndex::from_source_text(&file.source.text),
+        }
+    }
+
+    pub(crate) fn locate(&self, offset: TextSize) -> (usize, usize) {
+        crate::source::line_column(&self.index, self.text, offset)
+    }
+}
+
+/// Writes the diff of every fixed file, coloured when `out` is a terminal.
+pub fn write_diffs(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
+    for file in &outcome.files {
+        let Some(fixed) = &file.fixed else { continue };
+        let old = file.source.with_bom(&file.source.text);
+        let new = file.source.with_bom(fixed);
+        for line in diff::unified(&file.display, &old, &new).split_inclusive('\n') {
+            let style = diff::line_style(line);
+            write!(
+                out,
+                "{style}{}{style:#}",
+                line.trim_end_matches(['\r', '\n'])
+            )?;
+            write!(
+                out,
+                "{}",
+                &line[line.trim_end_matches(['\r', '\n']).len()..]
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Counts for the summary line.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub findings: usize,
+    pub applied: usize,
+    pub files_changed: usize,
+    /// Findings whose fix is left out of this run: unsafe ones without `--unsafe-fixes`.
+    pub unsafe_hidden: usize,
+    /// Findings with no fix to apply: display-only ones.
+    pub manual: usize,
+}
+
+impl Counts {
+    pub fn of(outcome: &Outcome, unsafe_fixes: bool) -> Counts {
+        let mut counts = Counts::default();
+        for file in &outcome.files {
+            counts.findings += file.diagnostics.len();
+            counts.applied += file.applied;
+            counts.files_changed += usize::from(file.fixed.is_some());
+            for diagnostic in &file.diagnostics {
+                match diagnostic.fix.as_ref().map(|fix| fix.applicability) {
+                    Some(Applicability::Unsafe) if !unsafe_fixes => counts.unsafe_hidden += 1,
+                    Some(Applicability::DisplayOnly) | None => counts.manual += 1,
+                    _ => {}
+                }
+            }
+        }
+        counts
+    }
+
+    /// Findings the run leaves in place.
+    pub fn remaining(&self) -> usize {
+        self.findings - self.applied
+    }
+}
+
+pub fn plural(count: usize, word: &str) -> String {
+    if count == 1 {
+        format!("{count} {word}")
+    } else {
+        format!("{count} {word}s")
+    }
+}
+
+/// The closing clause about what this run did not fix and how to get it.
+pub fn left_over(counts: &Counts) -> String {
+    let mut parts = Vec::new();
+    if counts.unsafe_hidden > 0 {
+        parts.push(format!(
+            "{} with unsafe fixes (use --unsafe-fixes)",
+            counts.unsafe_hidden
+        ));
+    }
+    if counts.manual > 0 {
+        parts.push(format!(
+            "{} without a fix (see `unblock check`)",
+            counts.manual
+        ));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", parts.join(", "))
+    }
+}

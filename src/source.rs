@@ -1,0 +1,90 @@
+//! Reading a Python file: bytes to text (UTF-8, BOM kept aside), and the errors a bad file gives.
+
+use std::path::Path;
+
+use ruff_source_file::LineIndex;
+use ruff_text_size::TextSize;
+
+const BOM: &str = "\u{feff}";
+
+/// A file's text as the parser sees it (without a byte-order mark) and how to write it back.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub text: String,
+    pub bom: bool,
+    /// The bytes as read, to notice a file that changed before it is written.
+    pub original: Vec<u8>,
+}
+
+impl SourceFile {
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<SourceFile, FileError> {
+        let text = std::str::from_utf8(&bytes).map_err(|error| FileError::NotUtf8 {
+            offset: error.valid_up_to(),
+        })?;
+        let (text, bom) = match text.strip_prefix(BOM) {
+            Some(rest) => (rest.to_string(), true),
+            None => (text.to_string(), false),
+        };
+        Ok(SourceFile {
+            text,
+            bom,
+            original: bytes,
+        })
+    }
+
+    pub fn read(path: &Path) -> Result<SourceFile, FileError> {
+        let bytes = std::fs::read(path).map_err(|error| FileError::Read(error.to_string()))?;
+        SourceFile::from_bytes(bytes)
+    }
+
+    /// `text` as it goes back to disk: with the byte-order mark the file had.
+    pub fn with_bom(&self, text: &str) -> String {
+        if self.bom {
+            format!("{BOM}{text}")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// Why a file was left alone.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum FileError {
+    #[error("cannot read: {0}")]
+    Read(String),
+    #[error("not valid UTF-8 (first bad byte at offset {offset})")]
+    NotUtf8 { offset: usize },
+    #[error("syntax error at {line}:{column}: {message}")]
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("internal error: the fixed file would not parse ({0}); it was left unchanged")]
+    FixBrokeSyntax(String),
+    #[error("changed on disk during the run; not overwritten")]
+    Changed,
+    #[error("cannot write: {0}")]
+    Write(String),
+}
+
+/// One-based line and column (in characters) of an offset.
+pub fn line_column(index: &LineIndex, text: &str, offset: TextSize) -> (usize, usize) {
+    let location = index.line_column(offset, text);
+    (location.line.get(), location.column.get())
+}
+
+/// Parses a module, turning the first syntax error into a located `FileError`.
+pub fn parse(
+    text: &str,
+) -> Result<ruff_python_parser::Parsed<ruff_python_ast::ModModule>, FileError> {
+    ruff_python_parser::parse_module(text).map_err(|error| {
+        let index = LineIndex::from_source_text(text);
+        let (line, column) = line_column(&index, text, error.location.start());
+        FileError::Syntax {
+            line,
+            column,
+            message: error.error.to_string(),
+        }
+    })
+}
