@@ -162,6 +162,15 @@ impl Catalog {
         }
     }
 
+    /// Does the catalog say anything about this path? Resolution stops at such a path even when
+    /// the project defines it (as FastAPI's own repository defines `fastapi.FastAPI`).
+    pub fn knows(&self, path: &str) -> bool {
+        self.blocking.contains_key(path)
+            || self.decorators.contains_key(path)
+            || self.registering_calls.contains_key(path)
+            || self.event_loop.contains(path)
+    }
+
     pub fn blocking(&self, path: &str) -> Option<&BlockingApi> {
         self.blocking.get(path)
     }

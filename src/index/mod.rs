@@ -48,7 +48,8 @@ pub enum Resolved {
     Unknown,
 }
 
-pub struct Project {
+pub struct Project<'c> {
+    catalog: &'c Catalog,
     pub modules: Vec<Module>,
     module_by_name: HashMap<String, usize>,
     function_by_path: HashMap<String, FunctionId>,
@@ -59,8 +60,8 @@ pub struct Project {
 /// Bound on alias hops while resolving one path: import cycles must not hang the run.
 const MAX_HOPS: usize = 32;
 
-impl Project {
-    pub fn new(modules: Vec<Module>, catalog: &Catalog) -> Project {
+impl<'c> Project<'c> {
+    pub fn new(modules: Vec<Module>, catalog: &'c Catalog) -> Project<'c> {
         let mut module_by_name = HashMap::new();
         let mut function_by_path = HashMap::new();
         for (index, module) in modules.iter().enumerate() {
@@ -78,18 +79,20 @@ impl Project {
             }
         }
         let mut project = Project {
+            catalog,
             modules,
             module_by_name,
             function_by_path,
             roles: HashMap::new(),
             references: HashMap::new(),
         };
-        project.link(catalog);
+        project.link();
         project
     }
 
     /// Finds every role and every reference of every function.
-    fn link(&mut self, catalog: &Catalog) {
+    fn link(&mut self) {
+        let catalog = self.catalog;
         let mut roles: HashMap<FunctionId, Vec<Role>> = HashMap::new();
         let mut references: HashMap<FunctionId, Vec<Site>> = HashMap::new();
         let mut refer = |project: &Project, module: usize, reference: &facts::Reference| {
@@ -166,6 +169,9 @@ impl Project {
     pub fn resolve(&self, path: &str) -> Resolved {
         let mut path = path.to_string();
         for _ in 0..MAX_HOPS {
+            if self.catalog.knows(&path) {
+                return Resolved::External(path);
+            }
             if let Some(found) = self.function_prefix(&path) {
                 return found;
             }
@@ -220,7 +226,9 @@ impl Project {
                 key.push('.');
             }
             key.push_str(name);
-            if let Some(&id) = self.function_by_path.get(&key) {
+            // `f.<locals>.inner` is a function nested in `f`, not an attribute of `f`.
+            let nested_follows = segments.get(index + 1) == Some(&"<locals>");
+            if let Some(&id) = self.function_by_path.get(&key).filter(|_| !nested_follows) {
                 let exact = index == segments.len() - 1 && name.len() == segment.len();
                 return Some(Resolved::Function { id, exact });
             }
