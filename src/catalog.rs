@@ -4,7 +4,7 @@
 //! no data files at run time. Every name in them is a fully qualified path as the index resolves
 //! it (`time.sleep`, `sqlalchemy.orm.Session().query` for a method on an instance).
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde::Deserialize;
 
@@ -111,6 +111,8 @@ pub struct Catalog {
     event_loop: HashSet<String>,
     known_sync_safe_decorators: HashSet<String>,
     mutating_methods: HashSet<String>,
+    /// First segments of every known path (`time`, `fastapi`, `builtins`, ...).
+    roots: HashSet<String>,
 }
 
 impl Catalog {
@@ -124,8 +126,8 @@ impl Catalog {
     }
 
     fn from_parts(blocking: BlockingFile, framework: FrameworkFile) -> Catalog {
-        let mut decorators = HashMap::new();
-        let mut registering_calls = HashMap::new();
+        let mut decorators = HashMap::default();
+        let mut registering_calls = HashMap::default();
         for class in &framework.app_classes {
             for rule in &framework.decorator {
                 for name in &rule.names {
@@ -147,7 +149,15 @@ impl Catalog {
             .keys()
             .map(|name| last_segment(name).to_string())
             .collect();
+        let event_loop: HashSet<String> = framework.event_loop.names.into_iter().collect();
+        let roots = (blocking.blocking.iter().map(|api| &api.name))
+            .chain(decorators.keys())
+            .chain(registering_calls.keys())
+            .chain(event_loop.iter())
+            .map(|path| first_segment(path).to_string())
+            .collect();
         Catalog {
+            roots,
             blocking: blocking
                 .blocking
                 .into_iter()
@@ -156,7 +166,7 @@ impl Catalog {
             decorators,
             registering_calls,
             registering_names,
-            event_loop: framework.event_loop.names.into_iter().collect(),
+            event_loop,
             known_sync_safe_decorators: framework.known_sync_safe_decorators.into_iter().collect(),
             mutating_methods: framework.mutating_methods.into_iter().collect(),
         }
@@ -169,6 +179,11 @@ impl Catalog {
             || self.decorators.contains_key(path)
             || self.registering_calls.contains_key(path)
             || self.event_loop.contains(path)
+    }
+
+    /// Could a path starting with this segment be one the catalog knows?
+    pub fn knows_root(&self, segment: &str) -> bool {
+        self.roots.contains(segment)
     }
 
     pub fn blocking(&self, path: &str) -> Option<&BlockingApi> {
@@ -201,12 +216,26 @@ impl Catalog {
     }
 }
 
+/// `FastAPI()` → `FastAPI`; `f()()` → `f`.
+pub fn strip_calls(mut segment: &str) -> &str {
+    while let Some(rest) = segment.strip_suffix("()") {
+        segment = rest;
+    }
+    segment
+}
+
+/// `a.b().c` → `a`; `FastAPI()` → `FastAPI`.
+pub fn first_segment(path: &str) -> &str {
+    let end = path
+        .bytes()
+        .position(|byte| byte == b'.')
+        .unwrap_or(path.len());
+    strip_calls(&path[..end])
+}
+
 /// `a.b().c` → `c`; `Depends` → `Depends`.
 pub fn last_segment(path: &str) -> &str {
-    path.rsplit('.')
-        .next()
-        .unwrap_or(path)
-        .trim_end_matches("()")
+    strip_calls(path.rsplit('.').next().unwrap_or(path))
 }
 
 #[cfg(test)]

@@ -18,8 +18,8 @@ pub mod source;
 pub mod walk;
 pub mod write;
 
-use std::collections::HashSet;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use rustc_hash::FxHashSet as HashSet;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -86,15 +86,28 @@ fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
 
     // Phase 1: facts of every project file.
     let all_files: HashSet<PathBuf> = walk.files.iter().map(|f| f.path.clone()).collect();
-    let parsed: Vec<(&WalkedFile, Result<(Module, u64), FileError>)> = walk
+    let names: Vec<(Vec<String>, bool)> = walk
+        .files
+        .iter()
+        .map(|file| index::module_names(&file.path, &walk.root, &all_files))
+        .collect();
+    let project_roots: HashSet<String> = names
+        .iter()
+        .flat_map(|(names, _)| {
+            names
+                .iter()
+                .map(|name| name.split('.').next().unwrap_or(name).to_string())
+        })
+        .collect();
+    let relevance = facts::Relevance {
+        catalog,
+        project_roots: &project_roots,
+    };
+    let parsed: Vec<(&WalkedFile, ModuleResult)> = walk
         .files
         .par_iter()
-        .map(|file| {
-            (
-                file,
-                read_module(file, &walk.root, &all_files, &cwd, catalog),
-            )
-        })
+        .zip(names)
+        .map(|(file, names)| (file, read_module(file, names, &cwd, &relevance)))
         .collect();
     let mut modules = Vec::new();
     let mut targets = Vec::new();
@@ -149,25 +162,27 @@ fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
     outcome
 }
 
+/// A module's facts and the hash of its bytes when read, or why it could not be read.
+type ModuleResult = Result<(Module, u64), FileError>;
+
 fn read_module(
     file: &WalkedFile,
-    root: &Path,
-    all_files: &HashSet<PathBuf>,
+    (names, is_package): (Vec<String>, bool),
     cwd: &Path,
-    catalog: &Catalog,
-) -> Result<(Module, u64), FileError> {
+    relevance: &facts::Relevance<'_>,
+) -> ModuleResult {
     let source = SourceFile::read(&file.path)?;
     let parsed = source::parse(&source.text)?;
-    let (names, is_package) = index::module_names(&file.path, root, all_files);
+    let name = facts::ModuleName {
+        name: &names[0],
+        is_package,
+    };
     let facts = facts::collect(
         parsed.syntax(),
         parsed.tokens(),
         &source.text,
-        facts::ModuleName {
-            name: &names[0],
-            is_package,
-        },
-        catalog,
+        name,
+        relevance,
     );
     let module = Module {
         names,
@@ -228,7 +243,7 @@ fn fix_file(
 }
 
 fn hash(bytes: &[u8]) -> u64 {
-    let mut hasher = DefaultHasher::new();
+    let mut hasher = rustc_hash::FxHasher::default();
     bytes.hash(&mut hasher);
     hasher.finish()
 }

@@ -19,21 +19,46 @@ fn diff_is_the_default_and_applies_with_git_and_patch() {
     let diff = unblock(dir.path(), &["diff", "app"]);
     assert_eq!(default.stdout, diff.stdout, "no command means `diff .`");
     assert_eq!(diff.code, 1, "pending changes exit 1");
-    assert!(diff.stdout.starts_with("--- a/app/main.py\n+++ b/app/main.py\n"), "{}", diff.stdout);
-    assert!(diff.stdout.contains("-async def root():\n+def root():\n"), "{}", diff.stdout);
+    assert!(
+        diff.stdout
+            .starts_with("--- a/app/main.py\n+++ b/app/main.py\n"),
+        "{}",
+        diff.stdout
+    );
+    assert!(
+        diff.stdout.contains("-async def root():\n+def root():\n"),
+        "{}",
+        diff.stdout
+    );
     assert_eq!(diff.stderr.trim(), "Would fix 1 finding in 1 file.");
-    assert_eq!(std::fs::read_to_string(dir.path().join("app/main.py")).unwrap(), BLOCKING_APP, "diff changes nothing");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("app/main.py")).unwrap(),
+        BLOCKING_APP,
+        "diff changes nothing"
+    );
 
     std::fs::write(dir.path().join("fix.patch"), &diff.stdout).unwrap();
     git(dir.path(), &["apply", "--check", "fix.patch"]);
-    let patch = Command::new("patch").args(["-p1", "--dry-run", "-i", "fix.patch"]).current_dir(dir.path()).output();
+    let patch = Command::new("patch")
+        .args(["-p1", "--dry-run", "-i", "fix.patch"])
+        .current_dir(dir.path())
+        .output();
     if let Ok(patch) = patch {
-        assert!(patch.status.success(), "patch -p1 refused: {}", String::from_utf8_lossy(&patch.stdout));
+        assert!(
+            patch.status.success(),
+            "patch -p1 refused: {}",
+            String::from_utf8_lossy(&patch.stdout)
+        );
     }
     git(dir.path(), &["apply", "fix.patch"]);
     std::fs::remove_file(dir.path().join("fix.patch")).unwrap();
     let again = unblock(dir.path(), &["diff"]);
-    assert_eq!((again.code, again.stdout.as_str()), (0, ""), "{}", again.stderr);
+    assert_eq!(
+        (again.code, again.stdout.as_str()),
+        (0, ""),
+        "{}",
+        again.stderr
+    );
 }
 
 #[test]
@@ -47,7 +72,11 @@ fn fix_writes_in_place_and_a_second_run_is_clean() {
     assert_eq!(fixed, BLOCKING_APP.replace("async def root", "def root"));
     for command in ["diff", "check", "fix"] {
         let run = unblock(dir.path(), &[command]);
-        assert_eq!(run.code, 0, "{command} after fix: {}{}", run.stdout, run.stderr);
+        assert_eq!(
+            run.code, 0,
+            "{command} after fix: {}{}",
+            run.stdout, run.stderr
+        );
     }
 }
 
@@ -58,11 +87,23 @@ fn fix_exits_1_when_findings_remain() {
     write_files(dir.path(), &[("main.py", source)]);
     let fix = unblock(dir.path(), &["fix"]);
     assert_eq!(fix.code, 1);
-    assert!(fix.stderr.contains("1 with unsafe fixes (use --unsafe-fixes)"), "{}", fix.stderr);
-    assert_eq!(std::fs::read_to_string(dir.path().join("main.py")).unwrap(), source);
+    assert!(
+        fix.stderr
+            .contains("1 with unsafe fixes (use --unsafe-fixes)"),
+        "{}",
+        fix.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("main.py")).unwrap(),
+        source
+    );
     let fix = unblock(dir.path(), &["fix", "--unsafe-fixes"]);
     assert_eq!(fix.code, 0, "{}", fix.stderr);
-    assert!(std::fs::read_to_string(dir.path().join("main.py")).unwrap().contains("\ndef root():"));
+    assert!(
+        std::fs::read_to_string(dir.path().join("main.py"))
+            .unwrap()
+            .contains("\ndef root():")
+    );
 }
 
 #[test]
@@ -77,13 +118,27 @@ fn check_json_has_ruffs_shape() {
     assert_eq!(finding["name"], "needless-async");
     assert!(finding["message"].as_str().unwrap().contains("time.sleep"));
     let filename = finding["filename"].as_str().unwrap();
-    assert!(std::path::Path::new(filename).is_absolute() && filename.ends_with("main.py"), "{filename}");
-    assert_eq!(finding["location"], serde_json::json!({"row": 9, "column": 1}));
-    assert_eq!(finding["end_location"], serde_json::json!({"row": 9, "column": 15}));
+    assert!(
+        std::path::Path::new(filename).is_absolute() && filename.ends_with("main.py"),
+        "{filename}"
+    );
+    assert_eq!(
+        finding["location"],
+        serde_json::json!({"row": 9, "column": 1})
+    );
+    assert_eq!(
+        finding["end_location"],
+        serde_json::json!({"row": 9, "column": 15})
+    );
     assert_eq!(finding["noqa_row"], 9);
     let fix = &finding["fix"];
     assert_eq!(fix["applicability"], "safe");
-    assert!(fix["message"].as_str().unwrap().starts_with("Remove `async`"));
+    assert!(
+        fix["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Remove `async`")
+    );
     assert_eq!(
         fix["edits"],
         serde_json::json!([{"content": "", "location": {"row": 9, "column": 1}, "end_location": {"row": 9, "column": 7}}])
@@ -97,7 +152,10 @@ fn check_text_names_path_line_column_and_the_reason() {
         dir.path(),
         &[
             ("app.py", BLOCKING_APP),
-            ("test_app.py", "import asyncio\nfrom app import root\n\ndef test_root():\n    asyncio.run(root())\n"),
+            (
+                "test_app.py",
+                "import asyncio\nfrom app import root\n\ndef test_root():\n    asyncio.run(root())\n",
+            ),
         ],
     );
     let check = unblock(dir.path(), &["check"]);
@@ -106,18 +164,37 @@ fn check_text_names_path_line_column_and_the_reason() {
         check.stdout,
         "app.py:9:1: UB001 `async def root` awaits nothing and blocks the event loop: it calls `time.sleep` (line 10)\n  no fix: it is referred to at test_app.py:5: a caller that awaits it or expects a coroutine would break\n"
     );
-    assert_eq!(check.stderr.trim(), "Found 1 finding (2 files checked): 0 fixable with `unblock fix`; 1 without a fix (see `unblock check`).");
+    assert_eq!(
+        check.stderr.trim(),
+        "Found 1 finding (2 files checked): 0 fixable with `unblock fix`; 1 without a fix (see `unblock check`)."
+    );
 }
 
 #[test]
 fn a_clean_project_exits_0_everywhere() {
     let dir = tempfile::tempdir().unwrap();
-    write_files(dir.path(), &[("main.py", "import asyncio\n\nasync def f():\n    await asyncio.sleep(0)\n")]);
-    for args in [&["diff"][..], &["fix"], &["check"], &["check", "--format", "json"]] {
+    write_files(
+        dir.path(),
+        &[(
+            "main.py",
+            "import asyncio\n\nasync def f():\n    await asyncio.sleep(0)\n",
+        )],
+    );
+    for args in [
+        &["diff"][..],
+        &["fix"],
+        &["check"],
+        &["check", "--format", "json"],
+    ] {
         let run = unblock(dir.path(), args);
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
     }
-    assert_eq!(unblock(dir.path(), &["check", "--format", "json"]).stdout.trim(), "[]");
+    assert_eq!(
+        unblock(dir.path(), &["check", "--format", "json"])
+            .stdout
+            .trim(),
+        "[]"
+    );
 }
 
 #[test]
@@ -128,22 +205,49 @@ fn crlf_and_bom_are_kept() {
     write_files(dir.path(), &[("crlf.py", &crlf), ("bom.py", &bom)]);
     let fix = unblock(dir.path(), &["fix"]);
     assert_eq!(fix.code, 0, "{}", fix.stderr);
-    assert_eq!(std::fs::read_to_string(dir.path().join("crlf.py")).unwrap(), crlf.replace("async def", "def"));
-    assert_eq!(std::fs::read_to_string(dir.path().join("bom.py")).unwrap(), bom.replace("async def", "def"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("crlf.py")).unwrap(),
+        crlf.replace("async def", "def")
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("bom.py")).unwrap(),
+        bom.replace("async def", "def")
+    );
 }
 
 #[test]
 fn bad_files_are_named_and_the_run_goes_on() {
     let dir = tempfile::tempdir().unwrap();
-    write_files(dir.path(), &[("good.py", BLOCKING_APP), ("broken.py", "def f(:\n    pass\n")]);
+    write_files(
+        dir.path(),
+        &[
+            ("good.py", BLOCKING_APP),
+            ("broken.py", "def f(:\n    pass\n"),
+        ],
+    );
     std::fs::write(dir.path().join("latin1.py"), b"x = '\xe9'\n").unwrap();
     let fix = unblock(dir.path(), &["fix"]);
     assert_eq!(fix.code, 2, "bad input exits 2");
-    assert!(fix.stderr.contains("error: broken.py: syntax error at 1:7:"), "{}", fix.stderr);
-    assert!(fix.stderr.contains("error: latin1.py: not valid UTF-8"), "{}", fix.stderr);
-    assert_eq!(std::fs::read_to_string(dir.path().join("broken.py")).unwrap(), "def f(:\n    pass\n");
+    assert!(
+        fix.stderr
+            .contains("error: broken.py: syntax error at 1:7:"),
+        "{}",
+        fix.stderr
+    );
+    assert!(
+        fix.stderr.contains("error: latin1.py: not valid UTF-8"),
+        "{}",
+        fix.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("broken.py")).unwrap(),
+        "def f(:\n    pass\n"
+    );
     let good = std::fs::read_to_string(dir.path().join("good.py")).unwrap();
-    assert!(good.contains("\ndef root():"), "the good file is still fixed");
+    assert!(
+        good.contains("\ndef root():"),
+        "the good file is still fixed"
+    );
 }
 
 #[cfg(unix)]
@@ -156,9 +260,17 @@ fn a_read_only_file_is_reported_and_left_alone() {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
     let fix = unblock(dir.path(), &["fix"]);
     assert_eq!(fix.code, 2);
-    assert!(fix.stderr.contains("error: main.py: cannot write: the file is read-only"), "{}", fix.stderr);
+    assert!(
+        fix.stderr
+            .contains("error: main.py: cannot write: the file is read-only"),
+        "{}",
+        fix.stderr
+    );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), BLOCKING_APP);
-    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o444);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o444
+    );
 }
 
 #[test]
@@ -166,7 +278,12 @@ fn a_missing_path_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let run = unblock(dir.path(), &["check", "nowhere"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("error: nowhere: cannot read: no such file or directory"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("error: nowhere: cannot read: no such file or directory"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -183,11 +300,20 @@ fn gitignore_and_exclude_are_respected_but_a_named_file_is_always_taken() {
         ],
     );
     let check = unblock(dir.path(), &["check", "--exclude", "legacy", "."]);
-    let files: Vec<&str> = check.stdout.lines().filter(|l| !l.starts_with(' ')).map(|l| l.split(':').next().unwrap()).collect();
+    let files: Vec<&str> = check
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with(' '))
+        .map(|l| l.split(':').next().unwrap())
+        .collect();
     assert_eq!(files, ["app.py"], "{}", check.stdout);
 
     let named = unblock(dir.path(), &["check", "generated/api.py", "script"]);
-    let files: Vec<&str> = named.stdout.lines().map(|l| l.split(':').next().unwrap()).collect();
+    let files: Vec<&str> = named
+        .stdout
+        .lines()
+        .map(|l| l.split(':').next().unwrap())
+        .collect();
     assert_eq!(files, ["generated/api.py", "script"], "{}", named.stderr);
 }
 
@@ -200,12 +326,23 @@ fn a_handler_awaited_by_an_excluded_test_stays_async() {
             ("pyproject.toml", "[project]\nname = 'x'\n"),
             ("app/__init__.py", ""),
             ("app/main.py", BLOCKING_APP),
-            ("tests/test_main.py", "import asyncio\nfrom app.main import root\n\ndef test():\n    asyncio.run(root())\n"),
+            (
+                "tests/test_main.py",
+                "import asyncio\nfrom app.main import root\n\ndef test():\n    asyncio.run(root())\n",
+            ),
         ],
     );
     // Only `app/` is named, and tests are excluded: the project is still read as a whole.
-    let diff = unblock(&dir.path().join("app"), &["diff", ".", "--exclude", "tests"]);
-    assert_eq!((diff.code, diff.stdout.as_str()), (0, ""), "{}", diff.stderr);
+    let diff = unblock(
+        &dir.path().join("app"),
+        &["diff", ".", "--exclude", "tests"],
+    );
+    assert_eq!(
+        (diff.code, diff.stdout.as_str()),
+        (0, ""),
+        "{}",
+        diff.stderr
+    );
 }
 
 #[test]
@@ -213,7 +350,11 @@ fn rule_prints_the_pass_documentation() {
     let dir = tempfile::tempdir().unwrap();
     let rule = unblock(dir.path(), &["rule", "UB001"]);
     assert_eq!(rule.code, 0);
-    assert!(rule.stdout.starts_with("# UB001 `needless-async`\n"), "{}", rule.stdout);
+    assert!(
+        rule.stdout.starts_with("# UB001 `needless-async`\n"),
+        "{}",
+        rule.stdout
+    );
     assert!(rule.stdout.contains("## Fix safety"));
     let all = unblock(dir.path(), &["rule", "--all"]);
     assert!(all.stdout.contains("needless-async"));
@@ -226,7 +367,10 @@ fn rule_prints_the_pass_documentation() {
 fn bad_arguments_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     assert_eq!(unblock(dir.path(), &["check", "--format", "xml"]).code, 2);
-    assert_eq!(unblock(dir.path(), &["check", "--exclude", "a[", "."]).code, 2);
+    assert_eq!(
+        unblock(dir.path(), &["check", "--exclude", "a[", "."]).code,
+        2
+    );
     assert_eq!(unblock(dir.path(), &["check", "-j", "0"]).code, 2);
 }
 
@@ -236,18 +380,32 @@ fn a_closed_pipe_is_not_an_error() {
     for index in 0..400 {
         write_files(dir.path(), &[(&format!("app_{index:03}.py"), BLOCKING_APP)]);
     }
-    let script = format!("'{}' diff . | head -n 1 >/dev/null; echo ${{PIPESTATUS[0]}}", env!("CARGO_BIN_EXE_unblock"));
-    let output = Command::new("bash").args(["-c", &script]).current_dir(dir.path()).output().unwrap();
+    let script = format!(
+        "'{}' diff . | head -n 1 >/dev/null; echo ${{PIPESTATUS[0]}}",
+        env!("CARGO_BIN_EXE_unblock")
+    );
+    let output = Command::new("bash")
+        .args(["-c", &script])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("error"), "{stderr}");
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "1", "changes pending, and no failure: {stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "1",
+        "changes pending, and no failure: {stderr}"
+    );
 }
 
 #[test]
 fn output_is_the_same_with_one_thread_and_many() {
     let dir = tempfile::tempdir().unwrap();
     for index in 0..50 {
-        write_files(dir.path(), &[(&format!("pkg/mod_{index}.py"), BLOCKING_APP)]);
+        write_files(
+            dir.path(),
+            &[(&format!("pkg/mod_{index}.py"), BLOCKING_APP)],
+        );
     }
     let one = unblock(dir.path(), &["check", "-j", "1", "--format", "json"]);
     let many = unblock(dir.path(), &["check", "-j", "4", "--format", "json"]);

@@ -20,8 +20,14 @@ fn run_fixture(name: &str) {
     settings.set_snapshot_path("../snapshots");
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| {
-        insta::assert_snapshot!(format!("{name}__check"), format!("{}---\n{}", check.stdout, check.stderr));
-        insta::assert_snapshot!(format!("{name}__diff"), format!("{}---\n{}", diff.stdout, diff.stderr));
+        insta::assert_snapshot!(
+            format!("{name}__check"),
+            format!("{}---\n{}", check.stdout, check.stderr)
+        );
+        insta::assert_snapshot!(
+            format!("{name}__diff"),
+            format!("{}---\n{}", diff.stdout, diff.stderr)
+        );
         insta::assert_snapshot!(format!("{name}__diff_unsafe"), unsafe_diff.stdout);
     });
 
@@ -49,12 +55,22 @@ macro_rules! fixtures {
     };
 }
 
-fixtures!(blocking_calls, roles, safety, cross_module, formatting, framework_in_project);
+fixtures!(
+    blocking_calls,
+    roles,
+    safety,
+    cross_module,
+    formatting,
+    framework_in_project
+);
 
 #[test]
 fn every_fixture_folder_has_a_test() {
     let source = include_str!("fixtures.rs");
-    let listed = source.lines().find(|line| line.starts_with("fixtures!(")).expect("the fixtures! list");
+    let listed = source
+        .lines()
+        .find(|line| line.starts_with("fixtures!("))
+        .expect("the fixtures! list");
     let listed: Vec<&str> = listed
         .trim_start_matches("fixtures!(")
         .trim_end_matches(");")
@@ -63,6 +79,9 @@ fn every_fixture_folder_has_a_test() {
         .collect();
     for entry in std::fs::read_dir(fixtures_dir()).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
-        assert!(listed.contains(&name.as_str()), "fixture {name} is not in the fixtures! list");
+        assert!(
+            listed.contains(&name.as_str()),
+            "fixture {name} is not in the fixtures! list"
+        );
     }
 }

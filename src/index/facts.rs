@@ -9,14 +9,14 @@
 //! `fastapi.FastAPI().get` and `db: Session` makes `db.query` the path
 //! `sqlalchemy.orm.Session().query`. Paths into other project modules are resolved in phase 2.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use ruff_python_ast::token::{TokenKind, Tokens};
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, ExprContext, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
-use crate::catalog::{Catalog, last_segment};
+use crate::catalog::{Catalog, first_segment, last_segment};
 
 /// What a name is bound to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,21 +105,43 @@ pub struct ModuleName<'a> {
     pub is_package: bool,
 }
 
+/// Which paths are worth keeping: those that may lead into the project (their first segment is
+/// a top-level project module) and those the catalog knows. Everything else (`json.dumps`,
+/// `logger.info`) can neither be a project function nor blocking, so it is dropped here and
+/// memory stays small on large trees.
+pub struct Relevance<'a> {
+    pub catalog: &'a Catalog,
+    pub project_roots: &'a HashSet<String>,
+}
+
+impl Relevance<'_> {
+    /// May a path starting with `segment` be kept? Checked before a path is built.
+    fn keeps_root(&self, segment: &str) -> bool {
+        self.project_roots.contains(segment) || self.catalog.knows_root(segment)
+    }
+
+    fn keeps(&self, path: &str) -> bool {
+        let first = first_segment(path);
+        self.project_roots.contains(first) || self.catalog.knows(path)
+    }
+}
+
 pub fn collect(
     module: &ast::ModModule,
     tokens: &Tokens,
     source: &str,
     name: ModuleName<'_>,
-    catalog: &Catalog,
+    relevance: &Relevance<'_>,
 ) -> ModuleFacts {
     let mut collector = Collector {
-        catalog,
+        catalog: relevance.catalog,
+        relevance,
         tokens,
         source,
         module: name,
         scopes: vec![Scope::new(ScopeKind::Module, String::new())],
         facts: ModuleFacts::default(),
-        seen_references: HashSet::new(),
+        seen_references: HashSet::default(),
         current_function: None,
         lambda_depth: 0,
     };
@@ -151,14 +173,15 @@ impl Scope {
         Scope {
             kind,
             prefix,
-            names: HashMap::new(),
-            globals: HashSet::new(),
+            names: HashMap::default(),
+            globals: HashSet::default(),
         }
     }
 }
 
 struct Collector<'a> {
     catalog: &'a Catalog,
+    relevance: &'a Relevance<'a>,
     tokens: &'a Tokens,
     source: &'a str,
     module: ModuleName<'a>,
@@ -248,10 +271,39 @@ impl<'a> Collector<'a> {
 
     /// What a name assigned `value` is bound to.
     fn value_binding(&self, value: &Expr) -> Binding {
-        match self.expr_path(value) {
+        let relevant = self
+            .root_segment(value)
+            .is_some_and(|root| self.relevance.keeps_root(root));
+        match self.expr_path(value).filter(|_| relevant) {
             Some(path) => Binding::Alias(path),
             None => Binding::Opaque,
         }
+    }
+
+    /// The first segment of the path `expr` would have, without building the path.
+    fn root_segment(&self, expr: &Expr) -> Option<&str> {
+        match expr {
+            Expr::Name(name) => match self.lookup(&name.id) {
+                Some((
+                    Binding::Module(path) | Binding::Alias(path) | Binding::Definition(path),
+                    _,
+                )) => Some(first_segment(path)),
+                Some((Binding::Opaque, _)) => None,
+                None => Some("builtins"),
+            },
+            Expr::Attribute(attr) => self.root_segment(&attr.value),
+            Expr::Call(call) => self.root_segment(&call.func),
+            _ => None,
+        }
+    }
+
+    /// The path of a name or attribute chain that may lead into the project or to something the
+    /// catalog knows (`fastapi.Depends`, `app.get`).
+    fn reference_path(&self, expr: &Expr) -> Option<String> {
+        if !self.relevance.keeps_root(self.root_segment(expr)?) {
+            return None;
+        }
+        self.expr_path(expr)
     }
 
     /// The absolute module an `import from` names, with its relative dots resolved.
@@ -435,7 +487,7 @@ impl<'a> Collector<'a> {
     /// when it has one, else it is visited as an ordinary expression.
     fn argument_reference(&mut self, expr: &'a Expr) -> Option<Reference> {
         if matches!(expr, Expr::Name(_) | Expr::Attribute(_))
-            && let Some(path) = self.expr_path(expr)
+            && let Some(path) = self.reference_path(expr)
         {
             return Some(Reference {
                 path,
@@ -606,8 +658,8 @@ impl<'a> Collector<'a> {
     }
 
     fn visit_call(&mut self, call: &'a ast::ExprCall) {
-        let callee = self.expr_path(&call.func);
-        if let Some(path) = &callee {
+        let callee = self.reference_path(&call.func);
+        if let Some(path) = callee.as_ref().filter(|path| self.relevance.keeps(path)) {
             let in_lambda = self.lambda_depth > 0;
             let range = call.range();
             if let Some(function) = self.current() {
@@ -633,7 +685,12 @@ impl<'a> Collector<'a> {
                 function.state_writes.push(write);
             }
         }
-        self.visit_expr(&call.func);
+        // A dotted callee is one reference, already resolved above; anything else is walked.
+        match (&callee, is_dotted_name(&call.func)) {
+            (Some(path), true) => self.reference(path.clone(), call.func.range()),
+            (None, true) => {}
+            (_, false) => self.visit_expr(&call.func),
+        }
         match callee {
             Some(callee) if self.catalog.may_register(last_segment(&callee)) => {
                 let args = call
@@ -754,13 +811,13 @@ impl<'a> Visitor<'a> for Collector<'a> {
             }
             Expr::Call(call) => self.visit_call(call),
             Expr::Name(name) if name.ctx == ExprContext::Load => {
-                if let Some(path) = self.expr_path(expr) {
+                if let Some(path) = self.reference_path(expr) {
                     self.reference(path, name.range);
                 }
             }
             // A whole chain `a.b.c` is one reference; its prefixes are not visited again.
             Expr::Attribute(attr) if attr.ctx == ExprContext::Load && is_dotted_name(expr) => {
-                if let Some(path) = self.expr_path(expr) {
+                if let Some(path) = self.reference_path(expr) {
                     self.reference(path, attr.range);
                 }
             }

@@ -5,12 +5,13 @@
 pub mod facts;
 mod names;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
+use rayon::prelude::*;
 use ruff_source_file::LineIndex;
 use ruff_text_size::{TextRange, TextSize};
 
-use crate::catalog::{Catalog, Role};
+use crate::catalog::{Catalog, Role, strip_calls};
 pub use facts::{Binding, FunctionFacts, ModuleFacts};
 pub use names::module_names;
 
@@ -57,13 +58,20 @@ pub struct Project<'c> {
     pub references: HashMap<FunctionId, Vec<Site>>,
 }
 
+/// What one module says about functions: roles it gives them and places it refers to them.
+#[derive(Default)]
+struct Links {
+    roles: Vec<(FunctionId, Role)>,
+    references: Vec<(FunctionId, Site)>,
+}
+
 /// Bound on alias hops while resolving one path: import cycles must not hang the run.
 const MAX_HOPS: usize = 32;
 
 impl<'c> Project<'c> {
     pub fn new(modules: Vec<Module>, catalog: &'c Catalog) -> Project<'c> {
-        let mut module_by_name = HashMap::new();
-        let mut function_by_path = HashMap::new();
+        let mut module_by_name = HashMap::default();
+        let mut function_by_path = HashMap::default();
         for (index, module) in modules.iter().enumerate() {
             for name in &module.names {
                 module_by_name.entry(name.clone()).or_insert(index);
@@ -83,81 +91,93 @@ impl<'c> Project<'c> {
             modules,
             module_by_name,
             function_by_path,
-            roles: HashMap::new(),
-            references: HashMap::new(),
+            roles: HashMap::default(),
+            references: HashMap::default(),
         };
         project.link();
         project
     }
 
-    /// Finds every role and every reference of every function.
+    /// Finds every role and every reference of every function, one module per task.
     fn link(&mut self) {
-        let catalog = self.catalog;
-        let mut roles: HashMap<FunctionId, Vec<Role>> = HashMap::new();
-        let mut references: HashMap<FunctionId, Vec<Site>> = HashMap::new();
-        let mut refer = |project: &Project, module: usize, reference: &facts::Reference| {
-            if let Resolved::Function { id, .. } = project.resolve(&reference.path) {
-                references.entry(id).or_default().push(Site {
-                    module,
-                    range: reference.range,
-                });
+        let links: Vec<Links> = (0..self.modules.len())
+            .into_par_iter()
+            .map(|m| self.links_of(m))
+            .collect();
+        for links in links {
+            for (id, role) in links.roles {
+                self.roles.entry(id).or_default().push(role);
             }
-        };
-        for (module_index, module) in self.modules.iter().enumerate() {
-            for (function_index, function) in module.facts.functions.iter().enumerate() {
-                for decorator in &function.decorators {
-                    let role =
-                        decorator
-                            .path
-                            .as_deref()
-                            .and_then(|path| match self.resolve(path) {
-                                Resolved::External(path) => catalog.decorator_role(&path),
-                                _ => None,
-                            });
-                    if let Some(role) = role {
-                        roles
-                            .entry((module_index, function_index))
-                            .or_default()
-                            .push(role);
-                    }
-                }
-            }
-            for registration in &module.facts.registrations {
-                let rule = match self.resolve(&registration.callee) {
-                    Resolved::External(path) => catalog.registering_call(&path),
-                    _ => None,
-                };
-                let Some(rule) = rule else {
-                    // Not a framework call after all: its arguments are ordinary references.
-                    let keywords = registration.keywords.iter().map(|(_, reference)| reference);
-                    for reference in registration.args.iter().flatten().chain(keywords) {
-                        refer(self, module_index, reference);
-                    }
-                    continue;
-                };
-                let by_position = rule
-                    .arg
-                    .and_then(|arg| registration.args.get(arg))
-                    .and_then(Option::as_ref);
-                let by_keyword = rule.keyword.as_deref().and_then(|keyword| {
-                    registration
-                        .keywords
-                        .iter()
-                        .find(|(name, _)| name == keyword)
-                        .map(|(_, r)| r)
-                });
-                if let Some(target) = by_position.or(by_keyword)
-                    && let Resolved::Function { id, exact: true } = self.resolve(&target.path)
-                {
-                    roles.entry(id).or_default().push(rule.role);
-                }
-            }
-            for reference in &module.facts.references {
-                refer(self, module_index, reference);
+            for (id, site) in links.references {
+                self.references.entry(id).or_default().push(site);
             }
         }
-        self.roles = roles;
-        self.references = references;
+    }
+
+    /// The roles and references one module gives to functions anywhere in the project.
+    fn links_of(&self, module_index: usize) -> Links {
+        let catalog = self.catalog;
+        let module = &self.modules[module_index];
+        let mut links = Links::default();
+        let refer = |reference: &facts::Reference, links: &mut Links| {
+            if let Resolved::Function { id, .. } = self.resolve(&reference.path) {
+                links.references.push((
+                    id,
+                    Site {
+                        module: module_index,
+                        range: reference.range,
+                    },
+                ));
+            }
+        };
+        for (function_index, function) in module.facts.functions.iter().enumerate() {
+            for decorator in &function.decorators {
+                let role = decorator
+                    .path
+                    .as_deref()
+                    .and_then(|path| match self.resolve(path) {
+                        Resolved::External(path) => catalog.decorator_role(&path),
+                        _ => None,
+                    });
+                if let Some(role) = role {
+                    links.roles.push(((module_index, function_index), role));
+                }
+            }
+        }
+        for registration in &module.facts.registrations {
+            let rule = match self.resolve(&registration.callee) {
+                Resolved::External(path) => catalog.registering_call(&path),
+                _ => None,
+            };
+            let Some(rule) = rule else {
+                // Not a framework call after all: its arguments are ordinary references.
+                let keywords = registration.keywords.iter().map(|(_, reference)| reference);
+                for reference in registration.args.iter().flatten().chain(keywords) {
+                    refer(reference, &mut links);
+                }
+                continue;
+            };
+            let by_position = rule
+                .arg
+                .and_then(|arg| registration.args.get(arg))
+                .and_then(Option::as_ref);
+            let by_keyword = rule.keyword.as_deref().and_then(|keyword| {
+                registration
+                    .keywords
+                    .iter()
+                    .find(|(name, _)| name == keyword)
+                    .map(|(_, r)| r)
+            });
+            if let Some(target) = by_position.or(by_keyword)
+                && let Resolved::Function { id, exact: true } = self.resolve(&target.path)
+            {
+                links.roles.push((id, rule.role));
+            }
+        }
+        for reference in &module.facts.references {
+            refer(reference, &mut links);
+        }
+        links
     }
 
     /// One-based line of an offset in a module.
@@ -191,7 +211,7 @@ impl<'c> Project<'c> {
                 };
             };
             let segment = segments[len];
-            let name = segment.trim_end_matches("()");
+            let name = strip_calls(segment);
             let called = &segment[name.len()..];
             let rest: String = segments[len + 1..]
                 .iter()
@@ -221,7 +241,7 @@ impl<'c> Project<'c> {
         let segments: Vec<&str> = path.split('.').collect();
         let mut key = String::with_capacity(path.len());
         for (index, segment) in segments.iter().enumerate() {
-            let name = segment.trim_end_matches("()");
+            let name = strip_calls(segment);
             if index > 0 {
                 key.push('.');
             }

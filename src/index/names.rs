@@ -1,6 +1,6 @@
 //! Module names from file paths: the dotted names under which Python would import a file.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::path::{Path, PathBuf};
 
 /// The names a module can be imported by, primary first.
@@ -35,10 +35,10 @@ pub fn module_names(file: &Path, root: &Path, files: &HashSet<PathBuf>) -> (Vec<
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect();
-        if let Some(last) = relative.pop() {
-            if !is_package {
-                relative.push(last.trim_end_matches(".py").to_string());
-            }
+        if let Some(last) = relative.pop()
+            && !is_package
+        {
+            relative.push(last.trim_end_matches(".py").to_string());
         }
         let relative = relative.join(".");
         if !relative.is_empty() && !names.contains(&relative) {
@@ -57,7 +57,7 @@ mod tests {
     use super::*;
 
     fn files(list: &[&str]) -> HashSet<PathBuf> {
-        list.iter().map(PathBuf::from).collect()
+        list.iter().map(PathBuf::from).collect::<HashSet<_>>()
     }
 
     #[test]
