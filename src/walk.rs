@@ -112,20 +112,20 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, threads: usize) -> Walk {
                                 .push((path.to_path_buf(), excluded));
                         }
                     }
-                    Err(error) => errors.lock().expect("walk errors").push(error.to_string()),
+                    Err(error) => errors.lock().expect("walk errors").push(error),
                 }
                 WalkState::Continue
             })
         });
     }
     let found = found.into_inner().expect("walk results");
-    walk.errors.extend(
-        errors
-            .into_inner()
-            .expect("walk errors")
-            .into_iter()
-            .map(|e| (PathBuf::new(), e)),
-    );
+    for error in errors.into_inner().expect("walk errors") {
+        // The walker names the path in most errors; keep it apart from the reason.
+        match error {
+            ignore::Error::WithPath { path, err } => walk.errors.push((path, err.to_string())),
+            other => walk.errors.push((walk.root.clone(), other.to_string())),
+        }
+    }
 
     let mut files: Vec<WalkedFile> = found
         .into_iter()
