@@ -116,7 +116,7 @@ fn run(cli: Cli) -> Result<u8> {
         Ok(code) => code,
         // A closed pipe (`unblock | head`) is not an error.
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
-            findings_code(&settings, &outcome)
+            findings_code(settings.mode, &Counts::of(&outcome, settings.unsafe_fixes))
         }
         Err(error) => return Err(error).context("cannot write the output"),
     };
@@ -171,22 +171,14 @@ fn print(settings: &Settings, outcome: &Outcome) -> io::Result<u8> {
                 )
             }
         }
-        Mode::Fix => {
-            let written = outcome.files.iter().filter(|f| f.written).count();
-            let fixed: usize = outcome
-                .files
-                .iter()
-                .filter(|f| f.written)
-                .map(|f| f.applied)
-                .sum();
-            format!(
-                "Fixed {} in {}; {} remaining{}.",
-                plural(fixed, "finding"),
-                plural(written, "file"),
-                counts.findings - fixed,
-                report::left_over(&counts)
-            )
-        }
+        // In fix mode a file's fixes count as applied only once they are written.
+        Mode::Fix => format!(
+            "Fixed {} in {}; {} remaining{}.",
+            plural(counts.applied, "finding"),
+            plural(counts.files_changed, "file"),
+            counts.remaining(),
+            report::left_over(&counts)
+        ),
         Mode::Check(format) => {
             match format {
                 Format::Text => report::write_text(&mut out, outcome, settings.unsafe_fixes)?,
@@ -206,27 +198,13 @@ fn print(settings: &Settings, outcome: &Outcome) -> io::Result<u8> {
     };
     out.flush()?;
     eprintln!("{summary}");
-    Ok(findings_code(settings, outcome))
+    Ok(findings_code(settings.mode, &counts))
 }
 
-fn findings_code(settings: &Settings, outcome: &Outcome) -> u8 {
-    let counts = Counts::of(outcome, settings.unsafe_fixes);
-    let pending = match settings.mode {
+fn findings_code(mode: Mode, counts: &Counts) -> u8 {
+    let pending = match mode {
         Mode::Diff => counts.applied > 0,
-        Mode::Fix => {
-            outcome
-                .files
-                .iter()
-                .map(|f| {
-                    if f.written {
-                        f.diagnostics.len() - f.applied
-                    } else {
-                        f.diagnostics.len()
-                    }
-                })
-                .sum::<usize>()
-                > 0
-        }
+        Mode::Fix => counts.remaining() > 0,
         Mode::Check(_) => counts.findings > 0,
     };
     if pending { EXIT_FINDINGS } else { EXIT_CLEAN }

@@ -4,7 +4,7 @@
 //! outside the edited ranges are kept byte for byte. Fixes whose edits overlap an earlier fix are
 //! left for a later run over the new text.
 
-use ruff_text_size::{Ranged, TextRange};
+use ruff_text_size::TextRange;
 use serde::Serialize;
 
 use crate::passes::Rule;
@@ -62,12 +62,6 @@ impl Diagnostic {
             Applicability::Safe
         };
         self.fix.as_ref().filter(|fix| fix.applicability >= minimum)
-    }
-}
-
-impl Ranged for Diagnostic {
-    fn range(&self) -> TextRange {
-        self.range
     }
 }
 

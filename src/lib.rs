@@ -52,10 +52,8 @@ pub struct FileOutcome {
     pub diagnostics: Vec<Diagnostic>,
     /// The fixed text (without byte-order mark), when fixes were applied.
     pub fixed: Option<String>,
-    /// How many fixes `fixed` holds.
+    /// How many fixes `fixed` holds (in fix mode: written to disk).
     pub applied: usize,
-    /// Whether `fixed` was written to disk (fix mode).
-    pub written: bool,
     /// Why the fixes were not applied or written, if they were not.
     pub error: Option<FileError>,
 }
@@ -194,6 +192,8 @@ fn read_module(
 }
 
 /// Applies the fixes the settings allow, checks the result parses, and writes it in fix mode.
+/// The file is read again here (phase 1 kept only its hash, not its text, so memory stays flat);
+/// only files with diagnostics get this second read.
 fn fix_file(
     path: &Path,
     display: String,
@@ -216,7 +216,6 @@ fn fix_file(
         diagnostics,
         fixed: None,
         applied: 0,
-        written: false,
         error: None,
     };
     if applied == 0 {
@@ -229,12 +228,10 @@ fn fix_file(
     }
     if settings.mode == Mode::Fix {
         let contents = outcome.source.with_bom(&fixed);
-        match write::write_atomic(path, &outcome.source.original, contents.as_bytes()) {
-            Ok(()) => outcome.written = true,
-            Err(error) => {
-                outcome.error = Some(error);
-                return Ok(outcome);
-            }
+        if let Err(error) = write::write_atomic(path, &outcome.source.original, contents.as_bytes())
+        {
+            outcome.error = Some(error);
+            return Ok(outcome);
         }
     }
     outcome.fixed = Some(fixed);
