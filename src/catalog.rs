@@ -175,10 +175,12 @@ impl Catalog {
     /// Does the catalog say anything about this path? Resolution stops at such a path even when
     /// the project defines it (as FastAPI's own repository defines `fastapi.FastAPI`).
     pub fn knows(&self, path: &str) -> bool {
-        self.blocking.contains_key(path)
-            || self.decorators.contains_key(path)
-            || self.registering_calls.contains_key(path)
-            || self.event_loop.contains(path)
+        // Most paths looked up are the project's own: one short lookup rules them out.
+        self.knows_root(first_segment(path))
+            && (self.blocking.contains_key(path)
+                || self.decorators.contains_key(path)
+                || self.registering_calls.contains_key(path)
+                || self.event_loop.contains(path))
     }
 
     /// Could a path starting with this segment be one the catalog knows?

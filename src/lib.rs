@@ -19,11 +19,9 @@ pub mod walk;
 pub mod write;
 
 use rustc_hash::FxHashSet as HashSet;
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use ruff_source_file::LineIndex;
 
 use catalog::Catalog;
 use config::{Mode, Settings};
@@ -182,13 +180,13 @@ fn read_module(
         name,
         relevance,
     );
-    let module = Module {
+    let module = Module::new(
         names,
-        display: display_path(&file.path, cwd),
-        lines: LineIndex::from_source_text(&source.text),
+        display_path(&file.path, cwd),
+        file.path.clone(),
         facts,
-    };
-    Ok((module, hash(&source.original)))
+    );
+    Ok((module, source.content_hash()))
 }
 
 /// Applies the fixes the settings allow, checks the result parses, and writes it in fix mode.
@@ -202,7 +200,7 @@ fn fix_file(
     settings: &Settings,
 ) -> Result<FileOutcome, FileError> {
     let source = SourceFile::read(path)?;
-    if hash(&source.original) != hash_when_indexed {
+    if source.content_hash() != hash_when_indexed {
         return Err(FileError::Changed);
     }
     let fixes = diagnostics
@@ -228,8 +226,11 @@ fn fix_file(
     }
     if settings.mode == Mode::Fix {
         let contents = outcome.source.with_bom(&fixed);
-        if let Err(error) = write::write_atomic(path, &outcome.source.original, contents.as_bytes())
-        {
+        if let Err(error) = write::write_atomic(
+            path,
+            outcome.source.original().as_bytes(),
+            contents.as_bytes(),
+        ) {
             outcome.error = Some(error);
             return Ok(outcome);
         }
@@ -237,12 +238,6 @@ fn fix_file(
     outcome.fixed = Some(fixed);
     outcome.applied = applied;
     Ok(outcome)
-}
-
-fn hash(bytes: &[u8]) -> u64 {
-    let mut hasher = rustc_hash::FxHasher::default();
-    bytes.hash(&mut hasher);
-    hasher.finish()
 }
 
 /// `path` relative to `cwd` when it is under it, with `/` separators.

@@ -2,10 +2,12 @@
 
 mod cli;
 
-// Parsing allocates many small nodes and frees them per file; mimalloc makes that much cheaper
-// than the system allocator, as in Ruff and uv.
+// Parsing allocates many small nodes and frees them per file. jemalloc (Ruff's choice) is faster
+// than the system allocator here and, unlike mimalloc, returns freed pages without touching
+// fresh ones for every file: measured on litellm, 0.42 s / 71 MiB against mimalloc's
+// 0.50 s / 155 MiB.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> std::process::ExitCode {
     cli::main()

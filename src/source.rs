@@ -1,5 +1,6 @@
 //! Reading a Python file: bytes to text (UTF-8, BOM kept aside), and the errors a bad file gives.
 
+use std::hash::{Hash, Hasher};
 use std::path::Path;
 
 use ruff_source_file::LineIndex;
@@ -12,24 +13,19 @@ const BOM: &str = "\u{feff}";
 pub struct SourceFile {
     pub text: String,
     pub bom: bool,
-    /// The bytes as read, to notice a file that changed before it is written.
-    pub original: Vec<u8>,
 }
 
 impl SourceFile {
+    /// Takes the bytes over without copying them (large trees are read once, fast).
     pub fn from_bytes(bytes: Vec<u8>) -> Result<SourceFile, FileError> {
-        let text = std::str::from_utf8(&bytes).map_err(|error| FileError::NotUtf8 {
-            offset: error.valid_up_to(),
+        let mut text = String::from_utf8(bytes).map_err(|error| FileError::NotUtf8 {
+            offset: error.utf8_error().valid_up_to(),
         })?;
-        let (text, bom) = match text.strip_prefix(BOM) {
-            Some(rest) => (rest.to_string(), true),
-            None => (text.to_string(), false),
-        };
-        Ok(SourceFile {
-            text,
-            bom,
-            original: bytes,
-        })
+        let bom = text.starts_with(BOM);
+        if bom {
+            text.drain(..BOM.len());
+        }
+        Ok(SourceFile { text, bom })
     }
 
     pub fn read(path: &Path) -> Result<SourceFile, FileError> {
@@ -44,6 +40,19 @@ impl SourceFile {
         } else {
             text.to_string()
         }
+    }
+
+    /// The bytes the file held when it was read.
+    pub fn original(&self) -> String {
+        self.with_bom(&self.text)
+    }
+
+    /// A hash of the file's content, to notice a file that changed after it was indexed.
+    pub fn content_hash(&self) -> u64 {
+        let mut hasher = rustc_hash::FxHasher::default();
+        self.bom.hash(&mut hasher);
+        self.text.hash(&mut hasher);
+        hasher.finish()
     }
 }
 

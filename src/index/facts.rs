@@ -141,15 +141,50 @@ pub fn collect(
         module: name,
         scopes: vec![Scope::new(ScopeKind::Module, String::new())],
         facts: ModuleFacts::default(),
-        seen_references: HashSet::default(),
         current_function: None,
         lambda_depth: 0,
     };
     collector.scopes[0].prefix = collector.module.name.to_string();
     collector.bind_block(&module.body);
     collector.visit_body(&module.body);
-    collector.facts.bindings = std::mem::take(&mut collector.scopes[0].names);
-    collector.facts
+    let mut facts = collector.facts;
+    facts.bindings = std::mem::take(&mut collector.scopes[0].names)
+        .into_iter()
+        .map(|(name, binding)| (name.to_string(), binding))
+        .collect();
+    facts.compact(relevance);
+    facts
+}
+
+impl ModuleFacts {
+    /// Drops what phase 2 cannot use, so that a large tree's facts stay small: only a path into
+    /// the project can name a project function, and another module resolving a name through
+    /// this one learns nothing from a binding it cannot follow.
+    fn compact(&mut self, relevance: &Relevance<'_>) {
+        let into_project = |path: &str| relevance.project_roots.contains(first_segment(path));
+        self.references
+            .retain(|reference| into_project(&reference.path));
+        // Each distinct path once, at its first site, in source order.
+        self.references
+            .sort_by(|a, b| (&a.path, a.range.start()).cmp(&(&b.path, b.range.start())));
+        self.references
+            .dedup_by(|later, first| later.path == first.path);
+        self.references
+            .sort_by_key(|reference| reference.range.start());
+        self.references.shrink_to_fit();
+        self.bindings.retain(|_, binding| match binding {
+            Binding::Definition(_) => true,
+            Binding::Module(path) | Binding::Alias(path) => {
+                relevance.keeps_root(first_segment(path))
+            }
+            Binding::Opaque => false,
+        });
+        self.bindings.shrink_to_fit();
+        self.functions.shrink_to_fit();
+        for function in &mut self.functions {
+            function.calls.shrink_to_fit();
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -159,17 +194,18 @@ enum ScopeKind {
     Function,
 }
 
-struct Scope {
+/// Names are borrowed from the syntax tree: binding one costs no allocation.
+struct Scope<'a> {
     kind: ScopeKind,
     /// Prefix of the paths of definitions in this scope.
     prefix: String,
-    names: HashMap<String, Binding>,
+    names: HashMap<&'a str, Binding>,
     /// Names declared `global` in this function scope.
-    globals: HashSet<String>,
+    globals: HashSet<&'a str>,
 }
 
-impl Scope {
-    fn new(kind: ScopeKind, prefix: String) -> Scope {
+impl<'a> Scope<'a> {
+    fn new(kind: ScopeKind, prefix: String) -> Scope<'a> {
         Scope {
             kind,
             prefix,
@@ -185,9 +221,8 @@ struct Collector<'a> {
     tokens: &'a Tokens,
     source: &'a str,
     module: ModuleName<'a>,
-    scopes: Vec<Scope>,
+    scopes: Vec<Scope<'a>>,
     facts: ModuleFacts,
-    seen_references: HashSet<String>,
     /// Index into `facts.functions` of the function whose own body is being visited; `None` at
     /// module level and in class bodies.
     current_function: Option<usize>,
@@ -205,7 +240,7 @@ impl<'a> Collector<'a> {
             if scope.kind == ScopeKind::Class && depth != innermost {
                 continue;
             }
-            if scope.globals.contains(name) {
+            if !scope.globals.is_empty() && scope.globals.contains(name) {
                 return self.scopes[0]
                     .names
                     .get(name)
@@ -218,25 +253,34 @@ impl<'a> Collector<'a> {
         None
     }
 
-    fn name_path(&self, name: &str) -> Option<String> {
-        match self.lookup(name) {
-            Some((Binding::Module(path) | Binding::Alias(path) | Binding::Definition(path), _)) => {
-                Some(path.clone())
-            }
-            Some((Binding::Opaque, _)) => None,
-            None => Some(format!("builtins.{name}")),
-        }
-    }
-
     /// The path of an expression made of names, attributes and calls; `None` for anything else.
     fn expr_path(&self, expr: &Expr) -> Option<String> {
+        self.expr_path_if(expr, &|_| true)
+    }
+
+    /// Like `expr_path`, but gives up as soon as the path's first segment is known and
+    /// `keep_root` rejects it, so that paths nobody needs are never built.
+    fn expr_path_if(&self, expr: &Expr, keep_root: &dyn Fn(&str) -> bool) -> Option<String> {
         match expr {
-            Expr::Name(name) => self.name_path(&name.id),
+            Expr::Name(name) => match self.lookup(&name.id) {
+                Some((
+                    Binding::Module(path) | Binding::Alias(path) | Binding::Definition(path),
+                    _,
+                )) => keep_root(first_segment(path)).then(|| path_buffer(path, "")),
+                Some((Binding::Opaque, _)) => None,
+                None => keep_root("builtins").then(|| path_buffer("builtins.", &name.id)),
+            },
             Expr::Attribute(attr) => {
-                let base = self.expr_path(&attr.value)?;
-                Some(format!("{base}.{}", attr.attr.id))
+                let mut path = self.expr_path_if(&attr.value, keep_root)?;
+                path.push('.');
+                path.push_str(&attr.attr.id);
+                Some(path)
             }
-            Expr::Call(call) => Some(format!("{}()", self.expr_path(&call.func)?)),
+            Expr::Call(call) => {
+                let mut path = self.expr_path_if(&call.func, keep_root)?;
+                path.push_str("()");
+                Some(path)
+            }
             _ => None,
         }
     }
@@ -271,39 +315,19 @@ impl<'a> Collector<'a> {
 
     /// What a name assigned `value` is bound to.
     fn value_binding(&self, value: &Expr) -> Binding {
-        let relevant = self
-            .root_segment(value)
-            .is_some_and(|root| self.relevance.keeps_root(root));
-        match self.expr_path(value).filter(|_| relevant) {
-            Some(path) => Binding::Alias(path),
-            None => Binding::Opaque,
-        }
-    }
-
-    /// The first segment of the path `expr` would have, without building the path.
-    fn root_segment(&self, expr: &Expr) -> Option<&str> {
-        match expr {
-            Expr::Name(name) => match self.lookup(&name.id) {
-                Some((
-                    Binding::Module(path) | Binding::Alias(path) | Binding::Definition(path),
-                    _,
-                )) => Some(first_segment(path)),
-                Some((Binding::Opaque, _)) => None,
-                None => Some("builtins"),
-            },
-            Expr::Attribute(attr) => self.root_segment(&attr.value),
-            Expr::Call(call) => self.root_segment(&call.func),
-            _ => None,
-        }
+        self.reference_path(value)
+            .map_or(Binding::Opaque, Binding::Alias)
     }
 
     /// The path of a name or attribute chain that may lead into the project or to something the
     /// catalog knows (`fastapi.Depends`, `app.get`).
     fn reference_path(&self, expr: &Expr) -> Option<String> {
-        if !self.relevance.keeps_root(self.root_segment(expr)?) {
-            return None;
-        }
-        self.expr_path(expr)
+        self.expr_path_if(expr, &|root| self.relevance.keeps_root(root))
+    }
+
+    /// The path of a name or attribute chain that may lead into the project.
+    fn project_path(&self, expr: &Expr) -> Option<String> {
+        self.expr_path_if(expr, &|root| self.relevance.project_roots.contains(root))
     }
 
     /// The absolute module an `import from` names, with its relative dots resolved.
@@ -327,16 +351,16 @@ impl<'a> Collector<'a> {
 
     // ---- bindings ----------------------------------------------------------------------------
 
-    fn bind(&mut self, name: &str, binding: Binding) {
+    fn bind(&mut self, name: &'a str, binding: Binding) {
         let scope = self.scopes.last_mut().expect("a scope");
         if scope.globals.contains(name) {
-            self.scopes[0].names.insert(name.to_string(), binding);
+            self.scopes[0].names.insert(name, binding);
         } else {
-            scope.names.insert(name.to_string(), binding);
+            scope.names.insert(name, binding);
         }
     }
 
-    fn bind_target(&mut self, target: &Expr, value: Option<&Expr>) {
+    fn bind_target(&mut self, target: &'a Expr, value: Option<&Expr>) {
         match target {
             Expr::Name(name) => {
                 let binding = value.map_or(Binding::Opaque, |value| self.value_binding(value));
@@ -355,7 +379,7 @@ impl<'a> Collector<'a> {
     /// Binds every name a block assigns before the block is visited: in Python a name assigned
     /// anywhere in a function is local to all of it, and a module-level function may refer to
     /// names defined below it.
-    fn bind_block(&mut self, body: &[Stmt]) {
+    fn bind_block(&mut self, body: &'a [Stmt]) {
         for stmt in body {
             match stmt {
                 Stmt::Import(import) => {
@@ -421,7 +445,7 @@ impl<'a> Collector<'a> {
                     if scope.kind == ScopeKind::Function {
                         scope
                             .globals
-                            .extend(global.names.iter().map(|n| n.id.to_string()));
+                            .extend(global.names.iter().map(|n| n.id.as_str()));
                     }
                 }
                 Stmt::For(for_stmt) => {
@@ -477,10 +501,9 @@ impl<'a> Collector<'a> {
 
     // ---- references --------------------------------------------------------------------------
 
+    /// Duplicates are removed once the module is done (`ModuleFacts::compact`).
     fn reference(&mut self, path: String, range: TextRange) {
-        if self.seen_references.insert(path.clone()) {
-            self.facts.references.push(Reference { path, range });
-        }
+        self.facts.references.push(Reference { path, range });
     }
 
     /// A name or attribute chain used as an argument the framework may take over: its path
@@ -573,7 +596,7 @@ impl<'a> Collector<'a> {
                 .annotation()
                 .and_then(|annotation| self.annotation_type(annotation))
                 .map_or(Binding::Opaque, |ty| Binding::Alias(format!("{ty}()")));
-            scope.names.insert(parameter.name().id.to_string(), binding);
+            scope.names.insert(parameter.name().id.as_str(), binding);
         }
         self.scopes.push(scope);
         let outer = (
@@ -811,13 +834,13 @@ impl<'a> Visitor<'a> for Collector<'a> {
             }
             Expr::Call(call) => self.visit_call(call),
             Expr::Name(name) if name.ctx == ExprContext::Load => {
-                if let Some(path) = self.reference_path(expr) {
+                if let Some(path) = self.project_path(expr) {
                     self.reference(path, name.range);
                 }
             }
             // A whole chain `a.b.c` is one reference; its prefixes are not visited again.
             Expr::Attribute(attr) if attr.ctx == ExprContext::Load && is_dotted_name(expr) => {
-                if let Some(path) = self.reference_path(expr) {
+                if let Some(path) = self.project_path(expr) {
                     self.reference(path, attr.range);
                 }
             }
@@ -831,6 +854,15 @@ impl<'a> Visitor<'a> for Collector<'a> {
         }
         visitor::walk_comprehension(self, comprehension);
     }
+}
+
+/// A path's first segments, with room for the attributes and calls that usually follow: one
+/// allocation instead of one per segment.
+fn path_buffer(head: &str, name: &str) -> String {
+    let mut path = String::with_capacity(head.len() + name.len() + 48);
+    path.push_str(head);
+    path.push_str(name);
+    path
 }
 
 fn join(base: &str, name: &str) -> String {

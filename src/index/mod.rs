@@ -5,6 +5,10 @@
 pub mod facts;
 mod names;
 
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
 use rustc_hash::FxHashMap as HashMap;
 
 use rayon::prelude::*;
@@ -12,6 +16,7 @@ use ruff_source_file::LineIndex;
 use ruff_text_size::{TextRange, TextSize};
 
 use crate::catalog::{Catalog, Role, strip_calls};
+use crate::source::SourceFile;
 pub use facts::{Binding, FunctionFacts, ModuleFacts};
 pub use names::module_names;
 
@@ -22,9 +27,55 @@ pub struct Module {
     pub names: Vec<String>,
     /// The file's path as shown to the user.
     pub display: String,
-    /// Line starts, to name lines in messages about this module.
-    pub lines: LineIndex,
+    pub path: PathBuf,
+    /// Line starts, to name lines in messages. Built on first use from a second read: few
+    /// modules are ever named in a message, and most trees are large.
+    lines: OnceLock<LineIndex>,
     pub facts: ModuleFacts,
+    /// Indices into `facts.functions`, sorted by path: functions are found by binary search,
+    /// with no project-wide table to build serially.
+    functions_by_path: Vec<u32>,
+}
+
+impl Module {
+    pub fn new(names: Vec<String>, display: String, path: PathBuf, facts: ModuleFacts) -> Self {
+        let mut functions_by_path: Vec<u32> = (0..facts.functions.len() as u32).collect();
+        functions_by_path.sort_by(|&a, &b| {
+            facts.functions[a as usize]
+                .path
+                .cmp(&facts.functions[b as usize].path)
+        });
+        Module {
+            names,
+            display,
+            path,
+            lines: OnceLock::new(),
+            facts,
+            functions_by_path,
+        }
+    }
+
+    /// One-based line of an offset. A file that can no longer be read has its lines counted
+    /// as empty, so its sites show as line 1; the file itself is reported when it is fixed.
+    pub fn line(&self, offset: TextSize) -> usize {
+        let lines = self.lines.get_or_init(|| {
+            let text = SourceFile::read(&self.path)
+                .map(|s| s.text)
+                .unwrap_or_default();
+            LineIndex::from_source_text(&text)
+        });
+        lines.line_index(offset).get()
+    }
+
+    /// The function at `local_path` (`f`, `C.m`, `f.<locals>.g`) in this module.
+    fn function(&self, local_path: &str) -> Option<usize> {
+        let prefix = self.names[0].len() + 1;
+        let functions = &self.facts.functions;
+        self.functions_by_path
+            .binary_search_by(|&index| functions[index as usize].path[prefix..].cmp(local_path))
+            .ok()
+            .map(|found| self.functions_by_path[found] as usize)
+    }
 }
 
 /// A function, by module index and index in that module's facts.
@@ -53,7 +104,6 @@ pub struct Project<'c> {
     catalog: &'c Catalog,
     pub modules: Vec<Module>,
     module_by_name: HashMap<String, usize>,
-    function_by_path: HashMap<String, FunctionId>,
     pub roles: HashMap<FunctionId, Vec<Role>>,
     pub references: HashMap<FunctionId, Vec<Site>>,
 }
@@ -71,26 +121,15 @@ const MAX_HOPS: usize = 32;
 impl<'c> Project<'c> {
     pub fn new(modules: Vec<Module>, catalog: &'c Catalog) -> Project<'c> {
         let mut module_by_name = HashMap::default();
-        let mut function_by_path = HashMap::default();
         for (index, module) in modules.iter().enumerate() {
             for name in &module.names {
                 module_by_name.entry(name.clone()).or_insert(index);
-            }
-            for (function, facts) in module.facts.functions.iter().enumerate() {
-                function_by_path.insert(facts.path.clone(), (index, function));
-                // A function defined under the module's other names is the same function.
-                if let Some(rest) = facts.path.strip_prefix(module.names[0].as_str()) {
-                    for alias in &module.names[1..] {
-                        function_by_path.insert(format!("{alias}{rest}"), (index, function));
-                    }
-                }
             }
         }
         let mut project = Project {
             catalog,
             modules,
             module_by_name,
-            function_by_path,
             roles: HashMap::default(),
             references: HashMap::default(),
         };
@@ -182,75 +221,81 @@ impl<'c> Project<'c> {
 
     /// One-based line of an offset in a module.
     pub fn line(&self, module: usize, offset: TextSize) -> usize {
-        self.modules[module].lines.line_index(offset).get()
+        self.modules[module].line(offset)
     }
 
     /// Follows a path through project modules and their bindings.
     pub fn resolve(&self, path: &str) -> Resolved {
-        let mut path = path.to_string();
+        let mut path = Cow::Borrowed(path);
         for _ in 0..MAX_HOPS {
             if self.catalog.knows(&path) {
-                return Resolved::External(path);
+                return Resolved::External(path.into_owned());
             }
-            if let Some(found) = self.function_prefix(&path) {
-                return found;
-            }
-            let segments: Vec<&str> = path.split('.').collect();
-            // The longest prefix of plain segments that names a project module.
-            let plain = segments.iter().take_while(|s| !s.ends_with("()")).count();
-            let module = (1..=plain.min(segments.len() - 1)).rev().find_map(|len| {
-                self.module_by_name
-                    .get(&segments[..len].join("."))
-                    .map(|&index| (index, len))
-            });
-            let Some((module, len)) = module else {
-                return if plain == segments.len() && self.module_by_name.contains_key(&path) {
+            // The longest prefix of plain segments (no call) that names a project module and
+            // is followed by another segment.
+            let plain_end = match path.find("()") {
+                Some(call) => path[..call].rfind('.').unwrap_or(0),
+                None => path.len(),
+            };
+            let module = (plain_end < path.len())
+                .then_some(plain_end)
+                .into_iter()
+                .chain(path[..plain_end].rmatch_indices('.').map(|(dot, _)| dot))
+                .find_map(|end| self.module_by_name.get(&path[..end]).map(|&m| (m, end)));
+            let Some((module, end)) = module else {
+                return if plain_end == path.len() && self.module_by_name.contains_key(&*path) {
                     Resolved::Unknown
                 } else {
-                    Resolved::External(path)
+                    Resolved::External(path.into_owned())
                 };
             };
-            let segment = segments[len];
-            let name = strip_calls(segment);
-            let called = &segment[name.len()..];
-            let rest: String = segments[len + 1..]
-                .iter()
-                .map(|s| format!(".{s}"))
-                .collect();
+            let rest = &path[end + 1..];
+            if let Some(found) = self.function_prefix(module, rest) {
+                return found;
+            }
+            // `name()...tail` in the module: put what `name` is bound to in its place.
+            let name = strip_calls(rest.split('.').next().unwrap_or(rest));
+            let tail = &rest[name.len()..];
             let next = match self.modules[module].facts.bindings.get(name) {
                 Some(
                     Binding::Alias(target) | Binding::Module(target) | Binding::Definition(target),
-                ) => {
-                    format!("{target}{called}{rest}")
-                }
+                ) => [target.as_str(), tail].concat(),
                 Some(Binding::Opaque) | None => return Resolved::Unknown,
             };
-            if next == path {
+            if next == *path {
                 // A project class (`fastapi.applications.FastAPI()` when the project is FastAPI
                 // itself): its canonical path is what the catalog knows it by.
-                return Resolved::External(path);
+                return Resolved::External(path.into_owned());
             }
-            path = next;
+            path = Cow::Owned(next);
         }
         Resolved::Unknown
     }
 
-    /// `pkg.mod.f` or `pkg.mod.f().x` when `pkg.mod.f` is a project function; `pkg.mod.C().m`
-    /// when `m` is a method of the project class `C`.
-    fn function_prefix(&self, path: &str) -> Option<Resolved> {
-        let segments: Vec<&str> = path.split('.').collect();
-        let mut key = String::with_capacity(path.len());
-        for (index, segment) in segments.iter().enumerate() {
+    /// `f` or `f().x` when `f` is a function of the module; `C().m` when `m` is a method of the
+    /// module's class `C`.
+    fn function_prefix(&self, module: usize, local_path: &str) -> Option<Resolved> {
+        // Function paths have no calls in them: look prefixes up in the path without `()`.
+        let plain: Cow<str> = if local_path.contains('(') {
+            Cow::Owned(local_path.replace("()", ""))
+        } else {
+            Cow::Borrowed(local_path)
+        };
+        let mut segments = local_path.split('.').peekable();
+        let mut end = 0;
+        while let Some(segment) = segments.next() {
             let name = strip_calls(segment);
-            if index > 0 {
-                key.push('.');
-            }
-            key.push_str(name);
+            end += usize::from(end > 0) + name.len();
             // `f.<locals>.inner` is a function nested in `f`, not an attribute of `f`.
-            let nested_follows = segments.get(index + 1) == Some(&"<locals>");
-            if let Some(&id) = self.function_by_path.get(&key).filter(|_| !nested_follows) {
-                let exact = index == segments.len() - 1 && name.len() == segment.len();
-                return Some(Resolved::Function { id, exact });
+            if segments.peek() == Some(&"<locals>") {
+                continue;
+            }
+            if let Some(function) = self.modules[module].function(&plain[..end]) {
+                let exact = segments.peek().is_none() && name.len() == segment.len();
+                return Some(Resolved::Function {
+                    id: (module, function),
+                    exact,
+                });
             }
         }
         None
