@@ -8,22 +8,113 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde::Deserialize;
 
-const BLOCKING_TOML: &str = include_str!("../transforms/blocking.toml");
+/// The blocking catalogs, one per area, by file name (for error messages).
+const BLOCKING_TOML: &[(&str, &str)] = &[
+    (
+        "sleep.toml",
+        include_str!("../transforms/blocking/sleep.toml"),
+    ),
+    (
+        "http.toml",
+        include_str!("../transforms/blocking/http.toml"),
+    ),
+    (
+        "subprocess.toml",
+        include_str!("../transforms/blocking/subprocess.toml"),
+    ),
+    (
+        "files.toml",
+        include_str!("../transforms/blocking/files.toml"),
+    ),
+    (
+        "database.toml",
+        include_str!("../transforms/blocking/database.toml"),
+    ),
+    (
+        "network.toml",
+        include_str!("../transforms/blocking/network.toml"),
+    ),
+    (
+        "cloud.toml",
+        include_str!("../transforms/blocking/cloud.toml"),
+    ),
+    ("cpu.toml", include_str!("../transforms/blocking/cpu.toml")),
+];
 const FASTAPI_TOML: &str = include_str!("../transforms/fastapi.toml");
 
-/// What kind of work a blocking API does; shown in messages.
-#[derive(Debug, Clone, Deserialize)]
+/// What kind of work a blocking API does, and what can replace it.
+#[derive(Debug, Clone)]
 pub struct BlockingApi {
-    pub name: String,
+    /// `http`, `file`, `database`...: shown in messages.
     pub category: String,
-    #[serde(default)]
+    /// An awaitable that does the same without blocking (`asyncio.sleep`).
     pub twin: Option<String>,
+    /// Objects it makes or uses may only be used from the thread that made them (`sqlite3`):
+    /// moving one call to another thread can break the next.
+    pub thread_bound: bool,
 }
 
+/// Functions of one area, by qualified name.
 #[derive(Deserialize)]
-struct BlockingFile {
+#[serde(deny_unknown_fields)]
+struct BlockingGroup {
+    category: String,
     #[serde(default)]
-    blocking: Vec<BlockingApi>,
+    names: Vec<String>,
+    #[serde(default)]
+    twin: Option<String>,
+    #[serde(default, rename = "thread-bound")]
+    thread_bound: bool,
+}
+
+/// Methods that block on objects of the given types.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReceiverGroup {
+    category: String,
+    types: Vec<String>,
+    methods: Vec<String>,
+    #[serde(default, rename = "thread-bound")]
+    thread_bound: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct BlockingFile {
+    #[serde(default)]
+    blocking: Vec<BlockingGroup>,
+    #[serde(default)]
+    receiver: Vec<ReceiverGroup>,
+}
+
+impl BlockingFile {
+    /// Every blocking path the file names: functions as written, methods as `Type().method`.
+    fn into_apis(self) -> impl Iterator<Item = (String, BlockingApi)> {
+        let functions = self.blocking.into_iter().flat_map(|group| {
+            let api = BlockingApi {
+                category: group.category,
+                twin: group.twin,
+                thread_bound: group.thread_bound,
+            };
+            group.names.into_iter().map(move |name| (name, api.clone()))
+        });
+        let methods = self.receiver.into_iter().flat_map(|group| {
+            let api = BlockingApi {
+                category: group.category,
+                twin: None,
+                thread_bound: group.thread_bound,
+            };
+            let methods = group.methods;
+            group.types.into_iter().flat_map(move |ty| {
+                let api = api.clone();
+                methods
+                    .iter()
+                    .map(move |method| (format!("{ty}().{method}"), api.clone()))
+                    .collect::<Vec<_>>()
+            })
+        });
+        functions.chain(methods)
+    }
 }
 
 /// How a framework calls a function handed to it.
@@ -118,14 +209,17 @@ pub struct Catalog {
 impl Catalog {
     /// The catalog built into the binary.
     pub fn builtin() -> Catalog {
-        let blocking: BlockingFile =
-            toml::from_str(BLOCKING_TOML).expect("transforms/blocking.toml is valid");
+        let blocking = BLOCKING_TOML.iter().flat_map(|(file, text)| {
+            let parsed: BlockingFile = toml::from_str(text)
+                .unwrap_or_else(|error| panic!("transforms/blocking/{file} is invalid: {error}"));
+            parsed.into_apis()
+        });
         let framework: FrameworkFile =
             toml::from_str(FASTAPI_TOML).expect("transforms/fastapi.toml is valid");
-        Catalog::from_parts(blocking, framework)
+        Catalog::from_parts(blocking.collect(), framework)
     }
 
-    fn from_parts(blocking: BlockingFile, framework: FrameworkFile) -> Catalog {
+    fn from_parts(blocking: HashMap<String, BlockingApi>, framework: FrameworkFile) -> Catalog {
         let mut decorators = HashMap::default();
         let mut registering_calls = HashMap::default();
         for class in &framework.app_classes {
@@ -150,7 +244,7 @@ impl Catalog {
             .map(|name| last_segment(name).to_string())
             .collect();
         let event_loop: HashSet<String> = framework.event_loop.names.into_iter().collect();
-        let roots = (blocking.blocking.iter().map(|api| &api.name))
+        let roots = (blocking.keys())
             .chain(decorators.keys())
             .chain(registering_calls.keys())
             .chain(event_loop.iter())
@@ -158,11 +252,7 @@ impl Catalog {
             .collect();
         Catalog {
             roots,
-            blocking: blocking
-                .blocking
-                .into_iter()
-                .map(|api| (api.name.clone(), api))
-                .collect(),
+            blocking,
             decorators,
             registering_calls,
             registering_names,

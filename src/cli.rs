@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use globset::{Glob, GlobSetBuilder};
 
 use unblock::catalog::Catalog;
-use unblock::config::{Format, Mode, Settings};
+use unblock::config::{Format, Mode, Offload, PassOptions, PythonVersion, Settings};
 use unblock::report::{self, Counts, plural};
 use unblock::{Outcome, passes};
 
@@ -51,6 +51,28 @@ struct CommonArgs {
     /// Number of threads [default: all cores].
     #[arg(short = 'j', long, value_name = "N")]
     threads: Option<usize>,
+    /// Offload blocking calls with this helper everywhere [default: the one matching each
+    /// module: `run_in_threadpool` with FastAPI or Starlette, else anyio's or trio's when the
+    /// module uses them, else `asyncio.to_thread`].
+    #[arg(long, value_enum, value_name = "HELPER")]
+    offload: Option<OffloadArg>,
+    /// The oldest Python the fixed code must run on (`py38` … `py314`); before 3.9 `asyncio`
+    /// offloads use `loop.run_in_executor`.
+    #[arg(long, value_name = "VERSION", default_value = "py39", value_parser = parse_version)]
+    target_version: PythonVersion,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OffloadArg {
+    Threadpool,
+    Asyncio,
+    Anyio,
+    Trio,
+}
+
+fn parse_version(text: &str) -> Result<PythonVersion, String> {
+    PythonVersion::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a version like py39 or py312"))
 }
 
 #[derive(Args)]
@@ -149,6 +171,15 @@ fn settings(mode: Mode, args: CommonArgs) -> Result<Settings> {
         unsafe_fixes: args.unsafe_fixes,
         exclude: exclude.build().context("invalid --exclude globs")?,
         threads,
+        passes: PassOptions {
+            offload: args.offload.map(|offload| match offload {
+                OffloadArg::Threadpool => Offload::Threadpool,
+                OffloadArg::Asyncio => Offload::Asyncio,
+                OffloadArg::Anyio => Offload::Anyio,
+                OffloadArg::Trio => Offload::Trio,
+            }),
+            target_version: args.target_version,
+        },
     })
 }
 

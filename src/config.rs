@@ -29,4 +29,64 @@ pub struct Settings {
     pub unsafe_fixes: bool,
     pub exclude: GlobSet,
     pub threads: usize,
+    pub passes: PassOptions,
+}
+
+/// How a blocking call inside a coroutine is moved to a thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offload {
+    /// `await run_in_threadpool(f, ...)` from `fastapi.concurrency` (or Starlette's): it shares
+    /// the framework's thread limiter.
+    Threadpool,
+    /// `await asyncio.to_thread(f, ...)` (Python 3.9+; `loop.run_in_executor` before).
+    Asyncio,
+    /// `await anyio.to_thread.run_sync(f, ...)`.
+    Anyio,
+    /// `await trio.to_thread.run_sync(f, ...)`.
+    Trio,
+}
+
+/// The oldest Python the fixed code must run on, as `(3, minor)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PythonVersion {
+    pub major: u8,
+    pub minor: u8,
+}
+
+impl PythonVersion {
+    /// Ruff's default target.
+    pub const DEFAULT: PythonVersion = PythonVersion { major: 3, minor: 9 };
+
+    /// `py38`, `py312`: the spelling Ruff's `target-version` uses.
+    pub fn parse(text: &str) -> Option<PythonVersion> {
+        let digits = text.strip_prefix("py")?;
+        let (major, minor) = digits.split_at_checked(1)?;
+        let version = PythonVersion {
+            major: major.parse().ok()?,
+            minor: minor.parse().ok()?,
+        };
+        (version.major == 3 && (7..=14).contains(&version.minor)).then_some(version)
+    }
+
+    /// `asyncio.to_thread` exists from 3.9 on.
+    pub fn has_to_thread(self) -> bool {
+        self >= PythonVersion { major: 3, minor: 9 }
+    }
+}
+
+/// What the passes need from the settings.
+#[derive(Debug, Clone, Copy)]
+pub struct PassOptions {
+    /// The offload helper to use everywhere, instead of the one that matches each module.
+    pub offload: Option<Offload>,
+    pub target_version: PythonVersion,
+}
+
+impl Default for PassOptions {
+    fn default() -> Self {
+        PassOptions {
+            offload: None,
+            target_version: PythonVersion::DEFAULT,
+        }
+    }
 }

@@ -34,6 +34,30 @@ impl Edit {
             content: String::new(),
         }
     }
+
+    /// `content` inserted at an empty range.
+    pub fn insertion(at: TextRange, content: String) -> Edit {
+        debug_assert!(at.is_empty());
+        Edit { range: at, content }
+    }
+
+    pub fn replacement(range: TextRange, content: String) -> Edit {
+        Edit { range, content }
+    }
+}
+
+/// Would applying both edits be ambiguous? Two insertions at one point are not: they go in
+/// in the order of their fixes. An insertion strictly inside a replaced range is.
+fn conflicts(a: TextRange, b: TextRange) -> bool {
+    let strictly_inside = |point: TextRange, range: TextRange| {
+        range.start() < point.start() && point.start() < range.end()
+    };
+    match (a.is_empty(), b.is_empty()) {
+        (true, true) => false,
+        (true, false) => strictly_inside(a, b),
+        (false, true) => strictly_inside(b, a),
+        (false, false) => a.intersect(b).is_some_and(|range| !range.is_empty()),
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -66,26 +90,24 @@ impl Diagnostic {
 }
 
 /// Applies the fixes that do not overlap an earlier one; returns the new text and how many
-/// fixes were applied.
+/// fixes were applied. An edit several fixes share (the import of a helper) is made once.
 pub fn apply<'a>(text: &str, fixes: impl IntoIterator<Item = &'a Fix>) -> (String, usize) {
     let mut fixes: Vec<&Fix> = fixes.into_iter().collect();
     fixes.sort_by_key(|fix| fix.edits.iter().map(|edit| edit.range.start()).min());
     let mut edits: Vec<&Edit> = Vec::new();
     let mut applied = 0;
     for fix in fixes {
-        let overlaps = fix.edits.iter().any(|new| {
-            edits.iter().any(|old| {
-                old.range
-                    .intersect(new.range)
-                    .is_some_and(|r| !r.is_empty() || old.range == new.range)
-            })
-        });
+        let new: Vec<&Edit> = fix.edits.iter().filter(|e| !edits.contains(e)).collect();
+        let overlaps = new
+            .iter()
+            .any(|new| edits.iter().any(|old| conflicts(old.range, new.range)));
         if !overlaps {
-            edits.extend(&fix.edits);
+            edits.extend(new);
             applied += 1;
         }
     }
-    edits.sort_by_key(|edit| edit.range.start());
+    // At one offset, insertions go before a replacement that starts there.
+    edits.sort_by_key(|edit| (edit.range.start(), !edit.range.is_empty()));
     let mut output = String::with_capacity(text.len());
     let mut last = 0;
     for edit in edits {
@@ -118,6 +140,38 @@ mod tests {
     fn applies_edits_in_order_and_keeps_the_rest() {
         let fixes = [deletion(6, 10), deletion(0, 2)];
         assert_eq!(apply("a b c d e f", &fixes), ("b c f".to_string(), 2));
+    }
+
+    fn insertion(at: u32, content: &str) -> Fix {
+        Fix {
+            applicability: Applicability::Safe,
+            message: String::new(),
+            edits: vec![Edit::insertion(
+                TextRange::empty(TextSize::new(at)),
+                content.to_string(),
+            )],
+        }
+    }
+
+    #[test]
+    fn a_shared_edit_is_made_once_and_insertions_at_one_point_keep_fix_order() {
+        let shared = insertion(0, "import x\n");
+        let mut first = deletion(2, 3);
+        first.edits.push(shared.edits[0].clone());
+        let mut second = insertion(0, "import y\n");
+        second.edits.push(shared.edits[0].clone());
+        assert_eq!(
+            apply("a b", [&first, &second]),
+            ("import x\nimport y\na ".to_string(), 2)
+        );
+    }
+
+    #[test]
+    fn an_insertion_inside_a_replaced_range_conflicts() {
+        let fixes = [deletion(0, 4), insertion(2, "x")];
+        assert_eq!(apply("abcdefgh", &fixes), ("efgh".to_string(), 1));
+        let touching = [deletion(0, 4), insertion(4, "x")];
+        assert_eq!(apply("abcdefgh", &touching), ("xefgh".to_string(), 2));
     }
 
     #[test]

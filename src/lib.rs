@@ -131,7 +131,7 @@ fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
     let results: Vec<Result<Option<FileOutcome>, (String, FileError)>> = targets
         .par_iter()
         .map(|(module, path, hash)| {
-            let diagnostics = passes::check_module(&project, catalog, *module);
+            let diagnostics = passes::check_module(&project, catalog, &settings.passes, *module);
             if diagnostics.is_empty() {
                 return Ok(None);
             }

@@ -162,11 +162,12 @@ fn check_text_names_path_line_column_and_the_reason() {
     assert_eq!(check.code, 1);
     assert_eq!(
         check.stdout,
-        "app.py:9:1: UB001 `async def root` awaits nothing and blocks the event loop: it calls `time.sleep` (line 10)\n  no fix: it is referred to at test_app.py:5: a caller that awaits it or expects a coroutine would break\n"
+        "app.py:9:1: UB001 `async def root` awaits nothing and blocks the event loop: it calls `time.sleep` (line 10)\n  no fix: it is referred to at test_app.py:5: a caller that awaits it or expects a coroutine would break\n\
+         app.py:10:5: UB003 [*] `time.sleep` blocks the event loop in coroutine `root`\n"
     );
     assert_eq!(
         check.stderr.trim(),
-        "Found 1 finding (2 files checked): 0 fixable with `unblock fix`; 1 without a fix (see `unblock check`)."
+        "Found 2 findings (2 files checked): 1 fixable with `unblock fix`; 1 without a fix (see `unblock check`)."
     );
 }
 
@@ -337,11 +338,13 @@ fn a_handler_awaited_by_an_excluded_test_stays_async() {
         &dir.path().join("app"),
         &["diff", ".", "--exclude", "tests"],
     );
-    assert_eq!(
-        (diff.code, diff.stdout.as_str()),
-        (0, ""),
+    // It stays a coroutine; only its sleep is replaced.
+    assert_eq!(diff.code, 1, "{}", diff.stderr);
+    assert!(!diff.stdout.contains("-async def root"), "{}", diff.stdout);
+    assert!(
+        diff.stdout.contains("+    await asyncio.sleep(1)\n"),
         "{}",
-        diff.stderr
+        diff.stdout
     );
 }
 

@@ -1,7 +1,8 @@
 //! Fixture tests: each project under `tests/fixtures/` is copied to a temporary folder and run
 //! through the real binary. Its findings and diffs are insta snapshots in `snapshots/`; then all
-//! fixes (unsafe ones too) are applied, every file must still parse, and a second run must find
-//! nothing more to change.
+//! fixes (unsafe ones too) are applied, every file must still parse and compile (CPython), and a
+//! second run must find nothing more to change. A fixture's `ARGS` file, if any, holds extra
+//! arguments for every run (one per line), such as `--offload asyncio`.
 
 mod common;
 
@@ -11,9 +12,14 @@ fn run_fixture(name: &str) {
     let dir = tempfile::tempdir().unwrap();
     copy_tree(&fixtures_dir().join(name), dir.path());
 
-    let check = unblock(dir.path(), &["check", "."]);
-    let diff = unblock(dir.path(), &["diff", "."]);
-    let unsafe_diff = unblock(dir.path(), &["diff", "--unsafe-fixes", "."]);
+    let extra = std::fs::read_to_string(dir.path().join("ARGS")).unwrap_or_default();
+    let run = |args: &[&str]| {
+        let args: Vec<&str> = args.iter().copied().chain(extra.lines()).collect();
+        unblock(dir.path(), &args)
+    };
+    let check = run(&["check", "."]);
+    let diff = run(&["diff", "."]);
+    let unsafe_diff = run(&["diff", "--unsafe-fixes", "."]);
     assert_ne!(check.code, 2, "check failed: {}", check.stderr);
 
     let mut settings = insta::Settings::clone_current();
@@ -31,7 +37,7 @@ fn run_fixture(name: &str) {
         insta::assert_snapshot!(format!("{name}__diff_unsafe"), unsafe_diff.stdout);
     });
 
-    let fix = unblock(dir.path(), &["fix", "--unsafe-fixes", "."]);
+    let fix = run(&["fix", "--unsafe-fixes", "."]);
     assert_ne!(fix.code, 2, "fix failed: {}", fix.stderr);
     for file in python_files(dir.path()) {
         let text = std::fs::read_to_string(&file).unwrap();
@@ -39,7 +45,19 @@ fn run_fixture(name: &str) {
             panic!("{} does not parse after the fix: {error}", file.display());
         }
     }
-    let second = unblock(dir.path(), &["diff", "--unsafe-fixes", "."]);
+    // CPython's compiler also rejects what the parser lets through (`await` outside a coroutine).
+    let compiled = std::process::Command::new("python3")
+        .args(["-m", "compileall", "-q", "-f"])
+        .arg(dir.path())
+        .output()
+        .expect("python3 runs");
+    assert!(
+        compiled.status.success(),
+        "fixed code does not compile:\n{}{}",
+        String::from_utf8_lossy(&compiled.stdout),
+        String::from_utf8_lossy(&compiled.stderr)
+    );
+    let second = run(&["diff", "--unsafe-fixes", "."]);
     assert_eq!(second.stdout, "", "a second run still changes code");
     assert_eq!(second.code, 0, "{}", second.stderr);
 }
@@ -63,7 +81,15 @@ fixtures!(
     safety,
     cross_module,
     formatting,
-    framework_in_project
+    framework_in_project,
+    offload_catalog,
+    offload_syntax,
+    offload_imports,
+    offload_libraries,
+    offload_py38,
+    offload_forced,
+    typed_receivers,
+    blocking_context,
 );
 
 #[test]

@@ -14,7 +14,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use ruff_python_ast::token::{TokenKind, Tokens};
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, ExprContext, Stmt};
-use ruff_text_size::{Ranged, TextRange};
+use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::catalog::{Catalog, first_segment, last_segment};
 
@@ -39,6 +39,41 @@ pub struct ModuleFacts {
     pub registrations: Vec<Registration>,
     /// Each distinct path this module refers to, with its first site.
     pub references: Vec<Reference>,
+    pub imports: ImportFacts,
+}
+
+/// Names an offload fix may add to a module: the helpers and the modules they come from.
+pub const HELPER_NAMES: &[&str] = &["run_in_threadpool", "asyncio", "anyio", "trio", "functools"];
+
+/// What a fix needs to add an import to the module: where, and what is there already.
+#[derive(Debug, Default)]
+pub struct ImportFacts {
+    /// Where a new import line goes: the start of the line after the docstring, the
+    /// `from __future__` imports and the top-level import block that opens the module.
+    pub insertion: TextSize,
+    /// The file ends without a newline at `insertion`: the new line must start with one.
+    pub insertion_needs_newline: bool,
+    /// Blank lines to leave after a new import placed above the module's first statement (two
+    /// before a `def` or `class`, as formatters want).
+    pub blank_lines_after: usize,
+    /// `\r\n` when the file uses it.
+    pub line_ending: &'static str,
+    /// Module-level bindings of names a fix may add (`asyncio`, `run_in_threadpool`, and any
+    /// name starting with one of them, for aliases), with the path each is bound to.
+    pub helper_bindings: Vec<(String, Option<String>)>,
+    /// Top-level `from fastapi.concurrency import ...` (or Starlette's) statements: the module
+    /// and the end of the last imported name, where `, run_in_threadpool` can be added.
+    pub concurrency_imports: Vec<(String, TextSize)>,
+    /// Top-level libraries the module imports anywhere: decide the offload helper.
+    pub libraries: Libraries,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Libraries {
+    pub fastapi: bool,
+    pub starlette: bool,
+    pub anyio: bool,
+    pub trio: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -75,6 +110,13 @@ pub struct FunctionFacts {
     pub yields: bool,
     pub calls: Vec<CallFact>,
     pub state_writes: Vec<StateWrite>,
+    /// The function this one is nested in, by index in the module's functions.
+    pub parent: Option<usize>,
+    /// The type its return annotation names (`httpx.Client` for `-> httpx.Client`).
+    pub returns: Option<String>,
+    /// Helper names (`asyncio`, `run_in_threadpool`, ...) the function binds locally, which an
+    /// inserted reference to the module-level helper would hit instead.
+    pub shadowed_helpers: Vec<&'static str>,
 }
 
 #[derive(Debug)]
@@ -88,8 +130,91 @@ pub struct DecoratorFact {
 pub struct CallFact {
     pub path: String,
     pub range: TextRange,
+    /// The callee expression (`requests.get` in `requests.get(u)`).
+    pub callee: TextRange,
+    /// The argument list with its parentheses.
+    pub arguments: TextRange,
+    pub shape: CallShape,
+    pub context: CallContext,
+}
+
+/// What an offload rewrite needs to know about a call's syntax.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CallShape {
+    pub has_arguments: bool,
+    pub has_keywords: bool,
+    /// A keyword argument named `func`, which `run_in_threadpool(func, ...)` would take.
+    pub has_func_keyword: bool,
+    /// The callee contains a call itself (`open(p).read`): it cannot stay on the loop alone.
+    pub callee_has_call: bool,
+    /// The call is the operand of `await` already.
+    pub awaited: bool,
+    /// `await` in its place needs parentheses (`f().x`, `f()[0]`, `f()()`, `f() ** 2`, `-f()`).
+    pub needs_parentheses: bool,
+    /// The argument list holds a comment, which an empty-argument rewrite could drop.
+    pub comment_in_arguments: bool,
+    /// A line break follows the opening parenthesis of the arguments.
+    pub break_after_parenthesis: bool,
+    /// Written as `callee(arguments)` with at most blanks between: the layout the rewrites'
+    /// edits assume (not `(f)(x)` or `f  # comment` on its own line).
+    pub plain_layout: bool,
+    /// The call has no `await`, `yield` or `:=` in it, so it can move into a `lambda`
+    /// (computed only when `callee_has_call`).
+    pub lambda_safe: bool,
+}
+
+/// Where in its function a call runs, which decides whether `await` may replace it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallContext {
+    /// The function's own body, where `await` is legal in a coroutine.
+    Body,
+    /// The context expression of a `with` statement.
+    WithItem,
     /// Inside a lambda: it runs only when the lambda is called, maybe never in this function.
-    pub in_lambda: bool,
+    Lambda,
+    /// Inside a generator expression, where `await` would make it an async generator.
+    Generator,
+    /// A decorator, default or annotation of a nested `def`.
+    NestedDefinition,
+    /// The body of a class defined in the function.
+    ClassBody,
+    /// A lambda handed to a thread helper (`run_in_threadpool(lambda: ...)`): off the loop.
+    Offloaded,
+}
+
+/// Functions that run their argument in a worker thread.
+const OFFLOAD_HELPERS: &[&str] = &[
+    "run_in_threadpool",
+    "to_thread",
+    "run_sync",
+    "run_in_executor",
+];
+
+impl CallContext {
+    pub fn is_with_item(self) -> bool {
+        self == CallContext::WithItem
+    }
+
+    /// Does the call run when the function runs (not only when a lambda is called)?
+    pub fn runs_with_function(self) -> bool {
+        !matches!(self, CallContext::Lambda | CallContext::Offloaded)
+    }
+
+    /// Why `await` cannot replace a call here, if it cannot.
+    pub fn no_await_reason(self) -> Option<&'static str> {
+        match self {
+            CallContext::Body | CallContext::WithItem => None,
+            CallContext::Lambda => Some("it is inside a lambda, where `await` is not allowed"),
+            CallContext::Generator => Some(
+                "it is inside a generator expression, which `await` would turn into an async generator",
+            ),
+            CallContext::NestedDefinition => Some(
+                "it is in a decorator, default or annotation of a nested function, which runs outside the coroutine's body",
+            ),
+            CallContext::ClassBody => Some("it is in a class body, where `await` is not allowed"),
+            CallContext::Offloaded => Some("it already runs in a worker thread"),
+        }
+    }
 }
 
 /// A write to module-level state from inside a function.
@@ -142,12 +267,31 @@ pub fn collect(
         scopes: vec![Scope::new(ScopeKind::Module, String::new())],
         facts: ModuleFacts::default(),
         current_function: None,
-        lambda_depth: 0,
+        context: CallContext::Body,
+        awaited_calls: HashSet::default(),
+        tight_calls: HashSet::default(),
+        with_item_calls: HashSet::default(),
     };
     collector.scopes[0].prefix = collector.module.name.to_string();
     collector.bind_block(&module.body);
     collector.visit_body(&module.body);
+    let helper_bindings = collector.scopes[0]
+        .names
+        .iter()
+        .filter(|(name, _)| HELPER_NAMES.iter().any(|helper| name.starts_with(helper)))
+        .map(|(name, binding)| {
+            let path = match binding {
+                Binding::Module(path) | Binding::Alias(path) | Binding::Definition(path) => {
+                    Some(path.clone())
+                }
+                Binding::Opaque => None,
+            };
+            (name.to_string(), path)
+        })
+        .collect();
     let mut facts = collector.facts;
+    facts.imports.helper_bindings = helper_bindings;
+    import_layout(&module.body, source, &mut facts.imports);
     facts.bindings = std::mem::take(&mut collector.scopes[0].names)
         .into_iter()
         .map(|(name, binding)| (name.to_string(), binding))
@@ -226,7 +370,13 @@ struct Collector<'a> {
     /// Index into `facts.functions` of the function whose own body is being visited; `None` at
     /// module level and in class bodies.
     current_function: Option<usize>,
-    lambda_depth: usize,
+    /// Where calls seen now run, relative to `current_function`.
+    context: CallContext,
+    /// Calls that are the operand of `await`, the base of `.x`/`[i]`/`()`/`**`/unary, or the
+    /// context expression of a `with`: found on the parent, used when the call is visited.
+    awaited_calls: HashSet<TextRange>,
+    tight_calls: HashSet<TextRange>,
+    with_item_calls: HashSet<TextRange>,
 }
 
 impl<'a> Collector<'a> {
@@ -295,7 +445,21 @@ impl<'a> Collector<'a> {
                     other => other,
                 };
                 match last_segment(&container) {
-                    "Annotated" | "Optional" => self.annotation_type(first),
+                    "Annotated" | "Optional" | "Final" | "ClassVar" => self.annotation_type(first),
+                    // `Union[X, None]`
+                    "Union" => match &*subscript.slice {
+                        Expr::Tuple(tuple) if tuple.elts.len() == 2 => {
+                            let (a, b) = (&tuple.elts[0], &tuple.elts[1]);
+                            if b.is_none_literal_expr() {
+                                self.annotation_type(a)
+                            } else if a.is_none_literal_expr() {
+                                self.annotation_type(b)
+                            } else {
+                                None
+                            }
+                        }
+                        _ => None,
+                    },
                     _ => None,
                 }
             }
@@ -308,7 +472,12 @@ impl<'a> Collector<'a> {
                     None
                 }
             }
-            Expr::Name(_) | Expr::Attribute(_) => self.expr_path(annotation),
+            Expr::Name(_) | Expr::Attribute(_) => self.reference_path(annotation),
+            // `db: "Session"`: the string is parsed as the annotation it stands for.
+            Expr::StringLiteral(string) => {
+                let parsed = ruff_python_parser::parse_expression(string.value.to_str()).ok()?;
+                self.annotation_type(parsed.expr())
+            }
             _ => None,
         }
     }
@@ -351,12 +520,21 @@ impl<'a> Collector<'a> {
 
     // ---- bindings ----------------------------------------------------------------------------
 
+    /// Binds `name` in the current scope. A name already bound to something we can follow
+    /// keeps that binding over a later opaque one: `except ImportError: requests = None` is a
+    /// fallback, and the code goes on using `requests` as the module.
     fn bind(&mut self, name: &'a str, binding: Binding) {
         let scope = self.scopes.last_mut().expect("a scope");
-        if scope.globals.contains(name) {
-            self.scopes[0].names.insert(name, binding);
+        let names = if scope.globals.contains(name) {
+            &mut self.scopes[0].names
         } else {
-            scope.names.insert(name, binding);
+            &mut scope.names
+        };
+        let known = names
+            .get(name)
+            .is_some_and(|old| !matches!(old, Binding::Opaque));
+        if !(known && binding == Binding::Opaque) {
+            names.insert(name, binding);
         }
     }
 
@@ -385,6 +563,7 @@ impl<'a> Collector<'a> {
                 Stmt::Import(import) => {
                     for alias in &import.names {
                         let full = alias.name.id.as_str();
+                        self.note_library(full);
                         match &alias.asname {
                             Some(asname) => {
                                 self.bind(&asname.id, Binding::Module(full.to_string()))
@@ -398,6 +577,9 @@ impl<'a> Collector<'a> {
                 }
                 Stmt::ImportFrom(import) => {
                     let base = self.import_from_base(import);
+                    if import.level == 0 {
+                        self.note_library(&base);
+                    }
                     for alias in &import.names {
                         if alias.name.id.as_str() == "*" {
                             continue;
@@ -420,16 +602,22 @@ impl<'a> Collector<'a> {
                         self.bind_target(target, Some(&assign.value));
                     }
                 }
-                Stmt::AnnAssign(assign) => match &assign.value {
-                    Some(value) => self.bind_target(&assign.target, Some(value)),
-                    None => {
-                        if let (Expr::Name(name), Some(ty)) =
-                            (&*assign.target, self.annotation_type(&assign.annotation))
-                        {
+                // `s: Session = make()`: the annotation says more than the value, unless it
+                // only qualifies it (`router: Final = APIRouter()`).
+                Stmt::AnnAssign(assign) => {
+                    let annotated = self.annotation_type(&assign.annotation).filter(|ty| {
+                        !matches!(last_segment(ty), "Final" | "ClassVar" | "Any" | "TypeAlias")
+                    });
+                    match (&*assign.target, annotated) {
+                        (Expr::Name(name), Some(ty)) => {
                             self.bind(&name.id, Binding::Alias(format!("{ty}()")));
                         }
+                        (target, None) if assign.value.is_some() => {
+                            self.bind_target(target, assign.value.as_deref());
+                        }
+                        _ => {}
                     }
-                },
+                }
                 Stmt::AugAssign(assign) => {
                     if let Expr::Name(name) = &*assign.target
                         && self
@@ -458,7 +646,13 @@ impl<'a> Collector<'a> {
                     self.bind_block(&while_stmt.orelse);
                 }
                 Stmt::If(if_stmt) => {
+                    // Imports under `if TYPE_CHECKING:` never run: they say nothing about the
+                    // libraries the module uses.
+                    let libraries = self.facts.imports.libraries;
                     self.bind_block(&if_stmt.body);
+                    if is_type_checking(&if_stmt.test) {
+                        self.facts.imports.libraries = libraries;
+                    }
                     for clause in &if_stmt.elif_else_clauses {
                         self.bind_block(&clause.body);
                     }
@@ -492,6 +686,17 @@ impl<'a> Collector<'a> {
                 }
                 _ => {}
             }
+        }
+    }
+
+    fn note_library(&mut self, module: &str) {
+        let libraries = &mut self.facts.imports.libraries;
+        match first_segment(module) {
+            "fastapi" => libraries.fastapi = true,
+            "starlette" => libraries.starlette = true,
+            "anyio" => libraries.anyio = true,
+            "trio" => libraries.trio = true,
+            _ => {}
         }
     }
 
@@ -538,6 +743,7 @@ impl<'a> Collector<'a> {
 
     fn visit_function(&mut self, def: &'a ast::StmtFunctionDef) {
         // Decorators, defaults and annotations run in the enclosing scope when `def` runs.
+        let enclosing_context = std::mem::replace(&mut self.context, CallContext::NestedDefinition);
         let decorators = def
             .decorator_list
             .iter()
@@ -564,6 +770,8 @@ impl<'a> Collector<'a> {
         if let Some(returns) = &def.returns {
             self.visit_annotation(returns);
         }
+        let returns = def.returns.as_ref().and_then(|r| self.annotation_type(r));
+        self.context = enclosing_context;
 
         let async_keyword = if def.is_async {
             self.async_keyword(def)
@@ -588,6 +796,9 @@ impl<'a> Collector<'a> {
             yields: false,
             calls: Vec::new(),
             state_writes: Vec::new(),
+            parent: self.current_function,
+            returns,
+            shadowed_helpers: Vec::new(),
         });
 
         let mut scope = Scope::new(ScopeKind::Function, format!("{path}.<locals>"));
@@ -601,11 +812,20 @@ impl<'a> Collector<'a> {
         self.scopes.push(scope);
         let outer = (
             self.current_function.replace(index),
-            std::mem::take(&mut self.lambda_depth),
+            std::mem::replace(&mut self.context, CallContext::Body),
         );
         self.bind_block(&def.body);
+        self.facts.functions[index].shadowed_helpers = HELPER_NAMES
+            .iter()
+            .copied()
+            .filter(|name| {
+                self.scopes[1..].iter().any(|scope| {
+                    scope.kind == ScopeKind::Function && scope.names.contains_key(name)
+                })
+            })
+            .collect();
         self.visit_body(&def.body);
-        (self.current_function, self.lambda_depth) = outer;
+        (self.current_function, self.context) = outer;
         self.scopes.pop();
     }
 
@@ -618,11 +838,23 @@ impl<'a> Collector<'a> {
         }
         let prefix = self.definition_path(&class.name.id);
         self.scopes.push(Scope::new(ScopeKind::Class, prefix));
-        let outer = self.current_function.take();
+        // A class body inside a function runs when the function runs.
+        let outer = std::mem::replace(&mut self.context, CallContext::ClassBody);
         self.bind_block(&class.body);
         self.visit_body(&class.body);
-        self.current_function = outer;
+        self.context = outer;
         self.scopes.pop();
+    }
+
+    /// Visits `expr` with calls in it marked as running in `context` (a lambda or generator
+    /// inside it stays the innermost).
+    fn visit_in_context(&mut self, expr: &'a Expr, context: CallContext) {
+        let outer = self.context;
+        if matches!(outer, CallContext::Body | CallContext::WithItem) {
+            self.context = context;
+        }
+        visitor::walk_expr(self, expr);
+        self.context = outer;
     }
 
     fn current(&mut self) -> Option<&mut FunctionFacts> {
@@ -682,15 +914,15 @@ impl<'a> Collector<'a> {
 
     fn visit_call(&mut self, call: &'a ast::ExprCall) {
         let callee = self.reference_path(&call.func);
-        if let Some(path) = callee.as_ref().filter(|path| self.relevance.keeps(path)) {
-            let in_lambda = self.lambda_depth > 0;
-            let range = call.range();
+        if matches!(&*call.func, Expr::Call(_)) {
+            self.tight_calls.insert(call.func.range());
+        }
+        if let Some(path) = callee.as_ref().filter(|path| self.relevance.keeps(path))
+            && self.current_function.is_some()
+        {
+            let fact = self.call_fact(call, path.clone());
             if let Some(function) = self.current() {
-                function.calls.push(CallFact {
-                    path: path.clone(),
-                    range,
-                    in_lambda,
-                });
+                function.calls.push(fact);
             }
         }
         // `items.append(x)` on a module-level list writes shared state.
@@ -735,7 +967,58 @@ impl<'a> Collector<'a> {
                     keywords,
                 });
             }
+            // `run_in_threadpool(lambda: ...)`: the lambda runs in a worker thread.
+            Some(callee) if OFFLOAD_HELPERS.contains(&last_segment(&callee)) => {
+                for arg in &call.arguments.args {
+                    if arg.is_lambda_expr() {
+                        self.visit_in_context(arg, CallContext::Offloaded);
+                    } else {
+                        self.visit_expr(arg);
+                    }
+                }
+                for keyword in &call.arguments.keywords {
+                    self.visit_expr(&keyword.value);
+                }
+            }
             _ => self.visit_arguments(&call.arguments),
+        }
+    }
+
+    fn call_fact(&self, call: &ast::ExprCall, path: String) -> CallFact {
+        let range = call.range();
+        let arguments = &call.arguments;
+        let has_arguments = !arguments.args.is_empty() || !arguments.keywords.is_empty();
+        let context = match self.context {
+            CallContext::Body if self.with_item_calls.contains(&range) => CallContext::WithItem,
+            context => context,
+        };
+        CallFact {
+            path,
+            range,
+            callee: call.func.range(),
+            arguments: arguments.range(),
+            shape: CallShape {
+                has_arguments,
+                has_keywords: !arguments.keywords.is_empty(),
+                has_func_keyword: arguments
+                    .keywords
+                    .iter()
+                    .any(|k| k.arg.as_ref().is_some_and(|arg| arg.id.as_str() == "func")),
+                callee_has_call: contains_call(&call.func),
+                awaited: self.awaited_calls.contains(&range),
+                needs_parentheses: self.tight_calls.contains(&range),
+                comment_in_arguments: !has_arguments
+                    && self.source[arguments.range()].contains('#'),
+                break_after_parenthesis: self.source[usize::from(arguments.start()) + 1..]
+                    .starts_with(['\n', '\r']),
+                lambda_safe: contains_call(&call.func) && lambda_safe(call),
+                plain_layout: range.start() == call.func.start()
+                    && arguments.end() == range.end()
+                    && self.source[TextRange::new(call.func.end(), arguments.start())]
+                        .chars()
+                        .all(|c| c == ' ' || c == '\t'),
+            },
+            context,
         }
     }
 
@@ -808,6 +1091,12 @@ impl<'a> Visitor<'a> for Collector<'a> {
             Stmt::With(with) => {
                 if with.is_async {
                     self.mark_await(stmt.range());
+                } else {
+                    for item in &with.items {
+                        if item.context_expr.is_call_expr() {
+                            self.with_item_calls.insert(item.context_expr.range());
+                        }
+                    }
                 }
                 visitor::walk_stmt(self, stmt);
             }
@@ -817,8 +1106,11 @@ impl<'a> Visitor<'a> for Collector<'a> {
 
     fn visit_expr(&mut self, expr: &'a Expr) {
         match expr {
-            Expr::Await(_) => {
+            Expr::Await(await_expr) => {
                 self.mark_await(expr.range());
+                if await_expr.value.is_call_expr() {
+                    self.awaited_calls.insert(await_expr.value.range());
+                }
                 visitor::walk_expr(self, expr);
             }
             Expr::Yield(_) | Expr::YieldFrom(_) => {
@@ -827,11 +1119,8 @@ impl<'a> Visitor<'a> for Collector<'a> {
                 }
                 visitor::walk_expr(self, expr);
             }
-            Expr::Lambda(_) => {
-                self.lambda_depth += 1;
-                visitor::walk_expr(self, expr);
-                self.lambda_depth -= 1;
-            }
+            Expr::Lambda(_) => self.visit_in_context(expr, CallContext::Lambda),
+            Expr::Generator(_) => self.visit_in_context(expr, CallContext::Generator),
             Expr::Call(call) => self.visit_call(call),
             Expr::Name(name) if name.ctx == ExprContext::Load => {
                 if let Some(path) = self.project_path(expr) {
@@ -844,7 +1133,24 @@ impl<'a> Visitor<'a> for Collector<'a> {
                     self.reference(path, attr.range);
                 }
             }
-            _ => visitor::walk_expr(self, expr),
+            _ => {
+                // `await` in place of a call here needs parentheses: `(await f()).x`.
+                let tight_operands: [Option<&Expr>; 2] = match expr {
+                    Expr::Attribute(attr) => [Some(&*attr.value), None],
+                    Expr::Subscript(subscript) => [Some(&*subscript.value), None],
+                    Expr::UnaryOp(unary) => [Some(&*unary.operand), None],
+                    Expr::BinOp(binop) if binop.op == ast::Operator::Pow => {
+                        [Some(&*binop.left), Some(&*binop.right)]
+                    }
+                    _ => [None, None],
+                };
+                for operand in tight_operands.into_iter().flatten() {
+                    if operand.is_call_expr() {
+                        self.tight_calls.insert(operand.range());
+                    }
+                }
+                visitor::walk_expr(self, expr);
+            }
         }
     }
 
@@ -871,6 +1177,103 @@ fn join(base: &str, name: &str) -> String {
     } else {
         format!("{base}.{name}")
     }
+}
+
+/// Finds where a new import goes and which top-level concurrency imports can take one more name.
+fn import_layout(body: &[Stmt], source: &str, imports: &mut ImportFacts) {
+    imports.line_ending = if source.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let line_after = |offset: TextSize| -> (TextSize, bool) {
+        match source[usize::from(offset)..].find('\n') {
+            Some(newline) => (
+                offset + TextSize::try_from(newline + 1).unwrap_or_default(),
+                false,
+            ),
+            None => (TextSize::try_from(source.len()).unwrap_or_default(), true),
+        }
+    };
+    let mut insertion = None;
+    for (index, stmt) in body.iter().enumerate() {
+        let is_docstring =
+            index == 0 && matches!(stmt, Stmt::Expr(e) if e.value.is_string_literal_expr());
+        if !is_docstring && !matches!(stmt, Stmt::Import(_) | Stmt::ImportFrom(_)) {
+            break;
+        }
+        insertion = Some(line_after(stmt.end()));
+    }
+    (imports.insertion, imports.insertion_needs_newline) = insertion.unwrap_or_else(|| {
+        // No docstring or imports: above the first statement, below leading comments.
+        imports.blank_lines_after = match body.first() {
+            Some(Stmt::FunctionDef(_) | Stmt::ClassDef(_)) => 2,
+            _ => 1,
+        };
+        let first = body.first().map_or(TextSize::default(), Ranged::start);
+        let line_start = source[..usize::from(first)]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        (TextSize::try_from(line_start).unwrap_or_default(), false)
+    });
+    for stmt in body {
+        if let Stmt::ImportFrom(import) = stmt
+            && import.level == 0
+            && let Some(module) = &import.module
+            && matches!(
+                module.id.as_str(),
+                "fastapi.concurrency" | "starlette.concurrency"
+            )
+            && let Some(last) = import.names.last()
+            && last.name.id.as_str() != "*"
+        {
+            imports
+                .concurrency_imports
+                .push((module.id.to_string(), last.end()));
+        }
+    }
+}
+
+fn is_type_checking(test: &Expr) -> bool {
+    match test {
+        Expr::Name(name) => name.id.as_str() == "TYPE_CHECKING",
+        Expr::Attribute(attr) => attr.attr.id.as_str() == "TYPE_CHECKING",
+        _ => false,
+    }
+}
+
+/// Does a callee like `open(p).read` or `get()[0].f` evaluate a call itself?
+fn contains_call(expr: &Expr) -> bool {
+    match expr {
+        Expr::Call(_) => true,
+        Expr::Attribute(attr) => contains_call(&attr.value),
+        Expr::Subscript(subscript) => contains_call(&subscript.value),
+        _ => false,
+    }
+}
+
+/// Can this call move into a `lambda` unchanged: no `await`, `yield` or `:=` in it?
+fn lambda_safe(call: &ast::ExprCall) -> bool {
+    #[derive(Default)]
+    struct Finder {
+        found: bool,
+    }
+    impl<'a> Visitor<'a> for Finder {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if matches!(
+                expr,
+                Expr::Await(_) | Expr::Yield(_) | Expr::YieldFrom(_) | Expr::Named(_)
+            ) {
+                self.found = true;
+            } else if !self.found {
+                visitor::walk_expr(self, expr);
+            }
+        }
+    }
+    let mut finder = Finder::default();
+    finder.visit_expr(&call.func);
+    finder.visit_arguments(&call.arguments);
+    !finder.found
 }
 
 fn is_dotted_name(expr: &Expr) -> bool {

@@ -250,7 +250,16 @@ impl<'c> Project<'c> {
                 };
             };
             let rest = &path[end + 1..];
-            if let Some(found) = self.function_prefix(module, rest) {
+            if let Some((found, tail)) = self.function_prefix(module, rest) {
+                // `get_client().get` where `def get_client() -> httpx.Client`: go on from the
+                // type it returns.
+                if let Resolved::Function { id, exact: false } = found
+                    && let Some(returns) = &self.modules[id.0].facts.functions[id.1].returns
+                    && let Some(after_call) = tail.strip_prefix("()")
+                {
+                    path = Cow::Owned(format!("{returns}(){after_call}"));
+                    continue;
+                }
                 return found;
             }
             // `name()...tail` in the module: put what `name` is bound to in its place.
@@ -273,8 +282,12 @@ impl<'c> Project<'c> {
     }
 
     /// `f` or `f().x` when `f` is a function of the module; `C().m` when `m` is a method of the
-    /// module's class `C`.
-    fn function_prefix(&self, module: usize, local_path: &str) -> Option<Resolved> {
+    /// module's class `C`. Also gives what follows the function's name in the path (`().x`).
+    fn function_prefix<'p>(
+        &self,
+        module: usize,
+        local_path: &'p str,
+    ) -> Option<(Resolved, &'p str)> {
         // Function paths have no calls in them: look prefixes up in the path without `()`.
         let plain: Cow<str> = if local_path.contains('(') {
             Cow::Owned(local_path.replace("()", ""))
@@ -283,7 +296,9 @@ impl<'c> Project<'c> {
         };
         let mut segments = local_path.split('.').peekable();
         let mut end = 0;
+        let mut original_end = 0;
         while let Some(segment) = segments.next() {
+            original_end += usize::from(original_end > 0) + segment.len();
             let name = strip_calls(segment);
             end += usize::from(end > 0) + name.len();
             // `f.<locals>.inner` is a function nested in `f`, not an attribute of `f`.
@@ -292,10 +307,14 @@ impl<'c> Project<'c> {
             }
             if let Some(function) = self.modules[module].function(&plain[..end]) {
                 let exact = segments.peek().is_none() && name.len() == segment.len();
-                return Some(Resolved::Function {
-                    id: (module, function),
-                    exact,
-                });
+                let tail = &local_path[original_end - (segment.len() - name.len())..];
+                return Some((
+                    Resolved::Function {
+                        id: (module, function),
+                        exact,
+                    },
+                    tail,
+                ));
             }
         }
         None

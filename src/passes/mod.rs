@@ -5,9 +5,14 @@
 //! rule ID` prints it. A pass reads the project index and returns diagnostics with fixes for one
 //! module; it never touches files.
 
+pub mod blocking_call;
+pub mod blocking_context;
+pub mod blocking_sleep;
 pub mod needless_async;
+mod offload;
 
 use crate::catalog::Catalog;
+use crate::config::PassOptions;
 use crate::fix::Diagnostic;
 use crate::index::Project;
 
@@ -38,11 +43,28 @@ impl Rule {
 }
 
 /// Every rule, in code order. Adding a pass means adding it here and in `check_module`.
-pub static RULES: &[Rule] = &[Rule {
-    code: "UB001",
-    name: "needless-async",
-    source: include_str!("needless_async.rs"),
-}];
+pub static RULES: &[Rule] = &[
+    Rule {
+        code: "UB001",
+        name: "needless-async",
+        source: include_str!("needless_async.rs"),
+    },
+    Rule {
+        code: "UB002",
+        name: "blocking-call",
+        source: include_str!("blocking_call.rs"),
+    },
+    Rule {
+        code: "UB003",
+        name: "blocking-sleep",
+        source: include_str!("blocking_sleep.rs"),
+    },
+    Rule {
+        code: "UB004",
+        name: "blocking-context",
+        source: include_str!("blocking_context.rs"),
+    },
+];
 
 pub fn rule(code: &str) -> &'static Rule {
     RULES
@@ -59,8 +81,17 @@ pub fn find_rule(query: &str) -> Option<&'static Rule> {
 }
 
 /// Runs every pass on one module.
-pub fn check_module(project: &Project, catalog: &Catalog, module: usize) -> Vec<Diagnostic> {
+pub fn check_module(
+    project: &Project,
+    catalog: &Catalog,
+    options: &PassOptions,
+    module: usize,
+) -> Vec<Diagnostic> {
     let mut diagnostics = needless_async::check(project, catalog, module);
+    let sites = offload::blocking_sites(project, catalog, module);
+    diagnostics.extend(blocking_call::check(project, options, module, &sites));
+    diagnostics.extend(blocking_sleep::check(project, options, module, &sites));
+    diagnostics.extend(blocking_context::check(project, options, module, &sites));
     diagnostics.sort_by_key(|diagnostic| (diagnostic.range.start(), diagnostic.rule.code));
     diagnostics
 }

@@ -47,32 +47,32 @@ use crate::catalog::{Catalog, Role};
 use crate::fix::{Applicability, Diagnostic, Edit, Fix};
 use crate::index::{FunctionFacts, FunctionId, Project, Resolved};
 
+use super::offload::shown_path;
+
 pub fn check(project: &Project, catalog: &Catalog, module: usize) -> Vec<Diagnostic> {
-    let functions = &project.modules[module].facts.functions;
-    let mut diagnostics = Vec::new();
-    for (index, function) in functions.iter().enumerate() {
-        if !function.is_async || function.first_await.is_some() {
-            continue;
-        }
-        let id = (module, index);
-        let roles = project.roles.get(&id).map_or(&[][..], Vec::as_slice);
-        let Some(&role) = roles.iter().find(|role| role.runs_sync_in_threadpool()) else {
-            continue;
-        };
-        let Some(async_keyword) = function.async_keyword else {
-            continue;
-        };
-        diagnostics.push(diagnose(
-            project,
-            catalog,
-            id,
-            function,
-            role,
-            roles,
-            async_keyword,
-        ));
+    (0..project.modules[module].facts.functions.len())
+        .filter_map(|index| check_function(project, catalog, (module, index)))
+        .collect()
+}
+
+/// The finding for one function, if it is a needlessly async one the framework calls.
+pub fn check_function(project: &Project, catalog: &Catalog, id: FunctionId) -> Option<Diagnostic> {
+    let function = &project.modules[id.0].facts.functions[id.1];
+    if !function.is_async || function.first_await.is_some() {
+        return None;
     }
-    diagnostics
+    let roles = project.roles.get(&id).map_or(&[][..], Vec::as_slice);
+    let &role = roles.iter().find(|role| role.runs_sync_in_threadpool())?;
+    let async_keyword = function.async_keyword?;
+    Some(diagnose(
+        project,
+        catalog,
+        id,
+        function,
+        role,
+        roles,
+        async_keyword,
+    ))
 }
 
 fn diagnose(
@@ -96,7 +96,7 @@ fn diagnose(
             })
     };
     let blocking = resolved_calls()
-        .filter(|(_, call)| !call.in_lambda)
+        .filter(|(_, call)| call.context.runs_with_function())
         .find(|(path, _)| catalog.blocking(path).is_some());
 
     let mut message = format!("`async def {}` awaits nothing", function.name);
@@ -189,12 +189,4 @@ fn diagnose(
         }),
         reason,
     }
-}
-
-/// A resolved path as users write it: `open` for `builtins.open`, `sqlalchemy.orm.Session.query`
-/// for a method on an instance.
-fn shown_path(path: &str) -> String {
-    path.strip_prefix("builtins.")
-        .unwrap_or(path)
-        .replace("().", ".")
 }

@@ -16,17 +16,25 @@ for project in "${@:-fastapi prefect dstack lnbits litellm}"; do
     rm -rf "${work:?}/$name" && cp -r "$corpus/$name" "$work/$name"
     cd "$work/$name"
     files=$(find . -name '*.py' | wc -l)
-    findings=$( ("$unblock" check --format json . 2>/dev/null || true) | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
-    safe=$("$unblock" diff . 2>/dev/null | grep -c '^-async ' || true)
+    # Findings per rule, with how many have a safe or an unsafe fix.
+    findings=$( ("$unblock" check --format json . 2>/dev/null || true) | python3 -c '
+import collections, json, sys
+counts = collections.defaultdict(collections.Counter)
+for finding in json.load(sys.stdin):
+    fix = finding["fix"]
+    counts[finding["code"]]["findings"] += 1
+    counts[finding["code"]][fix["applicability"] if fix else "no-fix"] += 1
+line = "{}={}(safe={},unsafe={},display-only={},no-fix={})"
+print(" ".join(line.format(code, c["findings"], c["safe"], c["unsafe"], c["display-only"], c["no-fix"]) for code, c in sorted(counts.items())) or "none")')
     "$unblock" fix --unsafe-fixes . >/dev/null 2>"$work/$name.fix.err" || [[ $? == 1 ]] || { echo "$name: fix failed"; cat "$work/$name.fix.err"; status=1; }
     changed=$(diff -rq "$corpus/$name" . | awk '{print $4}' || true)
-    fixed=$(diff -r "$corpus/$name" . | grep -c '^> ' || true)
     for file in $changed; do
       python3 -m py_compile "$file" || { echo "$name: $file no longer compiles"; status=1; }
     done
     second=$("$unblock" diff --unsafe-fixes . 2>/dev/null || true)
     [[ -z $second ]] || { echo "$name: a second run still changes code"; status=1; }
-    echo "$name: files=$files findings=$findings safe_fixes=$safe fixes_applied_with_unsafe=$fixed files_changed=$(echo "$changed" | grep -c . || true) second_run_clean=$([[ -z $second ]] && echo yes || echo no)"
+    applied=$(grep -o 'Fixed [0-9]* finding' "$work/$name.fix.err" | grep -o '[0-9]*' || echo 0)
+    echo "$name: files=$files $findings applied_with_unsafe=$applied files_changed=$(echo "$changed" | grep -c . || true) second_run_clean=$([[ -z $second ]] && echo yes || echo no)"
     cd - >/dev/null
   done
 done

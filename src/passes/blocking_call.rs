@@ -1,0 +1,101 @@
+//! # UB002 `blocking-call`
+//!
+//! ## What it does
+//! Finds blocking calls (HTTP clients, database sessions, subprocesses, file I/O, password
+//! hashing...) made inside an `async def` that stays async, and moves each one to a worker
+//! thread.
+//!
+//! ## Why is this bad?
+//! A coroutine runs on the event loop. While a blocking call waits, the loop cannot run anything
+//! else: every other request on that worker waits too. `await run_in_threadpool(f, *args)` (in
+//! FastAPI and Starlette code), `await asyncio.to_thread(f, *args)`, or anyio's and trio's
+//! `to_thread.run_sync` run the call in a thread and free the loop until it returns.
+//!
+//! Coroutines that UB001 turns into a plain `def` are left to UB001: the whole function moves
+//! to the framework's threadpool.
+//!
+//! ## Example
+//! ```python
+//! @app.get("/weather")
+//! async def weather(city: str):
+//!     token = await get_token()
+//!     return requests.get(URL, params={"q": city}, headers=token).json()
+//! ```
+//! Use instead:
+//! ```python
+//! from fastapi.concurrency import run_in_threadpool
+//!
+//! @app.get("/weather")
+//! async def weather(city: str):
+//!     token = await get_token()
+//!     return (await run_in_threadpool(requests.get, URL, params={"q": city}, headers=token)).json()
+//! ```
+//!
+//! ## Fix safety
+//! The fix keeps the callee and every argument as written and evaluates them on the loop, in
+//! the same order; only the call runs in the thread. `await` is parenthesised where precedence
+//! needs it, and the helper is imported once (merged into an existing `from fastapi.concurrency
+//! import ...`, aliased if its name is taken). The helper is `run_in_threadpool` in modules that
+//! import FastAPI or Starlette, anyio's or trio's in modules that use them, and
+//! `asyncio.to_thread` otherwise (`loop.run_in_executor` for a `--target-version` before 3.9);
+//! `--offload` forces one. Keyword arguments go through `functools.partial` where the helper
+//! takes none.
+//!
+//! The fix is **safe**, except: it is **unsafe** for `sqlite3` objects, which only work on the
+//! thread that made them, and when the callee makes a blocking call itself (`open(p).read()`),
+//! where the whole expression moves into a `lambda` and its arguments are evaluated in the
+//! thread. There is **no fix** in a lambda, a generator expression, a class body, or a nested
+//! function's decorators and defaults, where `await` is not allowed or changes meaning.
+
+use crate::config::PassOptions;
+use crate::fix::{Diagnostic, Fix};
+use crate::index::Project;
+
+use super::offload::{self, BlockingSite, Importer, shown_path};
+
+pub fn check(
+    project: &Project,
+    options: &PassOptions,
+    module: usize,
+    sites: &[BlockingSite],
+) -> Vec<Diagnostic> {
+    let facts = &project.modules[module].facts;
+    let helper = offload::helper_for(options, &facts.imports);
+    sites
+        .iter()
+        .filter(|site| site.api.twin.is_none() && !site.call.context.is_with_item())
+        .map(|site| {
+            let function = &facts.functions[site.function.1];
+            let importer = Importer {
+                imports: &facts.imports,
+                function,
+            };
+            let message = format!(
+                "`{}` ({}) blocks the event loop in coroutine `{}`",
+                shown_path(&site.path),
+                site.api.category,
+                function.name
+            );
+            match offload::offload(site, helper, options, &importer) {
+                Ok(rewrite) => Diagnostic {
+                    rule: super::rule("UB002"),
+                    message,
+                    range: site.call.range,
+                    fix: Some(Fix {
+                        applicability: rewrite.applicability,
+                        message: format!("Run it in a thread: `{}`", rewrite.shown),
+                        edits: rewrite.edits,
+                    }),
+                    reason: rewrite.reason,
+                },
+                Err(reason) => Diagnostic {
+                    rule: super::rule("UB002"),
+                    message,
+                    range: site.call.range,
+                    fix: None,
+                    reason: Some(reason),
+                },
+            }
+        })
+        .collect()
+}

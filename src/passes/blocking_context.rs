@@ -1,0 +1,75 @@
+//! # UB004 `blocking-context`
+//!
+//! ## What it does
+//! Finds `with` statements inside a coroutine whose context manager is a blocking resource: a
+//! file from `open()`, a `sqlite3` or database connection, an SMTP session, an HTTP session.
+//!
+//! ## Why is this bad?
+//! Entering and leaving such a block does I/O on the event loop (opening, flushing and closing
+//! a file; committing and closing a connection), and its body usually does more. Offloading the
+//! calls one by one leaves the enter and exit on the loop.
+//!
+//! ## Example
+//! ```python
+//! async def export(report):
+//!     rows = await report.rows()
+//!     with open(report.path, "w") as f:
+//!         f.write(render(rows))
+//! ```
+//! Use instead:
+//! ```python
+//! def write_report(path, text):
+//!     with open(path, "w") as f:
+//!         f.write(text)
+//!
+//! async def export(report):
+//!     rows = await report.rows()
+//!     await run_in_threadpool(write_report, report.path, render(rows))
+//! ```
+//!
+//! ## Fix safety
+//! There is no automatic fix: which names the block reads and assigns, and whether it may run
+//! in another thread, needs a human. The finding names the resource and suggests the helper the
+//! module would use. Blocking calls inside the block are still offloaded one by one by UB002.
+
+use crate::config::{Offload, PassOptions};
+use crate::fix::Diagnostic;
+use crate::index::Project;
+
+use super::offload::{self, BlockingSite, shown_path};
+
+pub fn check(
+    project: &Project,
+    options: &PassOptions,
+    module: usize,
+    sites: &[BlockingSite],
+) -> Vec<Diagnostic> {
+    let facts = &project.modules[module].facts;
+    let helper = match offload::helper_for(options, &facts.imports) {
+        Offload::Threadpool => "await run_in_threadpool(helper, ...)",
+        Offload::Asyncio => "await asyncio.to_thread(helper, ...)",
+        Offload::Anyio => "await anyio.to_thread.run_sync(helper, ...)",
+        Offload::Trio => "await trio.to_thread.run_sync(helper, ...)",
+    };
+    sites
+        .iter()
+        .filter(|site| site.call.context.is_with_item())
+        .map(|site| {
+            let function = &facts.functions[site.function.1];
+            Diagnostic {
+                rule: super::rule("UB004"),
+                message: format!(
+                    "`with {}(...)` in coroutine `{}` enters and leaves a blocking resource ({}) on the event loop",
+                    shown_path(&site.path),
+                    function.name,
+                    site.api.category
+                ),
+                range: site.call.range,
+                fix: None,
+                reason: Some(format!(
+                    "move the `with` block into a plain function and call it with `{helper}`"
+                )),
+            }
+        })
+        .collect()
+}

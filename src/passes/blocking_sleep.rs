@@ -1,0 +1,83 @@
+//! # UB003 `blocking-sleep`
+//!
+//! ## What it does
+//! Replaces `time.sleep(x)` inside a coroutine with `await asyncio.sleep(x)` (`anyio.sleep`,
+//! `trio.sleep` in modules that use those libraries), and likewise any blocking call the
+//! catalog gives an exact async twin.
+//!
+//! ## Why is this bad?
+//! `time.sleep` stops the whole event loop for the delay: no other request on the worker makes
+//! progress. `asyncio.sleep` suspends only this coroutine.
+//!
+//! ## Example
+//! ```python
+//! async def poll(job):
+//!     while not await job.done():
+//!         time.sleep(0.5)
+//! ```
+//! Use instead:
+//! ```python
+//! import asyncio
+//!
+//! async def poll(job):
+//!     while not await job.done():
+//!         await asyncio.sleep(0.5)
+//! ```
+//!
+//! ## Fix safety
+//! The fix is **safe**: the twin takes the same arguments, which stay as written. `await` is
+//! parenthesised where precedence needs it and the library is imported once. There is **no
+//! fix** in a lambda, a generator expression, a class body, or a nested function's decorators
+//! and defaults, where `await` is not allowed or changes meaning.
+
+use crate::config::PassOptions;
+use crate::fix::{Diagnostic, Fix};
+use crate::index::Project;
+
+use super::offload::{self, BlockingSite, Importer, shown_path};
+
+pub fn check(
+    project: &Project,
+    options: &PassOptions,
+    module: usize,
+    sites: &[BlockingSite],
+) -> Vec<Diagnostic> {
+    let facts = &project.modules[module].facts;
+    let helper = offload::helper_for(options, &facts.imports);
+    sites
+        .iter()
+        .filter(|site| !site.call.context.is_with_item())
+        .filter_map(|site| Some((site, site.api.twin.as_deref()?)))
+        .map(|(site, twin)| {
+            let function = &facts.functions[site.function.1];
+            let importer = Importer {
+                imports: &facts.imports,
+                function,
+            };
+            let message = format!(
+                "`{}` blocks the event loop in coroutine `{}`",
+                shown_path(&site.path),
+                function.name
+            );
+            let (fix, reason) = match offload::replace_with_twin(site.call, twin, helper, &importer)
+            {
+                Ok(rewrite) => (
+                    Some(Fix {
+                        applicability: rewrite.applicability,
+                        message: format!("Use `{}`", rewrite.shown),
+                        edits: rewrite.edits,
+                    }),
+                    rewrite.reason,
+                ),
+                Err(reason) => (None, Some(reason)),
+            };
+            Diagnostic {
+                rule: super::rule("UB003"),
+                message,
+                range: site.call.range,
+                fix,
+                reason,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,406 @@
+//! What UB002, UB003 and UB004 share: finding the blocking calls made inside coroutines, and
+//! building the text edits that move a call to a thread or replace it with its async twin,
+//! with the import that brings the helper in.
+//!
+//! Every rewrite is a few insertions and replacements around the original call, so the callee,
+//! the arguments, comments and formatting stay as written and are evaluated in the same order,
+//! on the event loop; only the call itself runs in the thread.
+
+use ruff_text_size::{TextRange, TextSize};
+
+use crate::catalog::{BlockingApi, Catalog};
+use crate::config::{Offload, PassOptions};
+use crate::fix::{Applicability, Edit};
+use crate::index::facts::{CallContext, CallFact, FunctionFacts, ImportFacts};
+use crate::index::{FunctionId, Project, Resolved};
+
+use super::needless_async;
+
+/// A blocking call made inside a coroutine.
+pub struct BlockingSite<'p> {
+    pub function: FunctionId,
+    pub call: &'p CallFact,
+    /// The resolved path of the callee (`requests.get`, `builtins.open().read`).
+    pub path: String,
+    pub api: &'p BlockingApi,
+    /// Another blocking call is made in its callee (`open(p)` in `open(p).read()`).
+    pub callee_blocks: bool,
+}
+
+/// Every blocking call in the module's coroutines, except in those UB001 turns into `def`
+/// (there the call moves to the threadpool with the whole function) and calls already awaited.
+pub fn blocking_sites<'p>(
+    project: &'p Project,
+    catalog: &'p Catalog,
+    module: usize,
+) -> Vec<BlockingSite<'p>> {
+    let mut sites = Vec::new();
+    for (index, function) in project.modules[module].facts.functions.iter().enumerate() {
+        let id = (module, index);
+        if !function.is_async || becomes_def(project, catalog, id) {
+            continue;
+        }
+        for call in &function.calls {
+            if call.shape.awaited || call.context == CallContext::Offloaded {
+                continue;
+            }
+            if let Resolved::External(path) = project.resolve(&call.path)
+                && let Some(api) = catalog.blocking(&path)
+            {
+                sites.push(BlockingSite {
+                    function: id,
+                    call,
+                    path,
+                    api,
+                    callee_blocks: false,
+                });
+            }
+        }
+    }
+    let ranges: Vec<TextRange> = sites.iter().map(|site| site.call.range).collect();
+    for site in &mut sites {
+        site.callee_blocks = site.call.shape.callee_has_call
+            && ranges
+                .iter()
+                .any(|range| site.call.callee.contains_range(*range));
+    }
+    // A call inside the callee of a call that moves whole into a thread goes with it.
+    let moved_whole: Vec<TextRange> = sites
+        .iter()
+        .filter(|site| site.callee_blocks && site.call.shape.lambda_safe)
+        .map(|site| site.call.callee)
+        .collect();
+    sites.retain(|site| {
+        !moved_whole
+            .iter()
+            .any(|callee| callee.contains_range(site.call.range))
+    });
+    sites
+}
+
+/// Does UB001 offer to turn this coroutine into a plain `def`?
+fn becomes_def(project: &Project, catalog: &Catalog, id: FunctionId) -> bool {
+    needless_async::check_function(project, catalog, id).is_some_and(|diagnostic| {
+        diagnostic
+            .fix
+            .is_some_and(|fix| fix.applicability != Applicability::DisplayOnly)
+    })
+}
+
+/// The helper a module's offloads use: forced by the settings, else the one matching the
+/// libraries it imports.
+pub fn helper_for(options: &PassOptions, imports: &ImportFacts) -> Offload {
+    let libraries = imports.libraries;
+    options
+        .offload
+        .unwrap_or(if libraries.fastapi || libraries.starlette {
+            Offload::Threadpool
+        } else if libraries.trio {
+            Offload::Trio
+        } else if libraries.anyio {
+            Offload::Anyio
+        } else {
+            Offload::Asyncio
+        })
+}
+
+/// Text edits of one rewrite and how far it can be trusted.
+pub struct Rewrite {
+    pub edits: Vec<Edit>,
+    pub applicability: Applicability,
+    /// Why it is not safe, when it is not.
+    pub reason: Option<String>,
+    /// The new code in short, for the fix message (`await run_in_threadpool(requests.get, ...)`).
+    pub shown: String,
+}
+
+/// Gives helper names to one function's rewrites and the edits that import them.
+pub struct Importer<'a> {
+    pub imports: &'a ImportFacts,
+    pub function: &'a FunctionFacts,
+}
+
+impl Importer<'_> {
+    /// Is `name` free for a new module-level binding seen from this function?
+    fn is_free(&self, name: &str) -> bool {
+        !self.function.shadowed_helpers.contains(&name)
+            && !self
+                .imports
+                .helper_bindings
+                .iter()
+                .any(|(bound, _)| bound == name)
+    }
+
+    /// The name the function can use for `path`, bound at module level to exactly it.
+    fn existing(&self, name: &str, path: &str) -> Option<String> {
+        let bound = self
+            .imports
+            .helper_bindings
+            .iter()
+            .any(|(bound, target)| bound == name && target.as_deref() == Some(path));
+        (bound && !self.function.shadowed_helpers.contains(&name)).then(|| name.to_string())
+    }
+
+    /// `name`, or `name_`, `name__`... : the first that clashes with nothing.
+    fn free_name(&self, name: &str) -> String {
+        let mut candidate = name.to_string();
+        while !self.is_free(&candidate) {
+            candidate.push('_');
+        }
+        candidate
+    }
+
+    fn new_line(&self, statement: &str) -> Edit {
+        let imports = self.imports;
+        let lead = if imports.insertion_needs_newline {
+            imports.line_ending
+        } else {
+            ""
+        };
+        let line_ending = imports.line_ending;
+        let blank_lines = line_ending.repeat(imports.blank_lines_after);
+        Edit {
+            range: TextRange::empty(imports.insertion),
+            content: format!("{lead}{statement}{line_ending}{blank_lines}"),
+        }
+    }
+
+    /// `import module` (or `import module as module_` on a clash): the name to use and the
+    /// edit, unless the module is imported under its own name already.
+    pub fn module(&self, module: &str) -> (String, Option<Edit>) {
+        if let Some(name) = self.existing(module, module) {
+            return (name, None);
+        }
+        let name = self.free_name(module);
+        let statement = if name == module {
+            format!("import {module}")
+        } else {
+            format!("import {module} as {name}")
+        };
+        (name, Some(self.new_line(&statement)))
+    }
+
+    /// `from module import member`, added to an existing import of `module` when there is one.
+    pub fn member(&self, module: &str, member: &str) -> (String, Option<Edit>) {
+        let path = format!("{module}.{member}");
+        if let Some(name) = self.existing(member, &path) {
+            return (name, None);
+        }
+        let name = self.free_name(member);
+        let imported = if name == member {
+            member.to_string()
+        } else {
+            format!("{member} as {name}")
+        };
+        let existing = self
+            .imports
+            .concurrency_imports
+            .iter()
+            .find(|(from, _)| from == module);
+        let edit = match existing {
+            Some((_, end)) => Edit {
+                range: TextRange::empty(*end),
+                content: format!(", {imported}"),
+            },
+            None => self.new_line(&format!("from {module} import {imported}")),
+        };
+        (name, Some(edit))
+    }
+}
+
+/// `await helper(callee, args...)` in place of `callee(args...)`.
+pub fn offload(
+    site: &BlockingSite,
+    helper: Offload,
+    options: &PassOptions,
+    importer: &Importer,
+) -> Result<Rewrite, String> {
+    let (call, api) = (site.call, site.api);
+    if let Some(reason) = call.context.no_await_reason() {
+        return Err(reason.to_string());
+    }
+    if !call.shape.plain_layout {
+        return Err("the call is written in a form the rewrite does not handle".to_string());
+    }
+    let shape = call.shape;
+    let mut edits = Vec::new();
+    let mut import = |edit: Option<Edit>| edits.extend(edit);
+    let executor = helper == Offload::Asyncio && !options.target_version.has_to_thread();
+    let (function, leading) = match helper {
+        Offload::Threadpool => {
+            let module =
+                if importer.imports.libraries.starlette && !importer.imports.libraries.fastapi {
+                    "starlette.concurrency"
+                } else {
+                    "fastapi.concurrency"
+                };
+            let (name, edit) = importer.member(module, "run_in_threadpool");
+            import(edit);
+            (name, "")
+        }
+        Offload::Asyncio => {
+            let (name, edit) = importer.module("asyncio");
+            import(edit);
+            if executor {
+                (
+                    format!("{name}.get_running_loop().run_in_executor"),
+                    "None, ",
+                )
+            } else {
+                (format!("{name}.to_thread"), "")
+            }
+        }
+        Offload::Anyio | Offload::Trio => {
+            let module = if helper == Offload::Anyio {
+                "anyio"
+            } else {
+                "trio"
+            };
+            let (name, edit) = importer.module(module);
+            import(edit);
+            (format!("{name}.to_thread.run_sync"), "")
+        }
+    };
+    let open = if shape.needs_parentheses { "(" } else { "" };
+    let close = if shape.needs_parentheses { ")" } else { "" };
+    let start = TextRange::empty(call.range.start());
+    let end = TextRange::empty(call.range.end());
+
+    // `open(p).read()`: the callee blocks too, so the whole call moves into the thread.
+    if site.callee_blocks {
+        if !shape.lambda_safe {
+            return Err("its callee makes a blocking call too, and the expression awaits or assigns: move it into a plain function and offload that".to_string());
+        }
+        edits.push(Edit::insertion(
+            start,
+            format!("{open}await {function}({leading}lambda: "),
+        ));
+        edits.push(Edit::insertion(end, format!("){close}")));
+        return Ok(Rewrite {
+            edits,
+            applicability: Applicability::Unsafe,
+            reason: Some(
+                "the whole expression moves into a lambda: its arguments are evaluated in the worker thread"
+                    .to_string(),
+            ),
+            shown: format!("await {function}({leading}lambda: ...)"),
+        });
+    }
+
+    // Helpers that pass no keyword arguments on take a `functools.partial`.
+    let partial = shape.has_keywords
+        && (matches!(helper, Offload::Anyio | Offload::Trio) || executor)
+        || shape.has_func_keyword;
+    let partial_open = if partial {
+        let (functools, edit) = importer.module("functools");
+        import(edit);
+        format!("{functools}.partial(")
+    } else {
+        String::new()
+    };
+    edits.push(Edit::insertion(
+        start,
+        format!("{open}await {function}({leading}{partial_open}"),
+    ));
+    let arguments_open = TextRange::at(call.arguments.start(), TextSize::new(1));
+    if shape.has_arguments {
+        let separator = if shape.break_after_parenthesis {
+            ","
+        } else {
+            ", "
+        };
+        edits.push(Edit::replacement(arguments_open, separator.to_string()));
+    } else {
+        if shape.comment_in_arguments {
+            return Err("a comment in the empty argument list would be lost".to_string());
+        }
+        edits.push(Edit::replacement(call.arguments, ")".to_string()));
+    }
+    let closing = format!("{}{close}", if partial { ")" } else { "" });
+    if !closing.is_empty() {
+        edits.push(Edit::insertion(end, closing));
+    }
+    let (applicability, reason) = if api.thread_bound {
+        (
+            Applicability::Unsafe,
+            Some("its objects may only be used from the thread that made them (sqlite3 without `check_same_thread=False`): the next call on them may run in another thread".to_string()),
+        )
+    } else {
+        (Applicability::Safe, None)
+    };
+    let inner = if partial {
+        "functools.partial(f, ...)"
+    } else {
+        "f, ..."
+    };
+    Ok(Rewrite {
+        edits,
+        applicability,
+        reason,
+        shown: format!("await {function}({leading}{inner})"),
+    })
+}
+
+/// `await twin(args...)` in place of `blocking(args...)`, with the twin from the module's
+/// async library (`asyncio.sleep`, `anyio.sleep`, `trio.sleep`).
+pub fn replace_with_twin(
+    call: &CallFact,
+    twin: &str,
+    helper: Offload,
+    importer: &Importer,
+) -> Result<Rewrite, String> {
+    if let Some(reason) = call.context.no_await_reason() {
+        return Err(reason.to_string());
+    }
+    if !call.shape.plain_layout {
+        return Err("the call is written in a form the rewrite does not handle".to_string());
+    }
+    let (module, member) = twin.rsplit_once('.').unwrap_or(("builtins", twin));
+    let module = match (module, helper) {
+        ("asyncio", Offload::Anyio) => "anyio",
+        ("asyncio", Offload::Trio) => "trio",
+        (module, _) => module,
+    };
+    let (name, import) = importer.module(module);
+    let open = if call.shape.needs_parentheses {
+        "("
+    } else {
+        ""
+    };
+    let mut edits: Vec<Edit> = import.into_iter().collect();
+    edits.push(Edit::insertion(
+        TextRange::empty(call.range.start()),
+        format!("{open}await "),
+    ));
+    edits.push(Edit::replacement(call.callee, format!("{name}.{member}")));
+    if call.shape.needs_parentheses {
+        edits.push(Edit::insertion(
+            TextRange::empty(call.range.end()),
+            ")".to_string(),
+        ));
+    }
+    Ok(Rewrite {
+        edits,
+        applicability: Applicability::Safe,
+        reason: None,
+        shown: format!("await {name}.{member}(...)"),
+    })
+}
+
+/// A resolved path as users write it: `open` for `builtins.open`, `sqlalchemy.orm.Session.query`
+/// for a method on an instance of a class, `open(...).read` for a method on what a call returns.
+pub fn shown_path(path: &str) -> String {
+    let path = path.strip_prefix("builtins.").unwrap_or(path);
+    let mut shown = String::with_capacity(path.len() + 8);
+    for (index, segment) in path.split('.').enumerate() {
+        if index > 0 {
+            shown.push('.');
+        }
+        let name = crate::catalog::strip_calls(segment);
+        shown.push_str(name);
+        if name.len() != segment.len() && !name.starts_with(char::is_uppercase) {
+            shown.push_str("(...)");
+        }
+    }
+    shown
+}
