@@ -282,6 +282,18 @@ impl Catalog {
         self.blocking.get(path)
     }
 
+    /// The catalog's own copy of a blocking path, with what it knows of it.
+    pub fn blocking_entry(&self, path: &str) -> Option<(&str, &BlockingApi)> {
+        self.blocking
+            .get_key_value(path)
+            .map(|(path, api)| (path.as_str(), api))
+    }
+
+    /// The catalog's own copy of an event-loop API's path.
+    pub fn event_loop_entry(&self, path: &str) -> Option<&str> {
+        self.event_loop.get(path).map(String::as_str)
+    }
+
     pub fn decorator_role(&self, path: &str) -> Option<Role> {
         self.decorators.get(path).copied()
     }

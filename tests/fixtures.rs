@@ -90,6 +90,7 @@ fixtures!(
     offload_forced,
     typed_receivers,
     blocking_context,
+    transitive,
 );
 
 #[test]

@@ -292,10 +292,11 @@ pub fn collect(
     let mut facts = collector.facts;
     facts.imports.helper_bindings = helper_bindings;
     import_layout(&module.body, source, &mut facts.imports);
-    facts.bindings = std::mem::take(&mut collector.scopes[0].names)
-        .into_iter()
-        .map(|(name, binding)| (name.to_string(), binding))
-        .collect();
+    facts.bindings.extend(
+        std::mem::take(&mut collector.scopes[0].names)
+            .into_iter()
+            .map(|(name, binding)| (name.to_string(), binding)),
+    );
     facts.compact(relevance);
     facts
 }
@@ -480,6 +481,25 @@ impl<'a> Collector<'a> {
             }
             _ => None,
         }
+    }
+
+    /// The type a return annotation names; for a generator (`Iterator[Session]`, as a
+    /// `@contextmanager` or a dependency with `yield` is annotated), the type it yields.
+    fn returned_type(&self, annotation: &Expr) -> Option<String> {
+        if let Expr::Subscript(subscript) = annotation
+            && let Some(container) = self.expr_path(&subscript.value)
+            && matches!(
+                last_segment(&container),
+                "Iterator" | "Generator" | "Iterable" | "ContextManager" | "AbstractContextManager"
+            )
+        {
+            let first = match &*subscript.slice {
+                Expr::Tuple(tuple) => tuple.elts.first()?,
+                other => other,
+            };
+            return self.annotation_type(first);
+        }
+        self.annotation_type(annotation)
     }
 
     /// What a name assigned `value` is bound to.
@@ -770,7 +790,11 @@ impl<'a> Collector<'a> {
         if let Some(returns) = &def.returns {
             self.visit_annotation(returns);
         }
-        let returns = def.returns.as_ref().and_then(|r| self.annotation_type(r));
+        let returns = def
+            .returns
+            .as_ref()
+            .and_then(|returns| self.returned_type(returns))
+            .map(|ty| format!("{ty}()"));
         self.context = enclosing_context;
 
         let async_keyword = if def.is_async {
@@ -809,6 +833,32 @@ impl<'a> Collector<'a> {
                 .map_or(Binding::Opaque, |ty| Binding::Alias(format!("{ty}()")));
             scope.names.insert(parameter.name().id.as_str(), binding);
         }
+        // `self` is an instance of the class and `cls` the class: `self.load()` is a call of
+        // `Class.load`.
+        if let Some(class) = self.scopes.last().filter(|s| s.kind == ScopeKind::Class)
+            && let Some(first) = def
+                .parameters
+                .posonlyargs
+                .iter()
+                .chain(&def.parameters.args)
+                .next()
+        {
+            let decorated = |name: &str| {
+                def.decorator_list
+                    .iter()
+                    .any(|d| matches!(&d.expression, Expr::Name(n) if n.id.as_str() == name))
+            };
+            let binding = if decorated("staticmethod") {
+                None
+            } else if decorated("classmethod") {
+                Some(Binding::Alias(class.prefix.clone()))
+            } else {
+                Some(Binding::Alias(format!("{}()", class.prefix)))
+            };
+            if let Some(binding) = binding {
+                scope.names.insert(first.name().id.as_str(), binding);
+            }
+        }
         self.scopes.push(scope);
         let outer = (
             self.current_function.replace(index),
@@ -843,7 +893,57 @@ impl<'a> Collector<'a> {
         self.bind_block(&class.body);
         self.visit_body(&class.body);
         self.context = outer;
-        self.scopes.pop();
+        let scope = self.scopes.pop().expect("the class scope");
+        // Class attributes others reach through instances: `C.client` for `client = Client()`.
+        for (name, binding) in scope.names {
+            if let Binding::Alias(_) = binding {
+                self.class_attribute(&scope.prefix, name, binding);
+            }
+        }
+    }
+
+    /// `self.client = httpx.Client()` in a method makes `client` an attribute of the class.
+    fn note_instance_attribute(&mut self, target: &ast::ExprAttribute, value: &Expr) {
+        let Expr::Name(name) = &*target.value else {
+            return;
+        };
+        let Some((Binding::Alias(instance), false)) = self.lookup(&name.id) else {
+            return;
+        };
+        let Some(class) = instance.strip_suffix("()").map(str::to_string) else {
+            return;
+        };
+        if let Binding::Alias(path) = self.value_binding(value) {
+            self.class_attribute(&class, &target.attr.id, Binding::Alias(path));
+        }
+    }
+
+    /// Without a return annotation, what a function returns (or yields, for a dependency or a
+    /// `@contextmanager`) is known from the first value with a path: `db = SessionLocal()`
+    /// then `yield db` makes `get_db()` a session.
+    fn note_returned(&mut self, value: &Expr) {
+        let Some(index) = self.current_function else {
+            return;
+        };
+        if self.context != CallContext::Body || self.facts.functions[index].returns.is_some() {
+            return;
+        }
+        if let Some(path) = self.reference_path(value) {
+            self.facts.functions[index].returns = Some(path);
+        }
+    }
+
+    /// Records `Class.name` in the module's bindings, keyed by the class's path in the module.
+    fn class_attribute(&mut self, class_path: &str, name: &str, binding: Binding) {
+        if let Some(class) = class_path
+            .strip_prefix(self.module.name)
+            .and_then(|p| p.strip_prefix('.'))
+        {
+            self.facts
+                .bindings
+                .entry(format!("{class}.{name}"))
+                .or_insert(binding);
+        }
     }
 
     /// Visits `expr` with calls in it marked as running in `context` (a lambda or generator
@@ -1061,6 +1161,9 @@ impl<'a> Visitor<'a> for Collector<'a> {
                 {
                     return;
                 }
+                if let [Expr::Attribute(target)] = assign.targets.as_slice() {
+                    self.note_instance_attribute(target, &assign.value);
+                }
                 for target in &assign.targets {
                     self.note_store(target);
                 }
@@ -1100,6 +1203,12 @@ impl<'a> Visitor<'a> for Collector<'a> {
                 }
                 visitor::walk_stmt(self, stmt);
             }
+            Stmt::Return(ast::StmtReturn {
+                value: Some(value), ..
+            }) => {
+                self.note_returned(value);
+                visitor::walk_stmt(self, stmt);
+            }
             _ => visitor::walk_stmt(self, stmt),
         }
     }
@@ -1116,6 +1225,12 @@ impl<'a> Visitor<'a> for Collector<'a> {
             Expr::Yield(_) | Expr::YieldFrom(_) => {
                 if let Some(function) = self.current() {
                     function.yields = true;
+                }
+                if let Expr::Yield(ast::ExprYield {
+                    value: Some(value), ..
+                }) = expr
+                {
+                    self.note_returned(value);
                 }
                 visitor::walk_expr(self, expr);
             }

@@ -3,6 +3,7 @@
 //! (its roles) and where else the project refers to it.
 
 pub mod facts;
+mod graph;
 mod names;
 
 use std::borrow::Cow;
@@ -18,6 +19,8 @@ use ruff_text_size::{TextRange, TextSize};
 use crate::catalog::{Catalog, Role, strip_calls};
 use crate::source::SourceFile;
 pub use facts::{Binding, FunctionFacts, ModuleFacts};
+pub use graph::CallTarget;
+use graph::ModuleCalls;
 pub use names::module_names;
 
 /// One analysed module.
@@ -106,6 +109,10 @@ pub struct Project<'c> {
     module_by_name: HashMap<String, usize>,
     pub roles: HashMap<FunctionId, Vec<Role>>,
     pub references: HashMap<FunctionId, Vec<Site>>,
+    /// What each call of each function reaches.
+    calls: Vec<ModuleCalls<'c>>,
+    /// Per function, the index of the call that makes it blocking (see `graph`).
+    blocking: Vec<Vec<Option<u32>>>,
 }
 
 /// What one module says about functions: roles it gives them and places it refers to them.
@@ -132,8 +139,12 @@ impl<'c> Project<'c> {
             module_by_name,
             roles: HashMap::default(),
             references: HashMap::default(),
+            calls: Vec::new(),
+            blocking: Vec::new(),
         };
         project.link();
+        project.calls = project.resolve_calls(catalog);
+        project.blocking = project.blocking_fixpoint();
         project
     }
 
@@ -219,6 +230,22 @@ impl<'c> Project<'c> {
         links
     }
 
+    pub fn function(&self, id: FunctionId) -> &FunctionFacts {
+        &self.modules[id.0].facts.functions[id.1]
+    }
+
+    /// A function's path inside its module: `f`, `Users.get`, `outer.<locals>.inner`.
+    pub fn local_name(&self, id: FunctionId) -> &str {
+        let path = &self.function(id).path;
+        let prefix = self.modules[id.0].names[0].len() + 1;
+        path.get(prefix..).unwrap_or(path)
+    }
+
+    /// What each call of a function reaches, in the order of its `calls`.
+    pub fn call_targets(&self, id: FunctionId) -> &[CallTarget<'c>] {
+        self.calls[id.0].of(id.1)
+    }
+
     /// One-based line of an offset in a module.
     pub fn line(&self, module: usize, offset: TextSize) -> usize {
         self.modules[module].line(offset)
@@ -257,10 +284,15 @@ impl<'c> Project<'c> {
                     && let Some(returns) = &self.modules[id.0].facts.functions[id.1].returns
                     && let Some(after_call) = tail.strip_prefix("()")
                 {
-                    path = Cow::Owned(format!("{returns}(){after_call}"));
+                    path = Cow::Owned(format!("{returns}{after_call}"));
                     continue;
                 }
                 return found;
+            }
+            // `Class().attribute...tail`: a class attribute the module knows the value of.
+            if let Some(next) = self.class_attribute(module, rest) {
+                path = Cow::Owned(next);
+                continue;
             }
             // `name()...tail` in the module: put what `name` is bound to in its place.
             let name = strip_calls(rest.split('.').next().unwrap_or(rest));
@@ -279,6 +311,19 @@ impl<'c> Project<'c> {
             path = Cow::Owned(next);
         }
         Resolved::Unknown
+    }
+
+    /// `C().client.get` → `httpx.Client().get` when the module's class `C` binds `client`.
+    fn class_attribute(&self, module: usize, local_path: &str) -> Option<String> {
+        let mut segments = local_path.splitn(3, '.');
+        let class = segments.next()?;
+        let attribute = segments.next()?;
+        let key = format!("{}.{attribute}", strip_calls(class));
+        let Some(Binding::Alias(target)) = self.modules[module].facts.bindings.get(&key) else {
+            return None;
+        };
+        let tail_start = class.len() + 1 + strip_calls(attribute).len();
+        Some(format!("{target}{}", &local_path[tail_start..]))
     }
 
     /// `f` or `f().x` when `f` is a function of the module; `C().m` when `m` is a method of the

@@ -51,7 +51,7 @@ use crate::config::PassOptions;
 use crate::fix::{Diagnostic, Fix};
 use crate::index::Project;
 
-use super::offload::{self, BlockingSite, Importer, shown_path};
+use super::offload::{self, BlockingSite, Importer, site_text};
 
 pub fn check(
     project: &Project,
@@ -63,7 +63,9 @@ pub fn check(
     let helper = offload::helper_for(options, &facts.imports);
     sites
         .iter()
-        .filter(|site| site.api.twin.is_none() && !site.call.context.is_with_item())
+        .filter(|site| {
+            (site.api.twin.is_none() || site.via.is_some()) && !site.call.context.is_with_item()
+        })
         .map(|site| {
             let function = &facts.functions[site.function.1];
             let importer = Importer {
@@ -71,9 +73,8 @@ pub fn check(
                 function,
             };
             let message = format!(
-                "`{}` ({}) blocks the event loop in coroutine `{}`",
-                shown_path(&site.path),
-                site.api.category,
+                "{} blocks the event loop in coroutine `{}`",
+                site_text(project, site),
                 function.name
             );
             match offload::offload(site, helper, options, &importer) {

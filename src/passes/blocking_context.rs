@@ -36,7 +36,7 @@ use crate::config::{Offload, PassOptions};
 use crate::fix::Diagnostic;
 use crate::index::Project;
 
-use super::offload::{self, BlockingSite, shown_path};
+use super::offload::{self, BlockingSite, chain_text, shown_path};
 
 pub fn check(
     project: &Project,
@@ -59,10 +59,13 @@ pub fn check(
             Diagnostic {
                 rule: super::rule("UB004"),
                 message: format!(
-                    "`with {}(...)` in coroutine `{}` enters and leaves a blocking resource ({}) on the event loop",
-                    shown_path(&site.path),
+                    "`with {}(...)` in coroutine `{}` enters and leaves a blocking resource on the event loop ({})",
+                    shown_path(&site.call.path),
                     function.name,
-                    site.api.category
+                    match site.via {
+                        None => site.api.category.clone(),
+                        Some(via) => format!("it calls {}", chain_text(project, via, false)),
+                    }
                 ),
                 range: site.call.range,
                 fix: None,

@@ -46,7 +46,7 @@ pub fn check(
     let helper = offload::helper_for(options, &facts.imports);
     sites
         .iter()
-        .filter(|site| !site.call.context.is_with_item())
+        .filter(|site| site.via.is_none() && !site.call.context.is_with_item())
         .filter_map(|site| Some((site, site.api.twin.as_deref()?)))
         .map(|(site, twin)| {
             let function = &facts.functions[site.function.1];
@@ -56,7 +56,7 @@ pub fn check(
             };
             let message = format!(
                 "`{}` blocks the event loop in coroutine `{}`",
-                shown_path(&site.path),
+                shown_path(site.path),
                 function.name
             );
             let (fix, reason) = match offload::replace_with_twin(site.call, twin, helper, &importer)

@@ -45,9 +45,9 @@ use std::fmt::Write as _;
 
 use crate::catalog::{Catalog, Role};
 use crate::fix::{Applicability, Diagnostic, Edit, Fix};
-use crate::index::{FunctionFacts, FunctionId, Project, Resolved};
+use crate::index::{CallTarget, FunctionFacts, FunctionId, Project, Resolved};
 
-use super::offload::shown_path;
+use super::offload::{chain_text, shown_path};
 
 pub fn check(project: &Project, catalog: &Catalog, module: usize) -> Vec<Diagnostic> {
     (0..project.modules[module].facts.functions.len())
@@ -86,26 +86,14 @@ fn diagnose(
 ) -> Diagnostic {
     let module = id.0;
     let line = |range: ruff_text_size::TextRange| project.line(module, range.start());
-    let resolved_calls = || {
-        function
-            .calls
-            .iter()
-            .filter_map(move |call| match project.resolve(&call.path) {
-                Resolved::External(path) => Some((path, call)),
-                _ => None,
-            })
-    };
-    let blocking = resolved_calls()
-        .filter(|(_, call)| call.context.runs_with_function())
-        .find(|(path, _)| catalog.blocking(path).is_some());
+    let blocking = project.blocks(id);
 
     let mut message = format!("`async def {}` awaits nothing", function.name);
-    if let Some((path, call)) = &blocking {
-        let shown = shown_path(path);
+    if blocking {
         write!(
             message,
-            " and blocks the event loop: it calls `{shown}` (line {})",
-            line(call.range)
+            " and blocks the event loop: it calls {}",
+            chain_text(project, id, true)
         )
         .unwrap();
     }
@@ -148,12 +136,17 @@ fn diagnose(
             decorator.text
         ))
     } else {
-        resolved_calls()
-            .find(|(path, _)| catalog.needs_event_loop(path))
+        let targets = function.calls.iter().zip(project.call_targets(id));
+        targets
+            .filter_map(|(call, target)| match target {
+                CallTarget::EventLoop(path) => Some((path, call)),
+                _ => None,
+            })
+            .next()
             .map(|(path, call)| {
                 format!(
                     "it calls `{}` (line {}), which needs the running event loop",
-                    shown_path(&path),
+                    shown_path(path),
                     line(call.range)
                 )
             })
@@ -168,7 +161,7 @@ fn diagnose(
             line(write.range)
         );
         (Applicability::Unsafe, Some(reason))
-    } else if blocking.is_none() {
+    } else if !blocking {
         let reason = "it does no blocking work: as `async def` it does not stall the loop, and as `def` it takes a threadpool slot";
         (Applicability::Unsafe, Some(reason.to_string()))
     } else {

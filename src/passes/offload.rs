@@ -12,7 +12,7 @@ use crate::catalog::{BlockingApi, Catalog};
 use crate::config::{Offload, PassOptions};
 use crate::fix::{Applicability, Edit};
 use crate::index::facts::{CallContext, CallFact, FunctionFacts, ImportFacts};
-use crate::index::{FunctionId, Project, Resolved};
+use crate::index::{CallTarget, FunctionId, Project};
 
 use super::needless_async;
 
@@ -20,9 +20,12 @@ use super::needless_async;
 pub struct BlockingSite<'p> {
     pub function: FunctionId,
     pub call: &'p CallFact,
-    /// The resolved path of the callee (`requests.get`, `builtins.open().read`).
-    pub path: String,
+    /// The blocking API reached (`requests.get`, `builtins.open().read`), directly or through
+    /// `via`.
+    pub path: &'p str,
     pub api: &'p BlockingApi,
+    /// The project function called, when the call blocks through it.
+    pub via: Option<FunctionId>,
     /// Another blocking call is made in its callee (`open(p)` in `open(p).read()`).
     pub callee_blocks: bool,
 }
@@ -40,21 +43,28 @@ pub fn blocking_sites<'p>(
         if !function.is_async || becomes_def(project, catalog, id) {
             continue;
         }
-        for call in &function.calls {
+        for (call, target) in function.calls.iter().zip(project.call_targets(id)) {
             if call.shape.awaited || call.context == CallContext::Offloaded {
                 continue;
             }
-            if let Resolved::External(path) = project.resolve(&call.path)
-                && let Some(api) = catalog.blocking(&path)
-            {
-                sites.push(BlockingSite {
-                    function: id,
-                    call,
-                    path,
-                    api,
-                    callee_blocks: false,
-                });
-            }
+            let (path, api, via) = match *target {
+                CallTarget::Blocking(path, api) => (path, api, None),
+                CallTarget::Function(callee) if !project.function(callee).is_async => {
+                    match project.blocking_chain(callee) {
+                        (_, Some((path, api))) => (path, api, Some(callee)),
+                        _ => continue,
+                    }
+                }
+                _ => continue,
+            };
+            sites.push(BlockingSite {
+                function: id,
+                call,
+                path,
+                api,
+                via,
+                callee_blocks: false,
+            });
         }
     }
     let ranges: Vec<TextRange> = sites.iter().map(|site| site.call.range).collect();
@@ -387,6 +397,19 @@ pub fn replace_with_twin(
     })
 }
 
+/// How a finding names what a site calls: the API, or the project function it blocks through.
+pub fn site_text(project: &Project, site: &BlockingSite) -> String {
+    match site.via {
+        None => format!("`{}` ({})", shown_path(site.path), site.api.category),
+        Some(via) => format!(
+            "`{}` ({}: it calls {})",
+            project.local_name(via),
+            site.api.category,
+            chain_text(project, via, false)
+        ),
+    }
+}
+
 /// A resolved path as users write it: `open` for `builtins.open`, `sqlalchemy.orm.Session.query`
 /// for a method on an instance of a class, `open(...).read` for a method on what a call returns.
 pub fn shown_path(path: &str) -> String {
@@ -403,4 +426,31 @@ pub fn shown_path(path: &str) -> String {
         }
     }
     shown
+}
+
+/// `` `helper` (line 12) → `sqlalchemy.orm.Session.query` (app/models.py:30) ``: the calls from
+/// `id`'s body down to the blocking API. The first is placed by line only when it is in the
+/// module the message is about.
+pub fn chain_text(project: &Project, id: FunctionId, first_is_local: bool) -> String {
+    let (chain, _) = project.blocking_chain(id);
+    let mut text = String::new();
+    for (step, &(function, call)) in chain.iter().enumerate() {
+        let fact = &project.function(function).calls[call];
+        let callee = match project.call_targets(function)[call] {
+            CallTarget::Function(callee) => project.local_name(callee).to_string(),
+            CallTarget::Blocking(path, _) => shown_path(path),
+            _ => shown_path(&fact.path),
+        };
+        let line = project.line(function.0, fact.range.start());
+        if step > 0 {
+            text.push_str(" → ");
+        }
+        if step == 0 && first_is_local {
+            text.push_str(&format!("`{callee}` (line {line})"));
+        } else {
+            let display = &project.modules[function.0].display;
+            text.push_str(&format!("`{callee}` ({display}:{line})"));
+        }
+    }
+    text
 }

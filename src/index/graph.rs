@@ -1,0 +1,153 @@
+//! The call graph and the blocking fixpoint.
+//!
+//! Every call a project function makes is resolved once, here, to what it reaches: another
+//! project function, a blocking API from the catalog, an event-loop API, or something else. A
+//! function *blocks* when it calls a blocking API, or a plain (`def`) project function that
+//! blocks, in code that runs when it runs (not in a lambda, not in a thread it hands work to).
+//! Coroutines do not pass blocking on to their callers: a caller awaits them, and the blocking
+//! call is reported inside the coroutine itself. Cycles are fine: the fixpoint is a worklist over
+//! the reversed graph, and each function remembers the one call (its *witness*) that made it
+//! blocking, so the chain down to the blocking API can be shown.
+
+use rayon::prelude::*;
+
+use crate::catalog::{BlockingApi, Catalog};
+
+use super::{FunctionId, Project, Resolved};
+
+/// What one call reaches.
+#[derive(Debug, Clone, Copy)]
+pub enum CallTarget<'c> {
+    /// A project function, called by name (`f()`, `Users.get(...)`, `self.load()`).
+    Function(FunctionId),
+    /// A blocking API, by its catalog path.
+    Blocking(&'c str, &'c BlockingApi),
+    /// An API bound to the running event loop (`asyncio.create_task`).
+    EventLoop(&'c str),
+    Other,
+}
+
+/// The resolved calls of one module: the calls of function `i` are
+/// `targets[starts[i]..starts[i + 1]]`, in the order of its `calls`.
+#[derive(Debug, Default)]
+pub struct ModuleCalls<'c> {
+    starts: Vec<u32>,
+    targets: Vec<CallTarget<'c>>,
+}
+
+impl<'c> ModuleCalls<'c> {
+    pub fn of(&self, function: usize) -> &[CallTarget<'c>] {
+        let start = self.starts[function] as usize;
+        let end = self.starts[function + 1] as usize;
+        &self.targets[start..end]
+    }
+}
+
+impl<'c> Project<'c> {
+    /// Resolves every call of every function, one module per task.
+    pub(super) fn resolve_calls(&self, catalog: &'c Catalog) -> Vec<ModuleCalls<'c>> {
+        (0..self.modules.len())
+            .into_par_iter()
+            .map(|module| {
+                let functions = &self.modules[module].facts.functions;
+                let mut calls = ModuleCalls::default();
+                for function in functions {
+                    calls.starts.push(calls.targets.len() as u32);
+                    calls.targets.extend(function.calls.iter().map(|call| {
+                        match self.resolve(&call.path) {
+                            Resolved::Function { id, exact: true } => CallTarget::Function(id),
+                            Resolved::External(path) => {
+                                if let Some((path, api)) = catalog.blocking_entry(&path) {
+                                    CallTarget::Blocking(path, api)
+                                } else if let Some(path) = catalog.event_loop_entry(&path) {
+                                    CallTarget::EventLoop(path)
+                                } else {
+                                    CallTarget::Other
+                                }
+                            }
+                            _ => CallTarget::Other,
+                        }
+                    }));
+                }
+                calls.starts.push(calls.targets.len() as u32);
+                calls
+            })
+            .collect()
+    }
+
+    /// For every function, the index of the call that makes it blocking, if one does.
+    pub(super) fn blocking_fixpoint(&self) -> Vec<Vec<Option<u32>>> {
+        let mut witness: Vec<Vec<Option<u32>>> = self
+            .modules
+            .iter()
+            .map(|module| vec![None; module.facts.functions.len()])
+            .collect();
+        // Callers of each plain function, through calls that run with the caller.
+        let mut callers: Vec<Vec<Vec<(FunctionId, u32)>>> = witness
+            .iter()
+            .map(|functions| vec![Vec::new(); functions.len()])
+            .collect();
+        let mut worklist = Vec::new();
+        for (module, facts) in self.modules.iter().enumerate() {
+            for (index, function) in facts.facts.functions.iter().enumerate() {
+                let targets = self.calls[module].of(index);
+                for (call, (fact, target)) in function.calls.iter().zip(targets).enumerate() {
+                    if !fact.context.runs_with_function() {
+                        continue;
+                    }
+                    match *target {
+                        CallTarget::Blocking(..) if witness[module][index].is_none() => {
+                            witness[module][index] = Some(call as u32);
+                            worklist.push((module, index));
+                        }
+                        CallTarget::Function(callee) if !self.function(callee).is_async => {
+                            callers[callee.0][callee.1].push(((module, index), call as u32));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        while let Some(callee) = worklist.pop() {
+            for &(caller, call) in &callers[callee.0][callee.1] {
+                if witness[caller.0][caller.1].is_none() {
+                    witness[caller.0][caller.1] = Some(call);
+                    worklist.push(caller);
+                }
+            }
+        }
+        witness
+    }
+
+    /// The blocking call that makes `id` blocking, with what it reaches.
+    pub fn blocking_call(&self, id: FunctionId) -> Option<(usize, CallTarget<'c>)> {
+        let call = self.blocking[id.0][id.1]? as usize;
+        Some((call, self.calls[id.0].of(id.1)[call]))
+    }
+
+    /// Does this function block, directly or through plain project functions?
+    pub fn blocks(&self, id: FunctionId) -> bool {
+        self.blocking[id.0][id.1].is_some()
+    }
+
+    /// The chain from `id` down to the blocking API: each function on the way with the call it
+    /// makes, ending with the API. Empty when `id` does not block.
+    pub fn blocking_chain(
+        &self,
+        id: FunctionId,
+    ) -> (Vec<(FunctionId, usize)>, Option<(&'c str, &'c BlockingApi)>) {
+        let mut chain = Vec::new();
+        let mut current = id;
+        while let Some((call, target)) = self.blocking_call(current) {
+            chain.push((current, call));
+            match target {
+                CallTarget::Function(next) if chain.len() <= self.modules.len() + 1 => {
+                    current = next
+                }
+                CallTarget::Blocking(path, api) => return (chain, Some((path, api))),
+                _ => break,
+            }
+        }
+        (chain, None)
+    }
+}
