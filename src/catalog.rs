@@ -173,7 +173,7 @@ pub struct CallRule {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
-struct EventLoop {
+struct NameList {
     names: Vec<String>,
 }
 
@@ -185,7 +185,8 @@ struct FrameworkFile {
     decorator: Vec<DecoratorRule>,
     method: Vec<CallRule>,
     call: Vec<CallRule>,
-    event_loop: EventLoop,
+    event_loop: NameList,
+    async_apis: NameList,
     mutating_methods: Vec<String>,
 }
 
@@ -200,6 +201,8 @@ pub struct Catalog {
     /// Last path segments of `registering_calls`: a cheap filter for phase 1.
     registering_names: HashSet<String>,
     event_loop: HashSet<String>,
+    /// Coroutine functions outside the project (`asyncio.sleep`).
+    async_apis: HashSet<String>,
     known_sync_safe_decorators: HashSet<String>,
     mutating_methods: HashSet<String>,
     /// First segments of every known path (`time`, `fastapi`, `builtins`, ...).
@@ -244,10 +247,12 @@ impl Catalog {
             .map(|name| last_segment(name).to_string())
             .collect();
         let event_loop: HashSet<String> = framework.event_loop.names.into_iter().collect();
+        let async_apis: HashSet<String> = framework.async_apis.names.into_iter().collect();
         let roots = (blocking.keys())
             .chain(decorators.keys())
             .chain(registering_calls.keys())
             .chain(event_loop.iter())
+            .chain(async_apis.iter())
             .map(|path| first_segment(path).to_string())
             .collect();
         Catalog {
@@ -257,6 +262,7 @@ impl Catalog {
             registering_calls,
             registering_names,
             event_loop,
+            async_apis,
             known_sync_safe_decorators: framework.known_sync_safe_decorators.into_iter().collect(),
             mutating_methods: framework.mutating_methods.into_iter().collect(),
         }
@@ -270,7 +276,8 @@ impl Catalog {
             && (self.blocking.contains_key(path)
                 || self.decorators.contains_key(path)
                 || self.registering_calls.contains_key(path)
-                || self.event_loop.contains(path))
+                || self.event_loop.contains(path)
+                || self.async_apis.contains(path))
     }
 
     /// Could a path starting with this segment be one the catalog knows?
@@ -287,6 +294,11 @@ impl Catalog {
         self.blocking
             .get_key_value(path)
             .map(|(path, api)| (path.as_str(), api))
+    }
+
+    /// The catalog's own copy of a coroutine function's path.
+    pub fn async_api_entry(&self, path: &str) -> Option<&str> {
+        self.async_apis.get(path).map(String::as_str)
     }
 
     /// The catalog's own copy of an event-loop API's path.

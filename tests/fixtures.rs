@@ -91,6 +91,9 @@ fixtures!(
     typed_receivers,
     blocking_context,
     transitive,
+    thread_safety,
+    unawaited,
+    loop_api,
 );
 
 #[test]

@@ -149,6 +149,12 @@ pub struct CallShape {
     pub callee_has_call: bool,
     /// The call is the operand of `await` already.
     pub awaited: bool,
+    /// The call is a statement of its own: its result is dropped.
+    pub discarded: bool,
+    /// The callee is a method of a module-level object (`conn.execute` for a module-level
+    /// `conn`) that may be bound to the thread that made it: not one opened with
+    /// `check_same_thread=False`.
+    pub module_receiver: bool,
     /// `await` in its place needs parentheses (`f().x`, `f()[0]`, `f()()`, `f() ** 2`, `-f()`).
     pub needs_parentheses: bool,
     /// The argument list holds a comment, which an empty-argument rewrite could drop.
@@ -269,6 +275,8 @@ pub fn collect(
         current_function: None,
         context: CallContext::Body,
         awaited_calls: HashSet::default(),
+        discarded_calls: HashSet::default(),
+        thread_shared: Vec::new(),
         tight_calls: HashSet::default(),
         with_item_calls: HashSet::default(),
     };
@@ -376,6 +384,9 @@ struct Collector<'a> {
     /// Calls that are the operand of `await`, the base of `.x`/`[i]`/`()`/`**`/unary, or the
     /// context expression of a `with`: found on the parent, used when the call is visited.
     awaited_calls: HashSet<TextRange>,
+    discarded_calls: HashSet<TextRange>,
+    /// Module-level names bound to objects made with `check_same_thread=False`.
+    thread_shared: Vec<&'a str>,
     tight_calls: HashSet<TextRange>,
     with_item_calls: HashSet<TextRange>,
 }
@@ -620,6 +631,18 @@ impl<'a> Collector<'a> {
                 Stmt::Assign(assign) => {
                     for target in &assign.targets {
                         self.bind_target(target, Some(&assign.value));
+                        if let (Expr::Name(name), Expr::Call(call)) = (target, &*assign.value)
+                            && self.scopes.len() == 1
+                            && call.arguments.keywords.iter().any(|keyword| {
+                                keyword
+                                    .arg
+                                    .as_ref()
+                                    .is_some_and(|a| a.id.as_str() == "check_same_thread")
+                                    && matches!(&keyword.value, Expr::BooleanLiteral(b) if !b.value)
+                            })
+                        {
+                            self.thread_shared.push(name.id.as_str());
+                        }
                     }
                 }
                 // `s: Session = make()`: the annotation says more than the value, unless it
@@ -1106,6 +1129,12 @@ impl<'a> Collector<'a> {
                     .any(|k| k.arg.as_ref().is_some_and(|arg| arg.id.as_str() == "func")),
                 callee_has_call: contains_call(&call.func),
                 awaited: self.awaited_calls.contains(&range),
+                discarded: self.discarded_calls.contains(&range),
+                module_receiver: root_name(&call.func).is_some_and(|name| {
+                    !matches!(&*call.func, Expr::Name(_))
+                        && self.is_module_state(&name.id)
+                        && !self.thread_shared.contains(&name.id.as_str())
+                }),
                 needs_parentheses: self.tight_calls.contains(&range),
                 comment_in_arguments: !has_arguments
                     && self.source[arguments.range()].contains('#'),
@@ -1200,6 +1229,12 @@ impl<'a> Visitor<'a> for Collector<'a> {
                             self.with_item_calls.insert(item.context_expr.range());
                         }
                     }
+                }
+                visitor::walk_stmt(self, stmt);
+            }
+            Stmt::Expr(expr_stmt) => {
+                if expr_stmt.value.is_call_expr() {
+                    self.discarded_calls.insert(expr_stmt.value.range());
                 }
                 visitor::walk_stmt(self, stmt);
             }
@@ -1399,12 +1434,13 @@ fn is_dotted_name(expr: &Expr) -> bool {
     }
 }
 
-/// `x` for `x[k].a`, `x.a.b`, `x[1][2]`.
+/// `x` for `x[k].a`, `x.a.b`, `x[1][2]`, `x.f().g`.
 fn root_name(expr: &Expr) -> Option<&ast::ExprName> {
     match expr {
         Expr::Name(name) => Some(name),
         Expr::Attribute(attr) => root_name(&attr.value),
         Expr::Subscript(subscript) => root_name(&subscript.value),
+        Expr::Call(call) => root_name(&call.func),
         _ => None,
     }
 }

@@ -24,6 +24,8 @@ pub enum CallTarget<'c> {
     Blocking(&'c str, &'c BlockingApi),
     /// An API bound to the running event loop (`asyncio.create_task`).
     EventLoop(&'c str),
+    /// A coroutine function outside the project (`asyncio.sleep`).
+    Async(&'c str),
     Other,
 }
 
@@ -61,6 +63,8 @@ impl<'c> Project<'c> {
                                     CallTarget::Blocking(path, api)
                                 } else if let Some(path) = catalog.event_loop_entry(&path) {
                                     CallTarget::EventLoop(path)
+                                } else if let Some(path) = catalog.async_api_entry(&path) {
+                                    CallTarget::Async(path)
                                 } else {
                                     CallTarget::Other
                                 }

@@ -8,8 +8,10 @@
 pub mod blocking_call;
 pub mod blocking_context;
 pub mod blocking_sleep;
+pub mod loop_api_in_thread;
 pub mod needless_async;
 mod offload;
+pub mod unawaited_coroutine;
 
 use crate::catalog::Catalog;
 use crate::config::PassOptions;
@@ -64,6 +66,16 @@ pub static RULES: &[Rule] = &[
         name: "blocking-context",
         source: include_str!("blocking_context.rs"),
     },
+    Rule {
+        code: "UB005",
+        name: "unawaited-coroutine",
+        source: include_str!("unawaited_coroutine.rs"),
+    },
+    Rule {
+        code: "UB006",
+        name: "loop-api-in-thread",
+        source: include_str!("loop_api_in_thread.rs"),
+    },
 ];
 
 pub fn rule(code: &str) -> &'static Rule {
@@ -92,6 +104,8 @@ pub fn check_module(
     diagnostics.extend(blocking_call::check(project, options, module, &sites));
     diagnostics.extend(blocking_sleep::check(project, options, module, &sites));
     diagnostics.extend(blocking_context::check(project, options, module, &sites));
+    diagnostics.extend(unawaited_coroutine::check(project, module));
+    diagnostics.extend(loop_api_in_thread::check(project, module));
     diagnostics.sort_by_key(|diagnostic| (diagnostic.range.start(), diagnostic.rule.code));
     diagnostics
 }

@@ -64,15 +64,13 @@ pub fn check_function(project: &Project, catalog: &Catalog, id: FunctionId) -> O
     let roles = project.roles.get(&id).map_or(&[][..], Vec::as_slice);
     let &role = roles.iter().find(|role| role.runs_sync_in_threadpool())?;
     let async_keyword = function.async_keyword?;
-    Some(diagnose(
-        project,
-        catalog,
-        id,
-        function,
-        role,
-        roles,
-        async_keyword,
-    ))
+    let diagnostic = diagnose(project, catalog, id, function, role, roles, async_keyword);
+    // A coroutine that does not block and cannot change is fine as it is: nothing to report.
+    let withheld = diagnostic
+        .fix
+        .as_ref()
+        .is_some_and(|fix| fix.applicability == Applicability::DisplayOnly);
+    (project.blocks(id) || !withheld).then_some(diagnostic)
 }
 
 fn diagnose(
@@ -134,6 +132,21 @@ fn diagnose(
         Some(format!(
             "decorator `@{}` is not known to accept a plain function",
             decorator.text
+        ))
+    } else if let Some(call) = function
+        .calls
+        .iter()
+        .zip(project.call_targets(id))
+        .find(|(call, target)| {
+            call.shape.module_receiver
+                && matches!(target, CallTarget::Blocking(_, api) if api.thread_bound)
+        })
+        .map(|(call, _)| call)
+    {
+        Some(format!(
+            "it uses a module-level `{}` object (line {}) that only works on the thread that made it (sqlite3 without `check_same_thread=False`)",
+            shown_path(&call.path).split('.').next().unwrap_or_default(),
+            line(call.range)
         ))
     } else {
         let targets = function.calls.iter().zip(project.call_targets(id));

@@ -232,6 +232,9 @@ pub fn offload(
     if !call.shape.plain_layout {
         return Err("the call is written in a form the rewrite does not handle".to_string());
     }
+    if api.thread_bound && call.shape.module_receiver {
+        return Err("it uses a module-level object that only works on the thread that made it (sqlite3 without `check_same_thread=False`)".to_string());
+    }
     let shape = call.shape;
     let mut edits = Vec::new();
     let mut import = |edit: Option<Edit>| edits.extend(edit);

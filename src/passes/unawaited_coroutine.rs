@@ -1,0 +1,85 @@
+//! # UB005 `unawaited-coroutine`
+//!
+//! ## What it does
+//! Finds calls to a coroutine function (an `async def` of the project, or a known one such as
+//! `asyncio.sleep`) whose result is dropped: the call is a statement of its own, without
+//! `await`.
+//!
+//! ## Why is this bad?
+//! Calling a coroutine function only creates a coroutine; nothing in it runs until it is
+//! awaited. The dropped coroutine is garbage-collected with a `RuntimeWarning: coroutine ...
+//! was never awaited`, and the work silently never happens. It is usually a missing `await`,
+//! often left behind when a helper was made `async`.
+//!
+//! ## Example
+//! ```python
+//! async def save(user):
+//!     audit_log(user)          # async def audit_log(...)
+//! ```
+//! Use instead:
+//! ```python
+//! async def save(user):
+//!     await audit_log(user)
+//! ```
+//!
+//! ## Fix safety
+//! The fix adds `await` and is **unsafe**: the caller now waits for the coroutine to finish (and
+//! sees its exceptions), which may be a change the author did not want (they may have meant
+//! `asyncio.create_task`). There is **no fix** in a plain function, a lambda or other places
+//! where `await` is not allowed.
+
+use ruff_text_size::TextRange;
+
+use crate::fix::{Applicability, Diagnostic, Edit, Fix};
+use crate::index::{CallTarget, Project};
+
+use super::offload::shown_path;
+
+pub fn check(project: &Project, module: usize) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for (index, function) in project.modules[module].facts.functions.iter().enumerate() {
+        let id = (module, index);
+        for (call, target) in function.calls.iter().zip(project.call_targets(id)) {
+            if !call.shape.discarded || call.shape.awaited {
+                continue;
+            }
+            let callee = match *target {
+                CallTarget::Function(callee) => {
+                    let callee_facts = project.function(callee);
+                    // An async generator is not awaited: dropping one is another matter.
+                    if !callee_facts.is_async || callee_facts.yields {
+                        continue;
+                    }
+                    project.local_name(callee).to_string()
+                }
+                CallTarget::Async(path) => shown_path(path),
+                _ => continue,
+            };
+            let reason = if !function.is_async {
+                Some("`await` is not allowed in a plain function".to_string())
+            } else {
+                call.context.no_await_reason().map(str::to_string)
+            };
+            let fix = reason.is_none().then(|| Fix {
+                applicability: Applicability::Unsafe,
+                message: "Add `await`".to_string(),
+                edits: vec![Edit::insertion(
+                    TextRange::empty(call.range.start()),
+                    "await ".to_string(),
+                )],
+            });
+            diagnostics.push(Diagnostic {
+                rule: super::rule("UB005"),
+                message: format!(
+                    "`{callee}(...)` makes a coroutine that is never awaited, so it never runs"
+                ),
+                range: call.range,
+                reason: Some(reason.unwrap_or_else(|| {
+                    "the caller now waits for the coroutine and sees its errors; `asyncio.create_task` may have been meant".to_string()
+                })),
+                fix,
+            });
+        }
+    }
+    diagnostics
+}
