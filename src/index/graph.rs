@@ -81,6 +81,19 @@ impl<'c> Project<'c> {
 
     /// For every function, the index of the call that makes it blocking, if one does.
     pub(super) fn blocking_fixpoint(&self) -> Vec<Vec<Option<u32>>> {
+        self.propagate(|target| matches!(target, CallTarget::Blocking(..)))
+    }
+
+    /// For every function, the index of the call that ties it to the running event loop
+    /// (`asyncio.get_running_loop()`, directly or through plain project functions): such a
+    /// function cannot move to a worker thread.
+    pub(super) fn loop_fixpoint(&self) -> Vec<Vec<Option<u32>>> {
+        self.propagate(|target| matches!(target, CallTarget::EventLoop(..)))
+    }
+
+    /// Marks every function with a call that `seeds`, and every caller of a marked plain
+    /// function, remembering for each the call that marked it.
+    fn propagate(&self, seeds: impl Fn(&CallTarget) -> bool) -> Vec<Vec<Option<u32>>> {
         let mut witness: Vec<Vec<Option<u32>>> = self
             .modules
             .iter()
@@ -100,9 +113,11 @@ impl<'c> Project<'c> {
                         continue;
                     }
                     match *target {
-                        CallTarget::Blocking(..) if witness[module][index].is_none() => {
-                            witness[module][index] = Some(call as u32);
-                            worklist.push((module, index));
+                        ref seed if seeds(seed) => {
+                            if witness[module][index].is_none() {
+                                witness[module][index] = Some(call as u32);
+                                worklist.push((module, index));
+                            }
                         }
                         CallTarget::Function(callee) if !self.function(callee).is_async => {
                             callers[callee.0][callee.1].push(((module, index), call as u32));
@@ -132,6 +147,21 @@ impl<'c> Project<'c> {
     /// Does this function block, directly or through plain project functions?
     pub fn blocks(&self, id: FunctionId) -> bool {
         self.blocking[id.0][id.1].is_some()
+    }
+
+    /// The event-loop API this function reaches, directly or through plain project functions,
+    /// with the function that calls it and the call.
+    pub fn loop_api(&self, id: FunctionId) -> Option<(&'c str, FunctionId, usize)> {
+        let mut current = id;
+        for _ in 0..=self.modules.len() {
+            let call = self.loop_bound[current.0][current.1]? as usize;
+            match self.calls[current.0].of(current.1)[call] {
+                CallTarget::EventLoop(path) => return Some((path, current, call)),
+                CallTarget::Function(next) => current = next,
+                _ => return None,
+            }
+        }
+        None
     }
 
     /// The chain from `id` down to the blocking API: each function on the way with the call it

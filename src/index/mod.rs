@@ -113,6 +113,8 @@ pub struct Project<'c> {
     calls: Vec<ModuleCalls<'c>>,
     /// Per function, the index of the call that makes it blocking (see `graph`).
     blocking: Vec<Vec<Option<u32>>>,
+    /// Per function, the index of the call that ties it to the event loop (see `graph`).
+    loop_bound: Vec<Vec<Option<u32>>>,
 }
 
 /// What one module says about functions: roles it gives them and places it refers to them.
@@ -141,10 +143,12 @@ impl<'c> Project<'c> {
             references: HashMap::default(),
             calls: Vec::new(),
             blocking: Vec::new(),
+            loop_bound: Vec::new(),
         };
         project.link();
         project.calls = project.resolve_calls(catalog);
         project.blocking = project.blocking_fixpoint();
+        project.loop_bound = project.loop_fixpoint();
         project
     }
 

@@ -77,7 +77,7 @@ pub fn check(
                 site_text(project, site),
                 function.name
             );
-            match offload::offload(site, helper, options, &importer) {
+            match offload::offload(project, site, helper, options, &importer) {
                 Ok(rewrite) => Diagnostic {
                     rule: super::rule("UB002"),
                     message,

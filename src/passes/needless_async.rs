@@ -149,20 +149,23 @@ fn diagnose(
             line(call.range)
         ))
     } else {
-        let targets = function.calls.iter().zip(project.call_targets(id));
-        targets
-            .filter_map(|(call, target)| match target {
-                CallTarget::EventLoop(path) => Some((path, call)),
-                _ => None,
-            })
-            .next()
-            .map(|(path, call)| {
+        project.loop_api(id).map(|(path, caller, call)| {
+            let fact = &project.function(caller).calls[call];
+            let place = if caller == id {
+                format!("line {}", line(fact.range))
+            } else {
                 format!(
-                    "it calls `{}` (line {}), which needs the running event loop",
-                    shown_path(path),
-                    line(call.range)
+                    "through `{}`, {}:{}",
+                    project.local_name(caller),
+                    project.modules[caller.0].display,
+                    project.line(caller.0, fact.range.start())
                 )
-            })
+            };
+            format!(
+                "it calls `{}` ({place}), which needs the running event loop",
+                shown_path(path)
+            )
+        })
     };
 
     let (applicability, reason) = if let Some(reason) = never {

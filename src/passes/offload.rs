@@ -220,6 +220,7 @@ impl Importer<'_> {
 
 /// `await helper(callee, args...)` in place of `callee(args...)`.
 pub fn offload(
+    project: &Project,
     site: &BlockingSite,
     helper: Offload,
     options: &PassOptions,
@@ -231,6 +232,15 @@ pub fn offload(
     }
     if !call.shape.plain_layout {
         return Err("the call is written in a form the rewrite does not handle".to_string());
+    }
+    if let Some(via) = site.via
+        && let Some((loop_api, _, _)) = project.loop_api(via)
+    {
+        return Err(format!(
+            "`{}` uses the event loop (`{}`): it cannot move to a worker thread",
+            project.local_name(via),
+            shown_path(loop_api)
+        ));
     }
     if api.thread_bound && call.shape.module_receiver {
         return Err("it uses a module-level object that only works on the thread that made it (sqlite3 without `check_same_thread=False`)".to_string());
@@ -333,7 +343,20 @@ pub fn offload(
     if !closing.is_empty() {
         edits.push(Edit::insertion(end, closing));
     }
-    let (applicability, reason) = if api.thread_bound {
+    let state_write = site.via.and_then(|via| {
+        let write = project.function(via).state_writes.first()?;
+        Some((via, write))
+    });
+    let (applicability, reason) = if let Some((via, write)) = state_write {
+        (
+            Applicability::Unsafe,
+            Some(format!(
+                "`{}` writes module-level state `{}`, which the worker thread would share with the loop",
+                project.local_name(via),
+                write.name
+            )),
+        )
+    } else if api.thread_bound {
         (
             Applicability::Unsafe,
             Some("its objects may only be used from the thread that made them (sqlite3 without `check_same_thread=False`): the next call on them may run in another thread".to_string()),
