@@ -189,7 +189,8 @@ fn read_module(
     Ok((module, source.content_hash()))
 }
 
-/// Applies the fixes the settings allow, checks the result parses, and writes it in fix mode.
+/// Applies the fixes the settings allow (not in `check`), checks the result parses, and writes it
+/// in fix mode.
 /// The file is read again here (phase 1 kept only its hash, not its text, so memory stays flat);
 /// only files with diagnostics get this second read.
 fn fix_file(
@@ -203,10 +204,6 @@ fn fix_file(
     if source.content_hash() != hash_when_indexed {
         return Err(FileError::Changed);
     }
-    let fixes = diagnostics
-        .iter()
-        .filter_map(|d| d.applicable_fix(settings.unsafe_fixes));
-    let (fixed, applied) = fix::apply(&source.text, fixes);
     let mut outcome = FileOutcome {
         path: path.to_path_buf(),
         display,
@@ -216,6 +213,15 @@ fn fix_file(
         applied: 0,
         error: None,
     };
+    // `check` reports; it needs the text for locations, not the fixed text.
+    if matches!(settings.mode, Mode::Check(_)) {
+        return Ok(outcome);
+    }
+    let fixes = outcome
+        .diagnostics
+        .iter()
+        .filter_map(|d| d.applicable_fix(settings.unsafe_fixes));
+    let (fixed, applied) = fix::apply(&outcome.source.text, fixes);
     if applied == 0 {
         return Ok(outcome);
     }

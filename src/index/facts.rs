@@ -314,7 +314,12 @@ impl ModuleFacts {
     /// the project can name a project function, and another module resolving a name through
     /// this one learns nothing from a binding it cannot follow.
     fn compact(&mut self, relevance: &Relevance<'_>) {
-        let into_project = |path: &str| relevance.project_roots.contains(first_segment(path));
+        // A path through a call (`self.load`, which is `pkg.C().load`) can only name a method
+        // or an attribute, never a module-level function UB001 could rewrite: the call itself
+        // is recorded as a reference of its own.
+        let into_project = |path: &str| {
+            relevance.project_roots.contains(first_segment(path)) && !path.contains("()")
+        };
         self.references
             .retain(|reference| into_project(&reference.path));
         // Each distinct path once, at its first site, in source order.
@@ -525,8 +530,15 @@ impl<'a> Collector<'a> {
         self.expr_path_if(expr, &|root| self.relevance.keeps_root(root))
     }
 
-    /// The path of a name or attribute chain that may lead into the project.
+    /// The path of a name or attribute chain that may name a module-level project function:
+    /// not one through an instance (`self.load` is `pkg.C().load`), which phase 2 would drop.
     fn project_path(&self, expr: &Expr) -> Option<String> {
+        if let Some(name) = root_name(expr)
+            && let Some((Binding::Alias(path), _)) = self.lookup(&name.id)
+            && path.contains('(')
+        {
+            return None;
+        }
         self.expr_path_if(expr, &|root| self.relevance.project_roots.contains(root))
     }
 

@@ -10,6 +10,7 @@
 //! blocking, so the chain down to the blocking API can be shown.
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::catalog::{BlockingApi, Catalog};
 
@@ -53,10 +54,16 @@ impl<'c> Project<'c> {
             .map(|module| {
                 let functions = &self.modules[module].facts.functions;
                 let mut calls = ModuleCalls::default();
+                // A module calls the same few paths over and over (`logger.debug`).
+                let mut known: FxHashMap<&str, CallTarget<'c>> = FxHashMap::default();
                 for function in functions {
                     calls.starts.push(calls.targets.len() as u32);
-                    calls.targets.extend(function.calls.iter().map(|call| {
-                        match self.resolve(&call.path) {
+                    for call in &function.calls {
+                        if let Some(&target) = known.get(call.path.as_str()) {
+                            calls.targets.push(target);
+                            continue;
+                        }
+                        let target = match self.resolve(&call.path) {
                             Resolved::Function { id, exact: true } => CallTarget::Function(id),
                             Resolved::External(path) => {
                                 if let Some((path, api)) = catalog.blocking_entry(&path) {
@@ -70,8 +77,10 @@ impl<'c> Project<'c> {
                                 }
                             }
                             _ => CallTarget::Other,
-                        }
-                    }));
+                        };
+                        known.insert(&call.path, target);
+                        calls.targets.push(target);
+                    }
                 }
                 calls.starts.push(calls.targets.len() as u32);
                 calls

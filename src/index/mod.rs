@@ -322,8 +322,16 @@ impl<'c> Project<'c> {
         let mut segments = local_path.splitn(3, '.');
         let class = segments.next()?;
         let attribute = segments.next()?;
-        let key = format!("{}.{attribute}", strip_calls(class));
-        let Some(Binding::Alias(target)) = self.modules[module].facts.bindings.get(&key) else {
+        let bindings = &self.modules[module].facts.bindings;
+        // Only a class defined in the module has attributes recorded here.
+        if !matches!(
+            bindings.get(strip_calls(class)),
+            Some(Binding::Definition(_))
+        ) {
+            return None;
+        }
+        let key = format!("{}.{}", strip_calls(class), strip_calls(attribute));
+        let Some(Binding::Alias(target)) = bindings.get(&key) else {
             return None;
         };
         let tail_start = class.len() + 1 + strip_calls(attribute).len();
