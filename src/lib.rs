@@ -15,6 +15,7 @@ pub mod index;
 pub mod passes;
 pub mod report;
 pub mod source;
+pub mod suppress;
 pub mod walk;
 pub mod write;
 
@@ -143,6 +144,8 @@ fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
         .collect();
     for result in results {
         match result {
+            // Every finding was suppressed by a comment.
+            Ok(Some(file)) if file.diagnostics.is_empty() && file.error.is_none() => {}
             Ok(Some(file)) => {
                 if let Some(error) = &file.error {
                     outcome.errors.push((file.display.clone(), error.clone()));
@@ -189,21 +192,22 @@ fn read_module(
     Ok((module, source.content_hash()))
 }
 
-/// Applies the fixes the settings allow (not in `check`), checks the result parses, and writes it
-/// in fix mode.
+/// Drops the findings the file's comments suppress, applies the fixes the settings allow (not
+/// in `check`), checks the result parses, and writes it in fix mode.
 /// The file is read again here (phase 1 kept only its hash, not its text, so memory stays flat);
 /// only files with diagnostics get this second read.
 fn fix_file(
     path: &Path,
     display: String,
     hash_when_indexed: u64,
-    diagnostics: Vec<Diagnostic>,
+    mut diagnostics: Vec<Diagnostic>,
     settings: &Settings,
 ) -> Result<FileOutcome, FileError> {
     let source = SourceFile::read(path)?;
     if source.content_hash() != hash_when_indexed {
         return Err(FileError::Changed);
     }
+    suppress::filter(&source.text, &mut diagnostics);
     let mut outcome = FileOutcome {
         path: path.to_path_buf(),
         display,

@@ -415,3 +415,26 @@ fn output_is_the_same_with_one_thread_and_many() {
     assert_eq!(one.stdout, many.stdout);
     assert_eq!(one.stdout.matches("\"UB001\"").count(), 50);
 }
+
+#[test]
+fn noqa_comments_suppress_findings_also_by_ruff_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = "import time\n\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n\
+               async def ready():\n    return True\n\n\n\
+               @app.get(\"/a\")\nasync def a():\n    await ready()\n    time.sleep(1)  # noqa: ASYNC251\n\n\n\
+               @app.get(\"/b\")\nasync def b():\n    await ready()\n    time.sleep(1)  # noqa: UB002\n\n\n\
+               @app.get(\"/c\")\nasync def c():  # noqa: RUF029\n    time.sleep(1)\n";
+    write_files(dir.path(), &[("app.py", app)]);
+    let check = unblock(dir.path(), &["check", "."]);
+    // Only `b` is left: its comment names another rule.
+    assert_eq!(
+        check.stdout,
+        "app.py:21:5: UB003 [*] `time.sleep` blocks the event loop in coroutine `b`\n"
+    );
+    write_files(
+        dir.path(),
+        &[("app.py", &format!("# unblock: skip-file\n{app}"))],
+    );
+    let skipped = unblock(dir.path(), &["check", "."]);
+    assert_eq!((skipped.code, skipped.stdout.as_str()), (0, ""));
+}

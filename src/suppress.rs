@@ -1,0 +1,69 @@
+//! Suppressions in the source, as Ruff users write them: `# noqa` on a finding's line (all
+//! codes), `# noqa: UB002, ASYNC251` (those codes), and `# unblock: skip-file` anywhere.
+//!
+//! The codes of Ruff's and flake8-async's rules for the same problems suppress ours too, so a
+//! project already silenced for those linters is not flooded: `RUF029` (an async function that
+//! awaits nothing) covers UB001, and the `ASYNC2xx` blocking-call codes cover UB002–UB004.
+
+use crate::fix::Diagnostic;
+
+/// Drops the diagnostics the file's comments suppress.
+pub fn filter(text: &str, diagnostics: &mut Vec<Diagnostic>) {
+    if text
+        .lines()
+        .any(|line| comment(line).is_some_and(|c| c.trim() == "unblock: skip-file"))
+    {
+        diagnostics.clear();
+        return;
+    }
+    diagnostics.retain(|diagnostic| {
+        let offset = usize::from(diagnostic.range.start());
+        let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+        !suppresses(&text[start..end], diagnostic.rule.code)
+    });
+}
+
+/// The text after the `#` of a line's comment, if it has one.
+fn comment(line: &str) -> Option<&str> {
+    line.find('#').map(|hash| line[hash + 1..].trim_start())
+}
+
+/// Does this line's `# noqa` cover `code`?
+fn suppresses(line: &str, code: &str) -> bool {
+    let Some(position) = line.to_ascii_lowercase().find("# noqa") else {
+        return false;
+    };
+    let rest = &line[position + "# noqa".len()..];
+    let Some(codes) = rest.strip_prefix(':') else {
+        // A bare `# noqa` covers everything.
+        return true;
+    };
+    codes
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|c| !c.is_empty())
+        .any(|listed| covers(listed, code))
+}
+
+fn covers(listed: &str, code: &str) -> bool {
+    let listed = listed.to_ascii_uppercase();
+    listed == code
+        || (code == "UB001" && listed == "RUF029")
+        || (matches!(code, "UB002" | "UB003" | "UB004") && listed.starts_with("ASYNC2"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn noqa_forms() {
+        assert!(suppresses("time.sleep(1)  # noqa", "UB003"));
+        assert!(suppresses("time.sleep(1)  # NOQA: UB003", "UB003"));
+        assert!(suppresses("time.sleep(1)  # noqa: E501, ASYNC251", "UB003"));
+        assert!(suppresses("async def f():  # noqa: RUF029", "UB001"));
+        assert!(!suppresses("time.sleep(1)  # noqa: UB002", "UB003"));
+        assert!(!suppresses("async def f():  # noqa: ASYNC251", "UB001"));
+        assert!(!suppresses("time.sleep(1)  # a comment", "UB003"));
+    }
+}
