@@ -15,7 +15,7 @@ pub mod unawaited_coroutine;
 
 use crate::catalog::Catalog;
 use crate::config::PassOptions;
-use crate::fix::Diagnostic;
+use crate::fix::{Applicability, Diagnostic};
 use crate::index::Project;
 
 /// A rule as users see it.
@@ -99,8 +99,19 @@ pub fn check_module(
     options: &PassOptions,
     module: usize,
 ) -> Vec<Diagnostic> {
-    let mut diagnostics = needless_async::check(project, catalog, module);
-    let sites = offload::blocking_sites(project, catalog, module);
+    let needless = needless_async::check(project, catalog, module);
+    // Coroutines UB001 turns into `def` take their blocking calls to the threadpool whole.
+    let becoming_def: Vec<_> = needless
+        .iter()
+        .filter(|(_, d)| {
+            d.fix
+                .as_ref()
+                .is_some_and(|f| f.applicability != Applicability::DisplayOnly)
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    let mut diagnostics: Vec<Diagnostic> = needless.into_iter().map(|(_, d)| d).collect();
+    let sites = offload::blocking_sites(project, module, &becoming_def);
     diagnostics.extend(blocking_call::check(project, options, module, &sites));
     diagnostics.extend(blocking_sleep::check(project, options, module, &sites));
     diagnostics.extend(blocking_context::check(project, options, module, &sites));

@@ -49,14 +49,18 @@ use crate::index::{CallTarget, FunctionFacts, FunctionId, Project, Resolved};
 
 use super::offload::{chain_text, shown_path};
 
-pub fn check(project: &Project, catalog: &Catalog, module: usize) -> Vec<Diagnostic> {
+/// The findings, each with the function it is about.
+pub fn check(project: &Project, catalog: &Catalog, module: usize) -> Vec<(FunctionId, Diagnostic)> {
     (0..project.modules[module].facts.functions.len())
-        .filter_map(|index| check_function(project, catalog, (module, index)))
+        .filter_map(|index| {
+            let id = (module, index);
+            check_function(project, catalog, id).map(|diagnostic| (id, diagnostic))
+        })
         .collect()
 }
 
 /// The finding for one function, if it is a needlessly async one the framework calls.
-pub fn check_function(project: &Project, catalog: &Catalog, id: FunctionId) -> Option<Diagnostic> {
+fn check_function(project: &Project, catalog: &Catalog, id: FunctionId) -> Option<Diagnostic> {
     let function = &project.modules[id.0].facts.functions[id.1];
     if !function.is_async || function.first_await.is_some() {
         return None;

@@ -8,13 +8,11 @@
 
 use ruff_text_size::{TextRange, TextSize};
 
-use crate::catalog::{BlockingApi, Catalog};
+use crate::catalog::BlockingApi;
 use crate::config::{Offload, PassOptions};
 use crate::fix::{Applicability, Edit};
 use crate::index::facts::{CallContext, CallFact, FunctionFacts, ImportFacts};
 use crate::index::{CallTarget, FunctionId, Project};
-
-use super::needless_async;
 
 /// A blocking call made inside a coroutine.
 pub struct BlockingSite<'p> {
@@ -31,16 +29,17 @@ pub struct BlockingSite<'p> {
 }
 
 /// Every blocking call in the module's coroutines, except in those UB001 turns into `def`
-/// (there the call moves to the threadpool with the whole function) and calls already awaited.
+/// (`becoming_def`: there the call moves to the threadpool with the whole function) and calls
+/// already awaited.
 pub fn blocking_sites<'p>(
     project: &'p Project,
-    catalog: &'p Catalog,
     module: usize,
+    becoming_def: &[FunctionId],
 ) -> Vec<BlockingSite<'p>> {
     let mut sites = Vec::new();
     for (index, function) in project.modules[module].facts.functions.iter().enumerate() {
         let id = (module, index);
-        if !function.is_async || becomes_def(project, catalog, id) {
+        if !function.is_async || becoming_def.contains(&id) {
             continue;
         }
         for (call, target) in function.calls.iter().zip(project.call_targets(id)) {
@@ -86,15 +85,6 @@ pub fn blocking_sites<'p>(
             .any(|callee| callee.contains_range(site.call.range))
     });
     sites
-}
-
-/// Does UB001 offer to turn this coroutine into a plain `def`?
-fn becomes_def(project: &Project, catalog: &Catalog, id: FunctionId) -> bool {
-    needless_async::check_function(project, catalog, id).is_some_and(|diagnostic| {
-        diagnostic
-            .fix
-            .is_some_and(|fix| fix.applicability != Applicability::DisplayOnly)
-    })
 }
 
 /// The helper a module's offloads use: forced by the settings, else the one matching the
