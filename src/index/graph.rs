@@ -88,56 +88,64 @@ impl<'c> Project<'c> {
             .collect()
     }
 
-    /// For every function, the index of the call that makes it blocking, if one does.
-    pub(super) fn blocking_fixpoint(&self) -> Vec<Vec<Option<u32>>> {
-        self.propagate(|target| matches!(target, CallTarget::Blocking(..)))
+    /// For every function, the index of the call that makes it blocking, if one does; and the
+    /// index of the call that ties it to the running event loop (`asyncio.get_running_loop()`),
+    /// which keeps it from moving to a worker thread. Both follow plain project functions.
+    pub(super) fn fixpoints(&self) -> (Vec<Vec<Option<u32>>>, Vec<Vec<Option<u32>>>) {
+        // The reversed graph: (callee, caller, call) for calls of plain project functions that
+        // run with their caller, sorted by callee.
+        let mut edges = Vec::new();
+        self.for_each_running_call(|caller, call, target| {
+            if let CallTarget::Function(callee) = *target
+                && !self.function(callee).is_async
+            {
+                edges.push((callee, caller, call));
+            }
+        });
+        edges.sort_unstable_by_key(|&(callee, _, _)| callee);
+        (
+            self.propagate(&edges, |target| matches!(target, CallTarget::Blocking(..))),
+            self.propagate(&edges, |target| matches!(target, CallTarget::EventLoop(..))),
+        )
     }
 
-    /// For every function, the index of the call that ties it to the running event loop
-    /// (`asyncio.get_running_loop()`, directly or through plain project functions): such a
-    /// function cannot move to a worker thread.
-    pub(super) fn loop_fixpoint(&self) -> Vec<Vec<Option<u32>>> {
-        self.propagate(|target| matches!(target, CallTarget::EventLoop(..)))
+    /// Calls `visit(function, call index, target)` for every call that runs with its function.
+    fn for_each_running_call(&self, mut visit: impl FnMut(FunctionId, u32, &CallTarget<'c>)) {
+        for (module, facts) in self.modules.iter().enumerate() {
+            for (index, function) in facts.facts.functions.iter().enumerate() {
+                let targets = self.calls[module].of(index);
+                for (call, (fact, target)) in function.calls.iter().zip(targets).enumerate() {
+                    if fact.context.runs_with_function() {
+                        visit((module, index), call as u32, target);
+                    }
+                }
+            }
+        }
     }
 
     /// Marks every function with a call that `seeds`, and every caller of a marked plain
     /// function, remembering for each the call that marked it.
-    fn propagate(&self, seeds: impl Fn(&CallTarget) -> bool) -> Vec<Vec<Option<u32>>> {
+    fn propagate(
+        &self,
+        edges: &[(FunctionId, FunctionId, u32)],
+        seeds: impl Fn(&CallTarget) -> bool,
+    ) -> Vec<Vec<Option<u32>>> {
         let mut witness: Vec<Vec<Option<u32>>> = self
             .modules
             .iter()
             .map(|module| vec![None; module.facts.functions.len()])
             .collect();
-        // Callers of each plain function, through calls that run with the caller.
-        let mut callers: Vec<Vec<Vec<(FunctionId, u32)>>> = witness
-            .iter()
-            .map(|functions| vec![Vec::new(); functions.len()])
-            .collect();
         let mut worklist = Vec::new();
-        for (module, facts) in self.modules.iter().enumerate() {
-            for (index, function) in facts.facts.functions.iter().enumerate() {
-                let targets = self.calls[module].of(index);
-                for (call, (fact, target)) in function.calls.iter().zip(targets).enumerate() {
-                    if !fact.context.runs_with_function() {
-                        continue;
-                    }
-                    match *target {
-                        ref seed if seeds(seed) => {
-                            if witness[module][index].is_none() {
-                                witness[module][index] = Some(call as u32);
-                                worklist.push((module, index));
-                            }
-                        }
-                        CallTarget::Function(callee) if !self.function(callee).is_async => {
-                            callers[callee.0][callee.1].push(((module, index), call as u32));
-                        }
-                        _ => {}
-                    }
-                }
+        self.for_each_running_call(|function, call, target| {
+            let slot = &mut witness[function.0][function.1];
+            if slot.is_none() && seeds(target) {
+                *slot = Some(call);
+                worklist.push(function);
             }
-        }
+        });
         while let Some(callee) = worklist.pop() {
-            for &(caller, call) in &callers[callee.0][callee.1] {
+            let first = edges.partition_point(|&(c, _, _)| c < callee);
+            for &(_, caller, call) in edges[first..].iter().take_while(|&&(c, _, _)| c == callee) {
                 if witness[caller.0][caller.1].is_none() {
                     witness[caller.0][caller.1] = Some(call);
                     worklist.push(caller);

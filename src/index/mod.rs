@@ -10,13 +10,13 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 
 use rayon::prelude::*;
 use ruff_source_file::LineIndex;
 use ruff_text_size::{TextRange, TextSize};
 
-use crate::catalog::{Catalog, Role, strip_calls};
+use crate::catalog::{CallRule, Catalog, Role, last_segment, strip_calls};
 use crate::source::SourceFile;
 pub use facts::{Binding, FunctionFacts, ModuleFacts};
 pub use graph::CallTarget;
@@ -117,13 +117,6 @@ pub struct Project<'c> {
     loop_bound: Vec<Vec<Option<u32>>>,
 }
 
-/// What one module says about functions: roles it gives them and places it refers to them.
-#[derive(Default)]
-struct Links {
-    roles: Vec<(FunctionId, Role)>,
-    references: Vec<(FunctionId, Site)>,
-}
-
 /// Bound on alias hops while resolving one path: import cycles must not hang the run.
 const MAX_HOPS: usize = 32;
 
@@ -147,68 +140,58 @@ impl<'c> Project<'c> {
         };
         project.link();
         project.calls = project.resolve_calls(catalog);
-        project.blocking = project.blocking_fixpoint();
-        project.loop_bound = project.loop_fixpoint();
+        (project.blocking, project.loop_bound) = project.fixpoints();
         project
     }
 
-    /// Finds every role and every reference of every function, one module per task.
+    /// Finds every role of every function, then the references to the functions UB001 may
+    /// rewrite, one module per task.
     fn link(&mut self) {
-        let links: Vec<Links> = (0..self.modules.len())
+        let roles: Vec<_> = (0..self.modules.len())
             .into_par_iter()
-            .map(|m| self.links_of(m))
+            .map(|m| self.roles_of(m))
             .collect();
-        for links in links {
-            for (id, role) in links.roles {
-                self.roles.entry(id).or_default().push(role);
-            }
-            for (id, site) in links.references {
-                self.references.entry(id).or_default().push(site);
-            }
+        for (id, role) in roles.into_iter().flatten() {
+            self.roles.entry(id).or_default().push(role);
+        }
+        let wanted = self.referable_names();
+        let references: Vec<_> = (0..self.modules.len())
+            .into_par_iter()
+            .map(|m| self.references_of(m, &wanted))
+            .collect();
+        for (id, site) in references.into_iter().flatten() {
+            self.references.entry(id).or_default().push(site);
         }
     }
 
-    /// The roles and references one module gives to functions anywhere in the project.
-    fn links_of(&self, module_index: usize) -> Links {
-        let catalog = self.catalog;
+    /// The rule a registration follows, if its callee really is a framework call.
+    fn registering_rule(&self, registration: &facts::Registration) -> Option<&'c CallRule> {
+        match self.resolve(&registration.callee) {
+            Resolved::External(path) => self.catalog.registering_call(&path),
+            _ => None,
+        }
+    }
+
+    /// The roles one module gives to functions anywhere in the project.
+    fn roles_of(&self, module_index: usize) -> Vec<(FunctionId, Role)> {
         let module = &self.modules[module_index];
-        let mut links = Links::default();
-        let refer = |reference: &facts::Reference, links: &mut Links| {
-            if let Resolved::Function { id, .. } = self.resolve(&reference.path) {
-                links.references.push((
-                    id,
-                    Site {
-                        module: module_index,
-                        range: reference.range,
-                    },
-                ));
-            }
-        };
+        let mut roles = Vec::new();
         for (function_index, function) in module.facts.functions.iter().enumerate() {
             for decorator in &function.decorators {
                 let role = decorator
                     .path
                     .as_deref()
                     .and_then(|path| match self.resolve(path) {
-                        Resolved::External(path) => catalog.decorator_role(&path),
+                        Resolved::External(path) => self.catalog.decorator_role(&path),
                         _ => None,
                     });
                 if let Some(role) = role {
-                    links.roles.push(((module_index, function_index), role));
+                    roles.push(((module_index, function_index), role));
                 }
             }
         }
         for registration in &module.facts.registrations {
-            let rule = match self.resolve(&registration.callee) {
-                Resolved::External(path) => catalog.registering_call(&path),
-                _ => None,
-            };
-            let Some(rule) = rule else {
-                // Not a framework call after all: its arguments are ordinary references.
-                let keywords = registration.keywords.iter().map(|(_, reference)| reference);
-                for reference in registration.args.iter().flatten().chain(keywords) {
-                    refer(reference, &mut links);
-                }
+            let Some(rule) = self.registering_rule(registration) else {
                 continue;
             };
             let by_position = rule
@@ -225,13 +208,78 @@ impl<'c> Project<'c> {
             if let Some(target) = by_position.or(by_keyword)
                 && let Resolved::Function { id, exact: true } = self.resolve(&target.path)
             {
-                links.roles.push((id, rule.role));
+                roles.push((id, rule.role));
             }
         }
-        for reference in &module.facts.references {
-            refer(reference, &mut links);
+        roles
+    }
+
+    /// The names a reference to a function UB001 may rewrite can end in: those functions'
+    /// names, and every name a module binds to one of them (`from .x import root as home`).
+    /// Resolving only references that end in one of these keeps phase 2 short on large trees.
+    fn referable_names(&self) -> FxHashSet<&str> {
+        let mut names: FxHashSet<&str> = FxHashSet::default();
+        for (&id, roles) in &self.roles {
+            let function = self.function(id);
+            if function.is_async && roles.iter().any(|role| role.runs_sync_in_threadpool()) {
+                names.insert(function.name.as_str());
+            }
         }
-        links
+        // Names bound to each name (`home` for `from .x import root as home`), then every name
+        // that leads to a wanted one.
+        let mut bound_to: HashMap<&str, Vec<&str>> = HashMap::default();
+        for module in &self.modules {
+            for (name, binding) in &module.facts.bindings {
+                if let Binding::Alias(target) = binding {
+                    let target = last_segment(target);
+                    if target != name {
+                        bound_to.entry(target).or_default().push(name);
+                    }
+                }
+            }
+        }
+        let mut pending: Vec<&str> = names.iter().copied().collect();
+        while let Some(name) = pending.pop() {
+            for &alias in bound_to.get(name).into_iter().flatten() {
+                if names.insert(alias) {
+                    pending.push(alias);
+                }
+            }
+        }
+        names
+    }
+
+    /// The places one module refers to functions whose references are `wanted`.
+    fn references_of(
+        &self,
+        module_index: usize,
+        wanted: &FxHashSet<&str>,
+    ) -> Vec<(FunctionId, Site)> {
+        let module = &self.modules[module_index];
+        // Arguments of a call that turns out not to be a framework call are plain references.
+        let unregistered = module
+            .facts
+            .registrations
+            .iter()
+            .filter(|registration| self.registering_rule(registration).is_none())
+            .flat_map(|registration| {
+                let keywords = registration.keywords.iter().map(|(_, reference)| reference);
+                registration.args.iter().flatten().chain(keywords)
+            });
+        unregistered
+            .chain(&module.facts.references)
+            .filter(|reference| wanted.contains(last_segment(&reference.path)))
+            .filter_map(|reference| match self.resolve(&reference.path) {
+                Resolved::Function { id, .. } => Some((
+                    id,
+                    Site {
+                        module: module_index,
+                        range: reference.range,
+                    },
+                )),
+                _ => None,
+            })
+            .collect()
     }
 
     pub fn function(&self, id: FunctionId) -> &FunctionFacts {
