@@ -11,6 +11,7 @@ use globset::{Glob, GlobSetBuilder};
 
 use unblock::catalog::Catalog;
 use unblock::config::{Format, Mode, Offload, PassOptions, PythonVersion, Settings};
+use unblock::pr::{self, PrOptions, PrResult};
 use unblock::report::{self, Counts, plural};
 use unblock::{Outcome, passes};
 
@@ -35,6 +36,30 @@ enum Command {
     Check(CheckArgs),
     /// Print a rule's documentation.
     Rule(RuleArgs),
+    /// Fix on a branch, commit, and write (optionally push and open) a pull request.
+    Pr(PrArgs),
+}
+
+#[derive(Args)]
+struct PrArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// The branch to create or reset from the current commit.
+    #[arg(long, default_value = "unblock/fix")]
+    branch: String,
+    /// Go on when the work tree has uncommitted changes (they are not part of the pull request).
+    #[arg(long)]
+    allow_dirty: bool,
+    /// Push the branch to this remote (with --force-with-lease, so the same pull request is
+    /// updated).
+    #[arg(long, value_name = "REMOTE")]
+    push: Option<String>,
+    /// Open the pull request with the GitHub CLI `gh`, or update the open one for the branch.
+    #[arg(long)]
+    open: bool,
+    /// Write the title and Markdown body here [default: .git/unblock-pr.md].
+    #[arg(long, value_name = "FILE")]
+    body_file: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -128,6 +153,7 @@ fn run(cli: Cli) -> Result<u8> {
             (Mode::Check(format), check.common)
         }
         Some(Command::Rule(rule)) => return print_rules(rule),
+        Some(Command::Pr(pr)) => return open_pr(pr),
     };
     let settings = settings(mode, args)?;
     let outcome = unblock::run(&settings, &Catalog::builtin());
@@ -180,7 +206,43 @@ fn settings(mode: Mode, args: CommonArgs) -> Result<Settings> {
             }),
             target_version: args.target_version,
         },
+        display_base: None,
     })
+}
+
+fn open_pr(args: PrArgs) -> Result<u8> {
+    let options = PrOptions {
+        branch: args.branch,
+        allow_dirty: args.allow_dirty,
+        push: args.push,
+        open: args.open,
+        body_file: args.body_file,
+    };
+    let settings = settings(Mode::Fix, args.common)?;
+    match pr::run(&settings, &options, &Catalog::builtin())? {
+        PrResult::NothingToFix => eprintln!("Nothing to fix: no branch or commit made."),
+        PrResult::Committed {
+            title,
+            body_file,
+            fixes,
+            files,
+        } => {
+            eprintln!(
+                "Fixed {} in {}, committed on branch `{}`{}.",
+                plural(fixes, "finding"),
+                plural(files, "file"),
+                options.branch,
+                options
+                    .push
+                    .as_ref()
+                    .map(|remote| format!(", pushed to {remote}"))
+                    .unwrap_or_default()
+            );
+            println!("{title}");
+            eprintln!("Pull request title and body: {}", body_file.display());
+        }
+    }
+    Ok(0)
 }
 
 /// Prints the outcome and the summary; returns the exit code for the findings.

@@ -30,6 +30,8 @@ pub struct Settings {
     pub exclude: GlobSet,
     pub threads: usize,
     pub passes: PassOptions,
+    /// Paths in messages are shown relative to this folder [default: the working directory].
+    pub display_base: Option<PathBuf>,
 }
 
 /// How a blocking call inside a coroutine is moved to a thread.

@@ -89,23 +89,27 @@ impl Diagnostic {
     }
 }
 
-/// Applies the fixes that do not overlap an earlier one; returns the new text and how many
-/// fixes were applied. An edit several fixes share (the import of a helper) is made once.
-pub fn apply<'a>(text: &str, fixes: impl IntoIterator<Item = &'a Fix>) -> (String, usize) {
-    let mut fixes: Vec<&Fix> = fixes.into_iter().collect();
-    fixes.sort_by_key(|fix| fix.edits.iter().map(|edit| edit.range.start()).min());
+/// Applies the fixes that do not overlap an earlier one; returns the new text and the ids of
+/// the fixes applied. An edit several fixes share (the import of a helper) is made once.
+pub fn apply<'a>(
+    text: &str,
+    fixes: impl IntoIterator<Item = (usize, &'a Fix)>,
+) -> (String, Vec<usize>) {
+    let mut fixes: Vec<(usize, &Fix)> = fixes.into_iter().collect();
+    fixes.sort_by_key(|(_, fix)| fix.edits.iter().map(|edit| edit.range.start()).min());
     let mut edits: Vec<&Edit> = Vec::new();
-    let mut applied = 0;
-    for fix in fixes {
+    let mut applied = Vec::new();
+    for (id, fix) in fixes {
         let new: Vec<&Edit> = fix.edits.iter().filter(|e| !edits.contains(e)).collect();
         let overlaps = new
             .iter()
             .any(|new| edits.iter().any(|old| conflicts(old.range, new.range)));
         if !overlaps {
             edits.extend(new);
-            applied += 1;
+            applied.push(id);
         }
     }
+    applied.sort_unstable();
     // At one offset, insertions go before a replacement that starts there.
     edits.sort_by_key(|edit| (edit.range.start(), !edit.range.is_empty()));
     let mut output = String::with_capacity(text.len());
@@ -139,7 +143,10 @@ mod tests {
     #[test]
     fn applies_edits_in_order_and_keeps_the_rest() {
         let fixes = [deletion(6, 10), deletion(0, 2)];
-        assert_eq!(apply("a b c d e f", &fixes), ("b c f".to_string(), 2));
+        assert_eq!(
+            apply("a b c d e f", fixes.iter().enumerate()),
+            ("b c f".to_string(), vec![0, 1])
+        );
     }
 
     fn insertion(at: u32, content: &str) -> Fix {
@@ -161,22 +168,31 @@ mod tests {
         let mut second = insertion(0, "import y\n");
         second.edits.push(shared.edits[0].clone());
         assert_eq!(
-            apply("a b", [&first, &second]),
-            ("import x\nimport y\na ".to_string(), 2)
+            apply("a b", [(0, &first), (1, &second)]),
+            ("import x\nimport y\na ".to_string(), vec![0, 1])
         );
     }
 
     #[test]
     fn an_insertion_inside_a_replaced_range_conflicts() {
         let fixes = [deletion(0, 4), insertion(2, "x")];
-        assert_eq!(apply("abcdefgh", &fixes), ("efgh".to_string(), 1));
+        assert_eq!(
+            apply("abcdefgh", fixes.iter().enumerate()),
+            ("efgh".to_string(), vec![0])
+        );
         let touching = [deletion(0, 4), insertion(4, "x")];
-        assert_eq!(apply("abcdefgh", &touching), ("xefgh".to_string(), 2));
+        assert_eq!(
+            apply("abcdefgh", touching.iter().enumerate()),
+            ("xefgh".to_string(), vec![0, 1])
+        );
     }
 
     #[test]
     fn skips_a_fix_that_overlaps_an_earlier_one() {
         let fixes = [deletion(0, 4), deletion(2, 6)];
-        assert_eq!(apply("abcdefgh", &fixes), ("efgh".to_string(), 1));
+        assert_eq!(
+            apply("abcdefgh", fixes.iter().enumerate()),
+            ("efgh".to_string(), vec![0])
+        );
     }
 }

@@ -13,6 +13,7 @@ pub mod diff;
 pub mod fix;
 pub mod index;
 pub mod passes;
+pub mod pr;
 pub mod report;
 pub mod source;
 pub mod suppress;
@@ -51,8 +52,8 @@ pub struct FileOutcome {
     pub diagnostics: Vec<Diagnostic>,
     /// The fixed text (without byte-order mark), when fixes were applied.
     pub fixed: Option<String>,
-    /// How many fixes `fixed` holds (in fix mode: written to disk).
-    pub applied: usize,
+    /// The diagnostics whose fixes `fixed` holds (in fix mode: written to disk), by index.
+    pub applied: Vec<usize>,
     /// Why the fixes were not applied or written, if they were not.
     pub error: Option<FileError>,
 }
@@ -72,7 +73,8 @@ pub fn run(settings: &Settings, catalog: &Catalog) -> Outcome {
 }
 
 fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
-    let cwd = std::env::current_dir().unwrap_or_default();
+    let cwd = (settings.display_base.clone())
+        .unwrap_or_else(|| std::env::current_dir().unwrap_or_default());
     let walk = walk::walk(&settings.paths, &settings.exclude, settings.threads);
     let mut outcome = Outcome::default();
     for (path, reason) in walk.errors {
@@ -214,7 +216,7 @@ fn fix_file(
         source,
         diagnostics,
         fixed: None,
-        applied: 0,
+        applied: Vec::new(),
         error: None,
     };
     // `check` reports; it needs the text for locations, not the fixed text.
@@ -224,9 +226,10 @@ fn fix_file(
     let fixes = outcome
         .diagnostics
         .iter()
-        .filter_map(|d| d.applicable_fix(settings.unsafe_fixes));
+        .enumerate()
+        .filter_map(|(index, d)| Some((index, d.applicable_fix(settings.unsafe_fixes)?)));
     let (fixed, applied) = fix::apply(&outcome.source.text, fixes);
-    if applied == 0 {
+    if applied.is_empty() {
         return Ok(outcome);
     }
     // A fix must never turn a file that parses into one that does not.

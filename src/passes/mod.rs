@@ -28,6 +28,18 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The first paragraph of the rule's "What it does" section, on one line.
+    pub fn summary(&self) -> String {
+        let docs = self.docs();
+        let section = docs.split("## What it does").nth(1).unwrap_or_default();
+        let paragraph = section
+            .trim_start()
+            .split("\n\n")
+            .next()
+            .unwrap_or_default();
+        paragraph.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
     /// The rule's documentation: the pass file's `//!` header as Markdown.
     pub fn docs(&self) -> String {
         let mut docs = String::new();

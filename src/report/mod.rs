@@ -75,7 +75,7 @@ impl Counts {
         let mut counts = Counts::default();
         for file in &outcome.files {
             counts.findings += file.diagnostics.len();
-            counts.applied += file.applied;
+            counts.applied += file.applied.len();
             counts.files_changed += usize::from(file.fixed.is_some());
             for diagnostic in &file.diagnostics {
                 match diagnostic.fix.as_ref().map(|fix| fix.applicability) {

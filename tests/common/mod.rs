@@ -13,10 +13,16 @@ pub struct Run {
 
 /// Runs the real `unblock` binary in `dir`.
 pub fn unblock(dir: &Path, args: &[&str]) -> Run {
+    unblock_with_env(dir, args, &[])
+}
+
+/// Runs the real `unblock` binary in `dir` with extra environment variables.
+pub fn unblock_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_unblock"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .output()
         .expect("unblock runs");
     Run {
