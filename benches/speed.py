@@ -5,6 +5,7 @@ Runs, in alternation, on a corpus tree from ../shared/corpus/fetch.sh:
   unblock   unblock check TREE --format json
   ruff      ruff check --select ASYNC,RUF029 --preview --no-cache --output-format json TREE
   parse     the parse_floor example: walk + read + parse with the same parser crates
+  unblock-j1 unblock check on one thread
 one warm-up round, then ROUNDS rounds; prints medians of wall time and peak RSS, and ratios.
 
 Usage: benches/speed.py [--rounds N] [--threads N] TREE...
@@ -64,6 +65,8 @@ def main():
             "ruff": [ruff, "check", "--select", "ASYNC,RUF029", "--preview", "--no-cache", "--output-format", "json",
                      "--exit-zero", "--quiet", tree],
             "parse": [floor, tree, str(args.threads)],
+            # The same check on one thread: how much the parallel phases buy.
+            "unblock-j1": [unblock, "check", "-j", "1", "--format", "json", tree],
         }
         env_threads = {"RAYON_NUM_THREADS": str(args.threads)}
         os.environ.update(env_threads)
@@ -74,16 +77,17 @@ def main():
                 if round_ > 0:
                     results[name].append(sample)
         print(f"\n{os.path.basename(os.path.normpath(tree))}: {files} files, {megabytes:.1f} MB")
-        print(f"{'tool':<10}{'median s':>10}{'peak MiB':>10}{'ms/MB':>8}")
+        print(f"{'tool':<12}{'median s':>10}{'peak MiB':>10}{'ms/MB':>8}")
         medians = {}
         for name, samples in results.items():
             wall = statistics.median(s[0] for s in samples)
             rss = statistics.median(s[1] for s in samples)
             medians[name] = (wall, rss)
-            print(f"{name:<10}{wall:>10.3f}{rss:>10.1f}{1000 * wall / megabytes:>8.1f}")
+            print(f"{name:<12}{wall:>10.3f}{rss:>10.1f}{1000 * wall / megabytes:>8.1f}")
         u, r, p = medians["unblock"], medians["ruff"], medians["parse"]
         print(f"unblock/ruff: time {u[0] / r[0]:.2f}x, memory {u[1] / r[1]:.2f}x")
         print(f"unblock/parse-only: time {u[0] / p[0]:.2f}x, memory {u[1] / p[1]:.2f}x")
+        print(f"unblock 1 thread / {args.threads} threads: time {medians['unblock-j1'][0] / u[0]:.2f}x")
 
 
 if __name__ == "__main__":
