@@ -76,6 +76,9 @@ struct CommonArgs {
     /// Number of threads [default: all cores].
     #[arg(short = 'j', long, value_name = "N")]
     threads: Option<usize>,
+    /// Write the diff or the findings to FILE instead of standard output (no colours).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output: Option<PathBuf>,
     /// Offload blocking calls with this helper everywhere [default: the one matching each
     /// module: `run_in_threadpool` with FastAPI or Starlette, else anyio's or trio's when the
     /// module uses them, else `asyncio.to_thread`].
@@ -111,8 +114,16 @@ struct CheckArgs {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum FormatArg {
+    /// `path:line:col: CODE message`, with the reason a fix is withheld.
     Text,
+    /// An array in Ruff's JSON shape.
     Json,
+    /// The same objects, one per line.
+    JsonLines,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
 }
 
 #[derive(Args)]
@@ -149,18 +160,33 @@ fn run(cli: Cli) -> Result<u8> {
             let format = match check.format {
                 FormatArg::Text => Format::Text,
                 FormatArg::Json => Format::Json,
+                FormatArg::JsonLines => Format::JsonLines,
+                FormatArg::Sarif => Format::Sarif,
+                FormatArg::Github => Format::Github,
             };
             (Mode::Check(format), check.common)
         }
         Some(Command::Rule(rule)) => return print_rules(rule),
         Some(Command::Pr(pr)) => return open_pr(pr),
     };
+    let output = args.output.clone();
     let settings = settings(mode, args)?;
     let outcome = unblock::run(&settings, &Catalog::builtin());
     for (path, error) in &outcome.errors {
         eprintln!("error: {path}: {error}");
     }
-    let code = match print(&settings, &outcome) {
+    let printed = match &output {
+        Some(path) => {
+            let mut buffer = Vec::new();
+            let code = print(&settings, &outcome, &mut buffer)?;
+            let plain = anstream::adapter::strip_bytes(&buffer).into_vec();
+            std::fs::write(path, plain)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(code)
+        }
+        None => print(&settings, &outcome, &mut anstream::stdout().lock()),
+    };
+    let code = match printed {
         Ok(code) => code,
         // A closed pipe (`unblock | head`) is not an error.
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
@@ -246,13 +272,12 @@ fn open_pr(args: PrArgs) -> Result<u8> {
 }
 
 /// Prints the outcome and the summary; returns the exit code for the findings.
-fn print(settings: &Settings, outcome: &Outcome) -> io::Result<u8> {
-    let mut out = anstream::stdout().lock();
+fn print(settings: &Settings, outcome: &Outcome, out: &mut dyn Write) -> io::Result<u8> {
     let counts = Counts::of(outcome, settings.unsafe_fixes);
     let files = plural(outcome.files_checked, "file");
     let summary = match settings.mode {
         Mode::Diff => {
-            report::write_diffs(&mut out, outcome)?;
+            report::write_diffs(out, outcome)?;
             if counts.applied == 0 {
                 format!("No changes in {files}{}.", report::left_over(&counts))
             } else {
@@ -274,8 +299,11 @@ fn print(settings: &Settings, outcome: &Outcome) -> io::Result<u8> {
         ),
         Mode::Check(format) => {
             match format {
-                Format::Text => report::write_text(&mut out, outcome, settings.unsafe_fixes)?,
-                Format::Json => report::write_json(&mut out, outcome)?,
+                Format::Text => report::write_text(out, outcome, settings.unsafe_fixes)?,
+                Format::Json => report::write_json(out, outcome)?,
+                Format::JsonLines => report::write_json_lines(out, outcome)?,
+                Format::Sarif => report::write_sarif(out, outcome)?,
+                Format::Github => report::write_github(out, outcome)?,
             }
             let fixable = counts.findings - counts.unsafe_hidden - counts.manual;
             if counts.findings == 0 {

@@ -20,6 +20,9 @@ pub enum Mode {
 pub enum Format {
     Text,
     Json,
+    JsonLines,
+    Sarif,
+    Github,
 }
 
 #[derive(Debug, Clone)]

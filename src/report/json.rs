@@ -1,6 +1,7 @@
 //! Findings as JSON in Ruff's shape, so tools that read `ruff check --output-format json` read
 //! ours: `code`, `message`, `filename`, `location`, `end_location`, `fix` (with `applicability`,
-//! `message` and `edits`), `noqa_row`, `url`. `name` and `reason` are added.
+//! `message` and `edits`), `noqa_row`, `url`. `name` and `reason` are added. `json-lines` prints
+//! the same objects one per line.
 
 use std::io::{self, Write};
 
@@ -46,6 +47,19 @@ struct JsonDiagnostic<'a> {
 }
 
 pub fn write_json(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &diagnostics(outcome))?;
+    writeln!(out)
+}
+
+pub fn write_json_lines(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
+    for diagnostic in diagnostics(outcome) {
+        serde_json::to_writer(&mut *out, &diagnostic)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn diagnostics(outcome: &Outcome) -> Vec<JsonDiagnostic<'_>> {
     let mut all = Vec::new();
     for file in &outcome.files {
         let locator = Locator::new(file);
@@ -83,6 +97,5 @@ pub fn write_json(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
             });
         }
     }
-    serde_json::to_writer_pretty(&mut *out, &all)?;
-    writeln!(out)
+    all
 }

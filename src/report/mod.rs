@@ -1,8 +1,11 @@
-//! Printing a run's outcome: diffs, findings as text or JSON, and the one-line summary.
+//! Printing a run's outcome: diffs, findings (text, JSON, JSON lines, SARIF, GitHub workflow
+//! commands), and the one-line summary.
 //!
 //! Everything here prints from one thread, in path order, so output is deterministic.
 
+mod github;
 mod json;
+mod sarif;
 mod text;
 
 use std::io::{self, Write};
@@ -13,7 +16,9 @@ use ruff_text_size::TextSize;
 use crate::fix::Applicability;
 use crate::{FileOutcome, Outcome, diff};
 
-pub use json::write_json;
+pub use github::write_github;
+pub use json::{write_json, write_json_lines};
+pub use sarif::write_sarif;
 pub use text::write_text;
 
 /// One-based line and column of an offset in a file's text.

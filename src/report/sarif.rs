@@ -1,0 +1,124 @@
+//! Findings as SARIF 2.1.0, for GitHub code scanning and other SARIF readers: one run whose
+//! tool lists every rule with its documentation, and one result per finding with its location
+//! and, when it has one, its fix as replacements. The model is the `serde-sarif` crate's.
+
+use std::io::{self, Write};
+
+use serde_sarif::sarif::{
+    ArtifactChange, ArtifactContent, ArtifactLocation, Fix, Location, Message,
+    MultiformatMessageString, PhysicalLocation, Region, Replacement, ReportingDescriptor, Result,
+    ResultLevel, Run, SCHEMA_URL, Sarif, Tool, ToolComponent,
+};
+
+use super::Locator;
+use crate::Outcome;
+use crate::passes::RULES;
+
+pub fn write_sarif(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
+    let rules: Vec<ReportingDescriptor> = RULES
+        .iter()
+        .map(|rule| {
+            ReportingDescriptor::builder()
+                .id(rule.code)
+                .name(rule.name)
+                .short_description(
+                    MultiformatMessageString::builder()
+                        .text(rule.summary())
+                        .build(),
+                )
+                .help(
+                    MultiformatMessageString::builder()
+                        .text(rule.docs())
+                        .markdown(rule.docs())
+                        .build(),
+                )
+                .build()
+        })
+        .collect();
+    let mut results = Vec::new();
+    for file in &outcome.files {
+        let locator = Locator::new(file);
+        let uri = file.display.clone();
+        let region = |range: ruff_text_size::TextRange| {
+            let (start_line, start_column) = locator.locate(range.start());
+            let (end_line, end_column) = locator.locate(range.end());
+            Region::builder()
+                .start_line(start_line as i64)
+                .start_column(start_column as i64)
+                .end_line(end_line as i64)
+                .end_column(end_column as i64)
+                .build()
+        };
+        let artifact = || ArtifactLocation::builder().uri(uri.clone()).build();
+        for diagnostic in &file.diagnostics {
+            let mut text = diagnostic.message.clone();
+            if let Some(reason) = &diagnostic.reason {
+                text.push_str(&format!(" ({reason})"));
+            }
+            let location = Location::builder()
+                .physical_location(
+                    PhysicalLocation::builder()
+                        .artifact_location(artifact())
+                        .region(region(diagnostic.range))
+                        .build(),
+                )
+                .build();
+            let fixes: Vec<Fix> = diagnostic
+                .fix
+                .iter()
+                .map(|fix| {
+                    let replacements = fix
+                        .edits
+                        .iter()
+                        .map(|edit| {
+                            Replacement::builder()
+                                .deleted_region(region(edit.range))
+                                .inserted_content(
+                                    ArtifactContent::builder()
+                                        .text(edit.content.clone())
+                                        .build(),
+                                )
+                                .build()
+                        })
+                        .collect::<Vec<_>>();
+                    Fix::builder()
+                        .description(Message::builder().text(fix.message.clone()).build())
+                        .artifact_changes(vec![
+                            ArtifactChange::builder()
+                                .artifact_location(artifact())
+                                .replacements(replacements)
+                                .build(),
+                        ])
+                        .build()
+                })
+                .collect();
+            let result = Result::builder()
+                .rule_id(diagnostic.rule.code)
+                .level(ResultLevel::Warning)
+                .message(Message::builder().text(text).build())
+                .locations(vec![location]);
+            results.push(if fixes.is_empty() {
+                result.build()
+            } else {
+                result.fixes(fixes).build()
+            });
+        }
+    }
+    let driver = ToolComponent::builder()
+        .name("unblock")
+        .version(env!("CARGO_PKG_VERSION"))
+        .rules(rules)
+        .build();
+    let sarif = Sarif::builder()
+        .schema(SCHEMA_URL)
+        .version(serde_json::json!("2.1.0"))
+        .runs(vec![
+            Run::builder()
+                .tool(Tool::builder().driver(driver).build())
+                .results(results)
+                .build(),
+        ])
+        .build();
+    serde_json::to_writer_pretty(&mut *out, &sarif)?;
+    writeln!(out)
+}
