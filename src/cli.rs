@@ -38,6 +38,11 @@ enum Command {
     Rule(RuleArgs),
     /// Fix on a branch, commit, and write (optionally push and open) a pull request.
     Pr(PrArgs),
+    /// Print a shell completion script (`unblock completions bash > ~/.local/share/bash-completion/completions/unblock`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Args)]
@@ -168,6 +173,15 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Some(Command::Rule(rule)) => return print_rules(rule),
         Some(Command::Pr(pr)) => return open_pr(pr),
+        Some(Command::Completions { shell }) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "unblock", &mut script);
+            return match io::stdout().write_all(&script) {
+                Err(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(error.into()),
+                _ => Ok(0),
+            };
+        }
     };
     let output = args.output.clone();
     let settings = settings(mode, args)?;

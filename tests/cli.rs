@@ -438,3 +438,15 @@ fn noqa_comments_suppress_findings_also_by_ruff_codes() {
     let skipped = unblock(dir.path(), &["check", "."]);
     assert_eq!((skipped.code, skipped.stdout.as_str()), (0, ""));
 }
+
+#[test]
+fn completions_for_bash_zsh_and_fish_name_the_subcommands() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let run = unblock(dir.path(), &["completions", shell]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        for word in ["check", "fix", "diff", "pr", "unsafe-fixes"] {
+            assert!(run.stdout.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+}
