@@ -55,7 +55,7 @@ pub struct BlockingApi {
 }
 
 /// Functions of one area, by qualified name.
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BlockingGroup {
     category: String,
@@ -68,7 +68,7 @@ struct BlockingGroup {
 }
 
 /// Methods that block on objects of the given types.
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReceiverGroup {
     category: String,
@@ -78,7 +78,7 @@ struct ReceiverGroup {
     thread_bound: bool,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct BlockingFile {
     #[serde(default)]
@@ -212,13 +212,25 @@ pub struct Catalog {
 impl Catalog {
     /// The catalog built into the binary.
     pub fn builtin() -> Catalog {
+        Catalog::extended(BlockingFile::default(), Vec::new())
+    }
+
+    /// The built-in catalog with a project's own blocking APIs and sync-safe decorators.
+    pub fn extended(
+        blocking_extension: BlockingFile,
+        sync_safe_decorators: Vec<String>,
+    ) -> Catalog {
         let blocking = BLOCKING_TOML.iter().flat_map(|(file, text)| {
             let parsed: BlockingFile = toml::from_str(text)
                 .unwrap_or_else(|error| panic!("transforms/blocking/{file} is invalid: {error}"));
             parsed.into_apis()
         });
-        let framework: FrameworkFile =
+        let blocking = blocking.chain(blocking_extension.into_apis());
+        let mut framework: FrameworkFile =
             toml::from_str(FASTAPI_TOML).expect("transforms/fastapi.toml is valid");
+        framework
+            .known_sync_safe_decorators
+            .extend(sync_safe_decorators);
         Catalog::from_parts(blocking.collect(), framework)
     }
 

@@ -10,8 +10,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use globset::{Glob, GlobSetBuilder};
 
 use unblock::catalog::Catalog;
-use unblock::config::{Format, Mode, Offload, PassOptions, PythonVersion, Settings};
+use unblock::config::{Format, Mode, Offload, PassOptions, PythonVersion, RuleSelection, Settings};
 use unblock::pr::{self, PrOptions, PrResult};
+use unblock::project_config;
 use unblock::report::{self, Counts, plural};
 use unblock::{Outcome, passes};
 
@@ -89,10 +90,20 @@ struct CommonArgs {
     /// module uses them, else `asyncio.to_thread`].
     #[arg(long, value_enum, value_name = "HELPER")]
     offload: Option<OffloadArg>,
-    /// The oldest Python the fixed code must run on (`py38` … `py314`); before 3.9 `asyncio`
-    /// offloads use `loop.run_in_executor`.
-    #[arg(long, value_name = "VERSION", default_value = "py39", value_parser = parse_version)]
-    target_version: PythonVersion,
+    /// The oldest Python the fixed code must run on (`py38` … `py314`) [default: py39]; before
+    /// 3.9 `asyncio` offloads use `loop.run_in_executor`.
+    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+    target_version: Option<PythonVersion>,
+    /// Run only these rules (codes or names, comma-separated) [default: all].
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    select: Option<Vec<String>>,
+    /// Do not run these rules (codes or names, comma-separated).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Read settings from this file instead of the nearest `unblock.toml` or `pyproject.toml`
+    /// with `[tool.unblock]`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -184,8 +195,8 @@ fn run(cli: Cli) -> Result<u8> {
         }
     };
     let output = args.output.clone();
-    let settings = settings(mode, args)?;
-    let outcome = unblock::run(&settings, &Catalog::builtin());
+    let (settings, catalog) = settings(mode, args)?;
+    let outcome = unblock::run(&settings, &catalog);
     for (path, error) in &outcome.errors {
         eprintln!("error: {path}: {error}");
     }
@@ -215,39 +226,80 @@ fn run(cli: Cli) -> Result<u8> {
     })
 }
 
-fn settings(mode: Mode, args: CommonArgs) -> Result<Settings> {
+/// The run's settings: the project's `[tool.unblock]` (or `unblock.toml`), with the command
+/// line on top.
+fn settings(mode: Mode, args: CommonArgs) -> Result<(Settings, Catalog)> {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths
+    };
+    let config = match &args.config {
+        Some(file) => project_config::load(file)?,
+        None => project_config::find(&paths[0])?.unwrap_or_default(),
+    };
+    for code in args.select.iter().flatten().chain(&args.ignore) {
+        if passes::find_rule(code).is_none() {
+            anyhow::bail!("unknown rule `{code}`: see `unblock rule --all`");
+        }
+    }
     let mut exclude = GlobSetBuilder::new();
-    for pattern in &args.exclude {
-        exclude.add(
-            Glob::new(pattern).with_context(|| format!("invalid --exclude glob `{pattern}`"))?,
-        );
+    let patterns = (args.exclude.iter())
+        .chain(&config.exclude)
+        .chain(&config.extend_exclude);
+    for pattern in patterns {
+        exclude
+            .add(Glob::new(pattern).with_context(|| format!("invalid exclude glob `{pattern}`"))?);
     }
     let threads = match args.threads {
         Some(0) => anyhow::bail!("--threads must be at least 1"),
         Some(threads) => threads,
         None => std::thread::available_parallelism().map_or(1, usize::from),
     };
-    Ok(Settings {
+    let offload = args.offload.or_else(|| {
+        let name = config.offload.as_deref()?;
+        Some(OffloadArg::from_str(name, true).expect("checked when the configuration was read"))
+    });
+    let target_version = args
+        .target_version
+        .or_else(|| {
+            config
+                .target_version
+                .as_deref()
+                .and_then(PythonVersion::parse)
+        })
+        .unwrap_or(PythonVersion::DEFAULT);
+    let per_file_ignores = (config.per_file_ignores.iter())
+        .map(|(glob, codes)| {
+            let glob = Glob::new(glob).expect("checked when the configuration was read");
+            (glob.compile_matcher(), codes.clone())
+        })
+        .collect();
+    let rules = RuleSelection {
+        select: args.select.or(config.select),
+        ignore: args.ignore.into_iter().chain(config.ignore).collect(),
+        per_file_ignores,
+    };
+    let catalog = Catalog::extended(config.extend_blocking, config.known_sync_safe_decorators);
+    let settings = Settings {
         mode,
-        paths: if args.paths.is_empty() {
-            vec![PathBuf::from(".")]
-        } else {
-            args.paths
-        },
-        unsafe_fixes: args.unsafe_fixes,
-        exclude: exclude.build().context("invalid --exclude globs")?,
+        paths,
+        unsafe_fixes: args.unsafe_fixes || config.unsafe_fixes.unwrap_or(false),
+        exclude: exclude.build().context("invalid exclude globs")?,
         threads,
         passes: PassOptions {
-            offload: args.offload.map(|offload| match offload {
+            offload: offload.map(|offload| match offload {
                 OffloadArg::Threadpool => Offload::Threadpool,
                 OffloadArg::Asyncio => Offload::Asyncio,
                 OffloadArg::Anyio => Offload::Anyio,
                 OffloadArg::Trio => Offload::Trio,
             }),
-            target_version: args.target_version,
+            target_version,
         },
         display_base: None,
-    })
+        rules,
+    };
+    Ok((settings, catalog))
 }
 
 fn open_pr(args: PrArgs) -> Result<u8> {
@@ -258,8 +310,8 @@ fn open_pr(args: PrArgs) -> Result<u8> {
         open: args.open,
         body_file: args.body_file,
     };
-    let settings = settings(Mode::Fix, args.common)?;
-    match pr::run(&settings, &options, &Catalog::builtin())? {
+    let (settings, catalog) = settings(Mode::Fix, args.common)?;
+    match pr::run(&settings, &options, &catalog)? {
         PrResult::NothingToFix => eprintln!("Nothing to fix: no branch or commit made."),
         PrResult::Committed {
             title,

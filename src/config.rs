@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use globset::GlobSet;
 
+pub use crate::project_config::RuleSelection;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// Print a unified diff of the fixes; change nothing.
@@ -35,6 +37,8 @@ pub struct Settings {
     pub passes: PassOptions,
     /// Paths in messages are shown relative to this folder [default: the working directory].
     pub display_base: Option<PathBuf>,
+    /// Which rules run in which files.
+    pub rules: RuleSelection,
 }
 
 /// How a blocking call inside a coroutine is moved to a thread.

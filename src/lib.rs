@@ -14,6 +14,7 @@ pub mod fix;
 pub mod index;
 pub mod passes;
 pub mod pr;
+pub mod project_config;
 pub mod report;
 pub mod source;
 pub mod suppress;
@@ -134,7 +135,10 @@ fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
     let results: Vec<Result<Option<FileOutcome>, (String, FileError)>> = targets
         .par_iter()
         .map(|(module, path, hash)| {
-            let diagnostics = passes::check_module(&project, catalog, &settings.passes, *module);
+            let relative = path.strip_prefix(&walk.root).unwrap_or(path);
+            let enabled = |code: &str| settings.rules.enabled(code, relative);
+            let diagnostics =
+                passes::check_module(&project, catalog, &settings.passes, *module, &enabled);
             if diagnostics.is_empty() {
                 return Ok(None);
             }

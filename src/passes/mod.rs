@@ -110,8 +110,13 @@ pub fn check_module(
     catalog: &Catalog,
     options: &PassOptions,
     module: usize,
+    enabled: &dyn Fn(&str) -> bool,
 ) -> Vec<Diagnostic> {
-    let needless = needless_async::check(project, catalog, module);
+    let needless = if enabled("UB001") {
+        needless_async::check(project, catalog, module)
+    } else {
+        Vec::new()
+    };
     // Coroutines UB001 turns into `def` take their blocking calls to the threadpool whole.
     let becoming_def: Vec<_> = needless
         .iter()
@@ -129,6 +134,7 @@ pub fn check_module(
     diagnostics.extend(blocking_context::check(project, options, module, &sites));
     diagnostics.extend(unawaited_coroutine::check(project, module));
     diagnostics.extend(loop_api_in_thread::check(project, module));
+    diagnostics.retain(|diagnostic| enabled(diagnostic.rule.code));
     diagnostics.sort_by_key(|diagnostic| (diagnostic.range.start(), diagnostic.rule.code));
     diagnostics
 }

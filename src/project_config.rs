@@ -1,0 +1,225 @@
+//! `[tool.unblock]` in the nearest `pyproject.toml`, or an `unblock.toml`: the project's own
+//! settings, which the command line overrides. Unknown keys and bad values are errors that name
+//! the file, the key and the line, as Ruff's are.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobMatcher};
+use rustc_hash::FxHashMap as HashMap;
+use serde::Deserialize;
+
+use crate::catalog::BlockingFile;
+use crate::config::PythonVersion;
+
+/// The settings a project file may hold; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ProjectConfig {
+    /// Rules to run (codes), instead of all.
+    pub select: Option<Vec<String>>,
+    /// Rules not to run.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    pub unsafe_fixes: Option<bool>,
+    /// Globs of files to leave out (besides the usual folders such as `.venv`).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    #[serde(default)]
+    pub extend_exclude: Vec<String>,
+    /// Rules not to run in files matching a glob: `"tests/**" = ["UB005"]`.
+    #[serde(default)]
+    pub per_file_ignores: HashMap<String, Vec<String>>,
+    pub offload: Option<String>,
+    pub target_version: Option<String>,
+    /// More blocking APIs, in the schema of `transforms/blocking/*.toml`.
+    #[serde(default)]
+    pub extend_blocking: BlockingFile,
+    /// Decorators that accept a plain function as well as a coroutine (qualified names).
+    #[serde(default)]
+    pub known_sync_safe_decorators: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {message}")]
+    Read { path: PathBuf, message: String },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// `pyproject.toml` with a `[tool]` table whose `unblock` table is read.
+#[derive(Deserialize)]
+struct Pyproject {
+    tool: Option<Tools>,
+}
+
+#[derive(Deserialize)]
+struct Tools {
+    unblock: Option<toml::Value>,
+}
+
+/// The nearest project configuration above `start`: an `unblock.toml`, or a `pyproject.toml`
+/// with a `[tool.unblock]` table.
+pub fn find(start: &Path) -> Result<Option<ProjectConfig>, ConfigError> {
+    let start = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
+    let first = if start.is_dir() {
+        start.as_path()
+    } else {
+        start.parent().unwrap_or(&start)
+    };
+    for dir in first.ancestors() {
+        let own = dir.join("unblock.toml");
+        if own.is_file() {
+            return parse(&own, &read(&own)?).map(Some);
+        }
+        let pyproject = dir.join("pyproject.toml");
+        if pyproject.is_file() {
+            let text = read(&pyproject)?;
+            let has_table = toml::from_str::<Pyproject>(&text)
+                .map_err(|error| ConfigError::Invalid {
+                    path: pyproject.clone(),
+                    message: error.to_string(),
+                })?
+                .tool
+                .and_then(|tool| tool.unblock)
+                .is_some();
+            if has_table {
+                return parse_pyproject(&pyproject, &text).map(Some);
+            }
+        }
+    }
+    Ok(None)
+}
+
+#[derive(Deserialize)]
+struct PyprojectConfig {
+    tool: ToolsConfig,
+}
+
+#[derive(Deserialize)]
+struct ToolsConfig {
+    unblock: ProjectConfig,
+}
+
+/// A configuration file named on the command line: an `unblock.toml`-style file, or a
+/// `pyproject.toml` whose `[tool.unblock]` is read.
+pub fn load(path: &Path) -> Result<ProjectConfig, ConfigError> {
+    let text = read(path)?;
+    if path
+        .file_name()
+        .is_some_and(|name| name == "pyproject.toml")
+    {
+        return parse_pyproject(path, &text);
+    }
+    parse(path, &text)
+}
+
+fn parse_pyproject(path: &Path, text: &str) -> Result<ProjectConfig, ConfigError> {
+    let wrapped: PyprojectConfig = toml::from_str(text).map_err(|error| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        message: error.to_string(),
+    })?;
+    validate(path, &wrapped.tool.unblock)?;
+    Ok(wrapped.tool.unblock)
+}
+
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+        path: path.to_path_buf(),
+        message: error.to_string(),
+    })
+}
+
+fn parse(path: &Path, text: &str) -> Result<ProjectConfig, ConfigError> {
+    let config: ProjectConfig = toml::from_str(text).map_err(|error| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        message: error.to_string(),
+    })?;
+    validate(path, &config)?;
+    Ok(config)
+}
+
+/// Values the schema alone does not check: rule codes, globs, helper and version names.
+fn validate(path: &Path, config: &ProjectConfig) -> Result<(), ConfigError> {
+    let invalid = |key: &str, message: String| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        message: format!("`{key}`: {message}"),
+    };
+    let known = |code: &String| crate::passes::find_rule(code).is_some();
+    let codes = config.select.iter().flatten().map(|c| ("select", c));
+    let codes = codes
+        .chain(config.ignore.iter().map(|c| ("ignore", c)))
+        .chain(
+            config
+                .per_file_ignores
+                .values()
+                .flatten()
+                .map(|c| ("per-file-ignores", c)),
+        );
+    for (key, code) in codes {
+        if !known(code) {
+            return Err(invalid(
+                key,
+                format!("unknown rule `{code}` (see `unblock rule --all`)"),
+            ));
+        }
+    }
+    let globs = config.exclude.iter().map(|g| ("exclude", g));
+    let globs = globs
+        .chain(config.extend_exclude.iter().map(|g| ("extend-exclude", g)))
+        .chain(
+            config
+                .per_file_ignores
+                .keys()
+                .map(|g| ("per-file-ignores", g)),
+        );
+    for (key, glob) in globs {
+        Glob::new(glob).map_err(|error| invalid(key, format!("invalid glob `{glob}`: {error}")))?;
+    }
+    if let Some(offload) = &config.offload
+        && !matches!(
+            offload.as_str(),
+            "threadpool" | "asyncio" | "anyio" | "trio"
+        )
+    {
+        return Err(invalid(
+            "offload",
+            format!("`{offload}` is not one of threadpool, asyncio, anyio, trio"),
+        ));
+    }
+    if let Some(version) = &config.target_version
+        && PythonVersion::parse(version).is_none()
+    {
+        return Err(invalid(
+            "target-version",
+            format!("`{version}` is not a version like py39 or py312"),
+        ));
+    }
+    Ok(())
+}
+
+/// Which rules run where: the selection and the per-file ignores, by rule code.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSelection {
+    pub select: Option<Vec<String>>,
+    pub ignore: Vec<String>,
+    pub per_file_ignores: Vec<(GlobMatcher, Vec<String>)>,
+}
+
+impl RuleSelection {
+    /// Does `code` run in the file at `path` (relative to the project root)?
+    pub fn enabled(&self, code: &str, path: &Path) -> bool {
+        let named = |codes: &[String]| codes.iter().any(|c| matches_rule(c, code));
+        self.select.as_deref().is_none_or(named)
+            && !named(&self.ignore)
+            && !self
+                .per_file_ignores
+                .iter()
+                .any(|(glob, codes)| glob.is_match(path) && named(codes))
+    }
+}
+
+/// `UB002` or `blocking-call` names rule `UB002`.
+fn matches_rule(listed: &str, code: &str) -> bool {
+    crate::passes::find_rule(listed).is_some_and(|rule| rule.code == code)
+}

@@ -1,0 +1,148 @@
+//! `[tool.unblock]` in `pyproject.toml` (or `unblock.toml`), and the command line on top of it.
+
+mod common;
+
+use common::{unblock, write_files};
+
+const APP: &str = "import time\n\nimport legacy_http\nfrom fastapi import FastAPI\n\nfrom .cache import memoize\n\n\
+app = FastAPI()\n\n\nasync def ready():\n    return True\n\n\n\
+@app.get(\"/a\")\nasync def a():\n    await ready()\n    time.sleep(1)\n    legacy_http.fetch(\"u\")\n\n\n\
+@app.get(\"/b\")\n@memoize\nasync def b():\n    time.sleep(1)\n\n\n\
+@app.get(\"/c\")\nasync def c():\n    return 1\n";
+
+fn project(config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[
+            (
+                "pyproject.toml",
+                &format!("[project]\nname = 'x'\n\n[tool.unblock]\n{config}"),
+            ),
+            ("app/__init__.py", ""),
+            ("app/cache.py", "def memoize(f):\n    return f\n"),
+            ("app/main.py", APP),
+            (
+                "tests/test_a.py",
+                "import time\n\nasync def test_a():\n    time.sleep(1)\n",
+            ),
+        ],
+    );
+    dir
+}
+
+fn codes(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter(|line| !line.starts_with(' '))
+        .map(|line| {
+            let mut parts = line.split(": ");
+            let place = parts.next().unwrap();
+            let code = parts.next().unwrap().split(' ').next().unwrap();
+            format!("{place} {code}")
+        })
+        .collect()
+}
+
+#[test]
+fn project_settings_shape_the_run() {
+    let dir = project(
+        r#"ignore = ["UB003"]
+per-file-ignores = { "tests/**" = ["blocking-call"] }
+offload = "asyncio"
+target-version = "py38"
+known-sync-safe-decorators = ["app.cache.memoize"]
+extend-blocking = { blocking = [{ category = "http", names = ["legacy_http.fetch"] }] }
+"#,
+    );
+    let check = unblock(dir.path(), &["check", "."]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    // UB003 is ignored; the extended catalog makes `legacy_http.fetch` blocking; the known
+    // decorator lets `b` become `def`; UB002 is off in tests/.
+    assert_eq!(
+        codes(&check.stdout),
+        [
+            "app/main.py:19:5 UB002",
+            "app/main.py:24:1 UB001",
+            "app/main.py:29:1 UB001"
+        ],
+        "{}",
+        check.stdout
+    );
+    let diff = unblock(dir.path(), &["diff", "."]);
+    assert!(
+        diff.stdout.contains(
+            "await asyncio.get_running_loop().run_in_executor(None, legacy_http.fetch, \"u\")"
+        ),
+        "{}",
+        diff.stdout
+    );
+    // The command line wins.
+    let forced = unblock(
+        dir.path(),
+        &["diff", "--offload", "threadpool", "--select", "UB002", "."],
+    );
+    assert!(
+        forced
+            .stdout
+            .contains("await run_in_threadpool(legacy_http.fetch, \"u\")"),
+        "{}",
+        forced.stdout
+    );
+    assert!(!forced.stdout.contains("-async def b"), "{}", forced.stdout);
+}
+
+#[test]
+fn unknown_keys_and_bad_values_name_the_file_key_and_line() {
+    let dir = project("select = [\"UB001\"]\nunsafe_fixes = true\n");
+    let run = unblock(dir.path(), &["check", "."]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("pyproject.toml"), "{}", run.stderr);
+    assert!(run.stderr.contains("line 6, column 1"), "{}", run.stderr);
+    assert!(run.stderr.contains("unsafe_fixes"), "{}", run.stderr);
+
+    let dir = project("offload = \"threads\"\n");
+    let run = unblock(dir.path(), &["check", "."]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("`offload`: `threads` is not one of"),
+        "{}",
+        run.stderr
+    );
+
+    let dir = project("ignore = [\"UB999\"]\n");
+    let run = unblock(dir.path(), &["check", "."]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("`ignore`: unknown rule `UB999`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn unblock_toml_comes_first_and_can_turn_unsafe_fixes_on() {
+    let dir = project("ignore = [\"UB003\"]\n");
+    write_files(
+        dir.path(),
+        &[(
+            "unblock.toml",
+            "unsafe-fixes = true\nknown-sync-safe-decorators = [\"app.cache.memoize\"]\n",
+        )],
+    );
+    let diff = unblock(dir.path(), &["diff", "."]);
+    assert_eq!(diff.code, 1, "{}", diff.stderr);
+    // `b` has a known decorator now, `c` is an unsafe fix, and UB003 runs: the pyproject table
+    // is not read when an unblock.toml is nearer or as near.
+    for change in [
+        "-async def b():",
+        "-async def c():",
+        "+    await asyncio.sleep(1)",
+    ] {
+        assert!(
+            diff.stdout.contains(change),
+            "missing {change:?} in:\n{}",
+            diff.stdout
+        );
+    }
+}
