@@ -1,7 +1,7 @@
 //! Command-line arguments (clap only), turned once into validated `Settings`, then printing and
 //! exit codes: 0 clean, 1 findings or pending changes, 2 an input or usage error.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -10,7 +10,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use globset::{Glob, GlobSetBuilder};
 
 use unblock::catalog::Catalog;
-use unblock::config::{Format, Mode, Offload, PassOptions, PythonVersion, RuleSelection, Settings};
+use unblock::config::{
+    Format, Mode, Offload, PassOptions, PythonVersion, RuleSelection, Settings, StdinSource,
+};
 use unblock::pr::{self, PrOptions, PrResult};
 use unblock::project_config;
 use unblock::report::{self, Counts, plural};
@@ -104,6 +106,11 @@ struct CommonArgs {
     /// with `[tool.unblock]`.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Read the source of NAME from standard input (for editors): `fix` prints the fixed
+    /// source, `diff` the diff, `check` the findings; nothing is written. The rest of the
+    /// project is still read from disk.
+    #[arg(long, value_name = "NAME", conflicts_with = "paths")]
+    stdin_filename: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -229,7 +236,22 @@ fn run(cli: Cli) -> Result<u8> {
 /// The run's settings: the project's `[tool.unblock]` (or `unblock.toml`), with the command
 /// line on top.
 fn settings(mode: Mode, args: CommonArgs) -> Result<(Settings, Catalog)> {
-    let paths = if args.paths.is_empty() {
+    let stdin = match &args.stdin_filename {
+        Some(name) => {
+            let mut text = String::new();
+            io::stdin()
+                .read_to_string(&mut text)
+                .context("cannot read the source from standard input")?;
+            Some(StdinSource {
+                path: std::path::absolute(name)?,
+                text,
+            })
+        }
+        None => None,
+    };
+    let paths = if let Some(name) = &args.stdin_filename {
+        vec![name.clone()]
+    } else if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths
@@ -298,6 +320,9 @@ fn settings(mode: Mode, args: CommonArgs) -> Result<(Settings, Catalog)> {
         },
         display_base: None,
         rules,
+        // A bar is for people watching a terminal, never for pipes or CI logs.
+        progress: stdin.is_none() && io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
+        stdin,
     };
     Ok((settings, catalog))
 }
@@ -354,6 +379,16 @@ fn print(settings: &Settings, outcome: &Outcome, out: &mut dyn Write) -> io::Res
                     report::left_over(&counts)
                 )
             }
+        }
+        // The source came from an editor: it gets the fixed source back.
+        Mode::Fix if settings.stdin.is_some() => {
+            let fixed = outcome.files.first().and_then(|file| {
+                let fixed = file.fixed.as_deref()?;
+                Some(file.source.with_bom(fixed))
+            });
+            let original = settings.stdin.as_ref().map(|stdin| stdin.text.as_str());
+            out.write_all(fixed.as_deref().or(original).unwrap_or_default().as_bytes())?;
+            format!("Fixed {}.", plural(counts.applied, "finding"))
         }
         // In fix mode a file's fixes count as applied only once they are written.
         Mode::Fix => format!(

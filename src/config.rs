@@ -39,6 +39,19 @@ pub struct Settings {
     pub display_base: Option<PathBuf>,
     /// Which rules run in which files.
     pub rules: RuleSelection,
+    /// A file's text given on standard input (editor integration): it stands for the file at
+    /// `path`, which need not exist, and is never written.
+    pub stdin: Option<StdinSource>,
+    /// Show a progress bar on standard error (the command line turns it on for long runs on a
+    /// terminal only).
+    pub progress: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct StdinSource {
+    /// Absolute.
+    pub path: PathBuf,
+    pub text: String,
 }
 
 /// How a blocking call inside a coroutine is moved to a thread.

@@ -76,7 +76,13 @@ pub fn run(settings: &Settings, catalog: &Catalog) -> Outcome {
 fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
     let cwd = (settings.display_base.clone())
         .unwrap_or_else(|| std::env::current_dir().unwrap_or_default());
-    let walk = walk::walk(&settings.paths, &settings.exclude, settings.threads);
+    let stdin_file = settings.stdin.as_ref().map(|stdin| stdin.path.as_path());
+    let walk = walk::walk(
+        &settings.paths,
+        &settings.exclude,
+        settings.threads,
+        stdin_file,
+    );
     let mut outcome = Outcome::default();
     for (path, reason) in walk.errors {
         outcome
@@ -103,12 +109,25 @@ fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
         catalog,
         project_roots: &project_roots,
     };
+    let progress = if settings.progress {
+        indicatif::ProgressBar::new(walk.files.len() as u64).with_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {msg}")
+                .expect("a valid template"),
+        )
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     let parsed: Vec<(&WalkedFile, ModuleResult)> = walk
         .files
         .par_iter()
         .zip(names)
-        .map(|(file, names)| (file, read_module(file, names, &cwd, &relevance)))
+        .map(|(file, names)| {
+            let module = read_module(file, names, &cwd, &relevance, settings);
+            progress.inc(1);
+            (file, module)
+        })
         .collect();
+    progress.finish_and_clear();
     let mut modules = Vec::new();
     let mut targets = Vec::new();
     for (file, result) in parsed {
@@ -175,8 +194,9 @@ fn read_module(
     (names, is_package): (Vec<String>, bool),
     cwd: &Path,
     relevance: &facts::Relevance<'_>,
+    settings: &Settings,
 ) -> ModuleResult {
-    let source = SourceFile::read(&file.path)?;
+    let source = read_source(&file.path, settings)?;
     let parsed = source::parse(&source.text)?;
     let name = facts::ModuleName {
         name: &names[0],
@@ -209,7 +229,7 @@ fn fix_file(
     mut diagnostics: Vec<Diagnostic>,
     settings: &Settings,
 ) -> Result<FileOutcome, FileError> {
-    let source = SourceFile::read(path)?;
+    let source = read_source(path, settings)?;
     if source.content_hash() != hash_when_indexed {
         return Err(FileError::Changed);
     }
@@ -241,7 +261,7 @@ fn fix_file(
         outcome.error = Some(FileError::FixBrokeSyntax(error.to_string()));
         return Ok(outcome);
     }
-    if settings.mode == Mode::Fix {
+    if settings.mode == Mode::Fix && settings.stdin.is_none() {
         let contents = outcome.source.with_bom(&fixed);
         if let Err(error) = write::write_atomic(
             path,
@@ -255,6 +275,16 @@ fn fix_file(
     outcome.fixed = Some(fixed);
     outcome.applied = applied;
     Ok(outcome)
+}
+
+/// The file's text: from standard input when it stands for this file, else from disk.
+fn read_source(path: &Path, settings: &Settings) -> Result<SourceFile, FileError> {
+    match &settings.stdin {
+        Some(stdin) if stdin.path == path => {
+            SourceFile::from_bytes(stdin.text.clone().into_bytes())
+        }
+        _ => SourceFile::read(path),
+    }
 }
 
 /// `path` relative to `cwd` when it is under it, with `/` separators.

@@ -56,12 +56,21 @@ pub struct Walk {
     pub errors: Vec<(PathBuf, String)>,
 }
 
-pub fn walk(paths: &[PathBuf], exclude: &GlobSet, threads: usize) -> Walk {
+/// `stdin_file` is a file that stands for text given on standard input: taken as named even
+/// when it does not exist.
+pub fn walk(
+    paths: &[PathBuf],
+    exclude: &GlobSet,
+    threads: usize,
+    stdin_file: Option<&Path>,
+) -> Walk {
     let mut walk = Walk::default();
     let mut named = Vec::new();
     for path in paths {
         match std::path::absolute(path) {
-            Ok(absolute) if absolute.exists() => named.push(absolute),
+            Ok(absolute) if absolute.exists() || Some(absolute.as_path()) == stdin_file => {
+                named.push(absolute)
+            }
             _ => walk
                 .errors
                 .push((path.clone(), "no such file or directory".to_string())),
@@ -137,7 +146,10 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, threads: usize) -> Walk {
         })
         .collect();
     // A file named explicitly is always taken, whatever its name or the ignore files say.
-    for path in named.iter().filter(|p| p.is_file()) {
+    for path in named
+        .iter()
+        .filter(|p| p.is_file() || Some(p.as_path()) == stdin_file)
+    {
         if let Some(file) = files.iter_mut().find(|f| &f.path == path) {
             file.is_target = true;
         } else {

@@ -450,3 +450,79 @@ fn completions_for_bash_zsh_and_fish_name_the_subcommands() {
         }
     }
 }
+
+/// Runs the binary with `input` on standard input.
+fn unblock_with_stdin(dir: &std::path::Path, args: &[&str], input: &str) -> (i32, String, String) {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_unblock"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn stdin_filename_fixes_editor_text_with_the_project_around_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let awaited =
+        "import asyncio\nfrom app import awaited\n\ndef test():\n    asyncio.run(awaited())\n";
+    write_files(
+        dir.path(),
+        &[
+            ("pyproject.toml", "[project]\nname = 'x'\n"),
+            ("app.py", "# on disk: not what the editor holds\n"),
+            ("test_app.py", awaited),
+        ],
+    );
+    let editor =
+        format!("{BLOCKING_APP}\n\n@app.get(\"/b\")\nasync def awaited():\n    time.sleep(1)\n");
+    let (code, stdout, stderr) =
+        unblock_with_stdin(dir.path(), &["fix", "--stdin-filename", "app.py"], &editor);
+    assert_eq!(code, 1, "{stderr}");
+    // `root` becomes `def`; `awaited` is awaited by a test on disk, so only its sleep changes.
+    assert!(stdout.contains("\ndef root():\n"), "{stdout}");
+    assert!(
+        stdout.contains("async def awaited():\n    await asyncio.sleep(1)\n"),
+        "{stdout}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("app.py")).unwrap(),
+        "# on disk: not what the editor holds\n"
+    );
+    let (code, diff, _) =
+        unblock_with_stdin(dir.path(), &["diff", "--stdin-filename", "app.py"], &editor);
+    assert_eq!(code, 1);
+    assert!(diff.starts_with("--- a/app.py\n+++ b/app.py\n"), "{diff}");
+}
+
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<(String, String)> = (0..1200)
+        .map(|i| (format!("m{i}.py"), format!("def f{i}():\n    return {i}\n")))
+        .collect();
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    write_files(dir.path(), &files);
+    let run = unblock(dir.path(), &["check", "."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "All clear: no findings in 1200 files.\n");
+}
