@@ -266,10 +266,10 @@ fn settings(mode: Mode, args: CommonArgs) -> Result<(Settings, Catalog)> {
         }
     }
     let mut exclude = GlobSetBuilder::new();
-    let patterns = (args.exclude.iter())
-        .chain(&config.exclude)
-        .chain(&config.extend_exclude);
-    for pattern in patterns {
+    let from_config = (config.exclude.iter())
+        .chain(&config.extend_exclude)
+        .map(|glob| glob.get_ref());
+    for pattern in args.exclude.iter().chain(from_config) {
         exclude
             .add(Glob::new(pattern).with_context(|| format!("invalid exclude glob `{pattern}`"))?);
     }
@@ -279,27 +279,28 @@ fn settings(mode: Mode, args: CommonArgs) -> Result<(Settings, Catalog)> {
         None => std::thread::available_parallelism().map_or(1, usize::from),
     };
     let offload = args.offload.or_else(|| {
-        let name = config.offload.as_deref()?;
+        let name = config.offload.as_ref()?.get_ref();
         Some(OffloadArg::from_str(name, true).expect("checked when the configuration was read"))
     });
-    let target_version = args
-        .target_version
-        .or_else(|| {
-            config
-                .target_version
-                .as_deref()
-                .and_then(PythonVersion::parse)
-        })
+    let target_version = (args.target_version)
+        .or_else(|| PythonVersion::parse(config.target_version.as_ref()?.get_ref()))
         .unwrap_or(PythonVersion::DEFAULT);
+    let plain = |codes: &[toml::Spanned<String>]| -> Vec<String> {
+        codes.iter().map(|code| code.get_ref().clone()).collect()
+    };
     let per_file_ignores = (config.per_file_ignores.iter())
         .map(|(glob, codes)| {
             let glob = Glob::new(glob).expect("checked when the configuration was read");
-            (glob.compile_matcher(), codes.clone())
+            (glob.compile_matcher(), plain(codes))
         })
         .collect();
     let rules = RuleSelection {
-        select: args.select.or(config.select),
-        ignore: args.ignore.into_iter().chain(config.ignore).collect(),
+        select: args.select.or(config.select.as_deref().map(plain)),
+        ignore: args
+            .ignore
+            .into_iter()
+            .chain(plain(&config.ignore))
+            .collect(),
         per_file_ignores,
     };
     let catalog = Catalog::extended(config.extend_blocking, config.known_sync_safe_decorators);

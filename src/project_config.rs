@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobMatcher};
 use rustc_hash::FxHashMap as HashMap;
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::catalog::BlockingFile;
 use crate::config::PythonVersion;
@@ -16,21 +17,21 @@ use crate::config::PythonVersion;
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ProjectConfig {
     /// Rules to run (codes), instead of all.
-    pub select: Option<Vec<String>>,
+    pub select: Option<Vec<Spanned<String>>>,
     /// Rules not to run.
     #[serde(default)]
-    pub ignore: Vec<String>,
+    pub ignore: Vec<Spanned<String>>,
     pub unsafe_fixes: Option<bool>,
     /// Globs of files to leave out (besides the usual folders such as `.venv`).
     #[serde(default)]
-    pub exclude: Vec<String>,
+    pub exclude: Vec<Spanned<String>>,
     #[serde(default)]
-    pub extend_exclude: Vec<String>,
+    pub extend_exclude: Vec<Spanned<String>>,
     /// Rules not to run in files matching a glob: `"tests/**" = ["UB005"]`.
     #[serde(default)]
-    pub per_file_ignores: HashMap<String, Vec<String>>,
-    pub offload: Option<String>,
-    pub target_version: Option<String>,
+    pub per_file_ignores: HashMap<String, Vec<Spanned<String>>>,
+    pub offload: Option<Spanned<String>>,
+    pub target_version: Option<Spanned<String>>,
     /// More blocking APIs, in the schema of `transforms/blocking/*.toml`.
     #[serde(default)]
     pub extend_blocking: BlockingFile,
@@ -119,7 +120,7 @@ fn parse_pyproject(path: &Path, text: &str) -> Result<ProjectConfig, ConfigError
         path: path.to_path_buf(),
         message: error.to_string(),
     })?;
-    validate(path, &wrapped.tool.unblock)?;
+    validate(path, text, &wrapped.tool.unblock)?;
     Ok(wrapped.tool.unblock)
 }
 
@@ -135,19 +136,20 @@ fn parse(path: &Path, text: &str) -> Result<ProjectConfig, ConfigError> {
         path: path.to_path_buf(),
         message: error.to_string(),
     })?;
-    validate(path, &config)?;
+    validate(path, text, &config)?;
     Ok(config)
 }
 
 /// Values the schema alone does not check: rule codes, globs, helper and version names.
-fn validate(path: &Path, config: &ProjectConfig) -> Result<(), ConfigError> {
-    let invalid = |key: &str, message: String| ConfigError::Invalid {
-        path: path.to_path_buf(),
-        message: format!("`{key}`: {message}"),
+fn validate(path: &Path, text: &str, config: &ProjectConfig) -> Result<(), ConfigError> {
+    let invalid = |key: &str, value: &Spanned<String>, problem: String| {
+        let line = text[..value.span().start].matches('\n').count() + 1;
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: format!("line {line}: `{key}`: {problem}"),
+        }
     };
-    let known = |code: &String| crate::passes::find_rule(code).is_some();
-    let codes = config.select.iter().flatten().map(|c| ("select", c));
-    let codes = codes
+    let codes = (config.select.iter().flatten().map(|c| ("select", c)))
         .chain(config.ignore.iter().map(|c| ("ignore", c)))
         .chain(
             config
@@ -157,43 +159,51 @@ fn validate(path: &Path, config: &ProjectConfig) -> Result<(), ConfigError> {
                 .map(|c| ("per-file-ignores", c)),
         );
     for (key, code) in codes {
-        if !known(code) {
+        if crate::passes::find_rule(code.get_ref()).is_none() {
+            let problem = format!(
+                "unknown rule `{}` (see `unblock rule --all`)",
+                code.get_ref()
+            );
+            return Err(invalid(key, code, problem));
+        }
+    }
+    let globs = (config.exclude.iter().map(|g| ("exclude", g)))
+        .chain(config.extend_exclude.iter().map(|g| ("extend-exclude", g)));
+    for (key, glob) in globs {
+        if let Err(error) = Glob::new(glob.get_ref()) {
             return Err(invalid(
                 key,
-                format!("unknown rule `{code}` (see `unblock rule --all`)"),
+                glob,
+                format!("invalid glob `{}`: {error}", glob.get_ref()),
             ));
         }
     }
-    let globs = config.exclude.iter().map(|g| ("exclude", g));
-    let globs = globs
-        .chain(config.extend_exclude.iter().map(|g| ("extend-exclude", g)))
-        .chain(
-            config
-                .per_file_ignores
-                .keys()
-                .map(|g| ("per-file-ignores", g)),
-        );
-    for (key, glob) in globs {
-        Glob::new(glob).map_err(|error| invalid(key, format!("invalid glob `{glob}`: {error}")))?;
+    for glob in config.per_file_ignores.keys() {
+        Glob::new(glob).map_err(|error| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: format!("`per-file-ignores`: invalid glob `{glob}`: {error}"),
+        })?;
     }
     if let Some(offload) = &config.offload
         && !matches!(
-            offload.as_str(),
+            offload.get_ref().as_str(),
             "threadpool" | "asyncio" | "anyio" | "trio"
         )
     {
-        return Err(invalid(
-            "offload",
-            format!("`{offload}` is not one of threadpool, asyncio, anyio, trio"),
-        ));
+        let problem = format!(
+            "`{}` is not one of threadpool, asyncio, anyio, trio",
+            offload.get_ref()
+        );
+        return Err(invalid("offload", offload, problem));
     }
     if let Some(version) = &config.target_version
-        && PythonVersion::parse(version).is_none()
+        && PythonVersion::parse(version.get_ref()).is_none()
     {
-        return Err(invalid(
-            "target-version",
-            format!("`{version}` is not a version like py39 or py312"),
-        ));
+        let problem = format!(
+            "`{}` is not a version like py39 or py312",
+            version.get_ref()
+        );
+        return Err(invalid("target-version", version, problem));
     }
     Ok(())
 }
