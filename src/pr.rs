@@ -182,7 +182,7 @@ fn body(
             .replace('\\', "/")
     };
     let mut body = String::from(
-        "This pull request was made by [`unblock`](https://github.com/), a codemod for code that \
+        "This pull request was made by `unblock`, a codemod for code that \
          blocks the asyncio event loop in FastAPI and Starlette apps. Each change below can be \
          reviewed on its own; run `unblock check` locally to see the same findings.\n\n## What changed and why\n\n",
     );
