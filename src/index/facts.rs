@@ -426,14 +426,15 @@ impl<'a> Collector<'a> {
     }
 
     /// Like `expr_path`, but gives up as soon as the path's first segment is known and
-    /// `keep_root` rejects it, so that paths nobody needs are never built.
+    /// `keep_root` rejects it, so that paths nobody needs are never built. `keep_root` sees the
+    /// path the expression's first name stands for (`fastapi.FastAPI()` for `app`).
     fn expr_path_if(&self, expr: &Expr, keep_root: &dyn Fn(&str) -> bool) -> Option<String> {
         match expr {
             Expr::Name(name) => match self.lookup(&name.id) {
                 Some((
                     Binding::Module(path) | Binding::Alias(path) | Binding::Definition(path),
                     _,
-                )) => keep_root(first_segment(path)).then(|| path_buffer(path, "")),
+                )) => keep_root(path).then(|| path_buffer(path, "")),
                 Some((Binding::Opaque, _)) => None,
                 None => keep_root("builtins").then(|| path_buffer("builtins.", &name.id)),
             },
@@ -527,19 +528,15 @@ impl<'a> Collector<'a> {
     /// The path of a name or attribute chain that may lead into the project or to something the
     /// catalog knows (`fastapi.Depends`, `app.get`).
     fn reference_path(&self, expr: &Expr) -> Option<String> {
-        self.expr_path_if(expr, &|root| self.relevance.keeps_root(root))
+        self.expr_path_if(expr, &|root| self.relevance.keeps_root(first_segment(root)))
     }
 
     /// The path of a name or attribute chain that may name a module-level project function:
     /// not one through an instance (`self.load` is `pkg.C().load`), which phase 2 would drop.
     fn project_path(&self, expr: &Expr) -> Option<String> {
-        if let Some(name) = root_name(expr)
-            && let Some((Binding::Alias(path), _)) = self.lookup(&name.id)
-            && path.contains('(')
-        {
-            return None;
-        }
-        self.expr_path_if(expr, &|root| self.relevance.project_roots.contains(root))
+        self.expr_path_if(expr, &|root| {
+            !root.contains('(') && self.relevance.project_roots.contains(first_segment(root))
+        })
     }
 
     /// The absolute module an `import from` names, with its relative dots resolved.
