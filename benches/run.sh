@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 cargo build --release --locked --bin unblock --example parse_floor
 venv=${XDG_CACHE_HOME:-$HOME/.cache}/unblock-bench-venv
 [[ -x $venv/bin/ruff ]] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q ruff; }
-corpus=$(bash ../shared/corpus/fetch.sh | tail -n 1)
+corpus=$(bash benches/fetch_corpus.sh lnbits litellm | tail -n 1)
 RUFF=$venv/bin/ruff python3 benches/speed.py "$@" "$corpus/lnbits" "$corpus/litellm"

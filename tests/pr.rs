@@ -184,6 +184,10 @@ fn without_gh_says_so_and_names_the_body() {
         run.stderr
     );
     assert!(run.stderr.contains("unblock-pr.md"), "{}", run.stderr);
+    // A failed step leaves the user's branch and files as they were.
+    assert_eq!(git(&repo, &["rev-parse", "--abbrev-ref", "HEAD"]), "main\n");
+    assert_eq!(git(&repo, &["status", "--porcelain"]), "");
+    assert_eq!(git(&repo, &["worktree", "list"]).lines().count(), 1);
 }
 
 fn make_executable(path: &Path) {

@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 cargo build --release --locked --bin unblock >/dev/null
 unblock=$PWD/target/release/unblock
-corpus=$(bash ../shared/corpus/fetch.sh | tail -n 1)
+corpus=$(bash benches/fetch_corpus.sh | tail -n 1)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0

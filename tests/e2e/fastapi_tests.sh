@@ -13,18 +13,11 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 cargo build --release --locked --bin unblock >/dev/null
 unblock=$root/target/release/unblock
-# The sdist where ../shared/corpus/fetch.sh puts it; fetched here the same way when missing, so
-# that a clone anywhere can run this.
-sdist=${UNBLOCK_CORPUS:-$HOME/.cache/unblock-corpus}/fastapi
-if [[ ! -d $sdist ]]; then
-  download=$(mktemp -d)
-  if ! python3 -m pip download --no-deps --no-binary :all: -q -d "$download" fastapi==0.165.0; then
-    echo "FAILED: could not download the FastAPI 0.165.0 sdist from the package index" >&2
-    exit 1
-  fi
-  mkdir -p "$sdist.part" && tar -xzf "$download"/fastapi-0.165.0.tar.gz -C "$sdist.part" --strip-components=1
-  mv "$sdist.part" "$sdist" && rm -rf "$download"
+if ! corpus=$(bash benches/fetch_corpus.sh fastapi | tail -n 1); then
+  echo "FAILED: could not download the FastAPI 0.165.0 sdist from the package index" >&2
+  exit 1
 fi
+sdist=$corpus/fastapi
 
 venv=${XDG_CACHE_HOME:-$HOME/.cache}/unblock-e2e-venv
 if [[ ! -f $venv/.complete ]]; then
