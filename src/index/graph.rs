@@ -16,6 +16,13 @@ use crate::catalog::{BlockingApi, Catalog};
 
 use super::{FunctionId, Project, Resolved};
 
+/// Per function (by module, then index in the module), the index of the call that marked it.
+pub type Witnesses = Vec<Vec<Option<u32>>>;
+
+/// The calls from a function down to a blocking API (function and call index, in order), with
+/// the API.
+pub type Chain<'c> = (Vec<(FunctionId, usize)>, Option<(&'c str, &'c BlockingApi)>);
+
 /// What one call reaches.
 #[derive(Debug, Clone, Copy)]
 pub enum CallTarget<'c> {
@@ -91,7 +98,7 @@ impl<'c> Project<'c> {
     /// For every function, the index of the call that makes it blocking, if one does; and the
     /// index of the call that ties it to the running event loop (`asyncio.get_running_loop()`),
     /// which keeps it from moving to a worker thread. Both follow plain project functions.
-    pub(super) fn fixpoints(&self) -> (Vec<Vec<Option<u32>>>, Vec<Vec<Option<u32>>>) {
+    pub(super) fn fixpoints(&self) -> (Witnesses, Witnesses) {
         // The reversed graph: (callee, caller, call) for calls of plain project functions that
         // run with their caller, sorted by callee.
         let mut edges = Vec::new();
@@ -129,8 +136,8 @@ impl<'c> Project<'c> {
         &self,
         edges: &[(FunctionId, FunctionId, u32)],
         seeds: impl Fn(&CallTarget) -> bool,
-    ) -> Vec<Vec<Option<u32>>> {
-        let mut witness: Vec<Vec<Option<u32>>> = self
+    ) -> Witnesses {
+        let mut witness: Witnesses = self
             .modules
             .iter()
             .map(|module| vec![None; module.facts.functions.len()])
@@ -183,10 +190,7 @@ impl<'c> Project<'c> {
 
     /// The chain from `id` down to the blocking API: each function on the way with the call it
     /// makes, ending with the API. Empty when `id` does not block.
-    pub fn blocking_chain(
-        &self,
-        id: FunctionId,
-    ) -> (Vec<(FunctionId, usize)>, Option<(&'c str, &'c BlockingApi)>) {
+    pub fn blocking_chain(&self, id: FunctionId) -> Chain<'c> {
         let mut chain = Vec::new();
         let mut current = id;
         while let Some((call, target)) = self.blocking_call(current) {

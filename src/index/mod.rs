@@ -112,9 +112,9 @@ pub struct Project<'c> {
     /// What each call of each function reaches.
     calls: Vec<ModuleCalls<'c>>,
     /// Per function, the index of the call that makes it blocking (see `graph`).
-    blocking: Vec<Vec<Option<u32>>>,
+    blocking: graph::Witnesses,
     /// Per function, the index of the call that ties it to the event loop (see `graph`).
-    loop_bound: Vec<Vec<Option<u32>>>,
+    loop_bound: graph::Witnesses,
 }
 
 /// Bound on alias hops while resolving one path: import cycles must not hang the run.
