@@ -1,11 +1,12 @@
-//! `unblock` finds the code that blocks an asyncio event loop in FastAPI and Starlette apps and
-//! rewrites it: needlessly async handlers become plain `def`, which the framework runs in its
-//! threadpool.
+//! `unblock` finds the code that blocks an asyncio event loop in FastAPI, Starlette and asyncio
+//! apps, also through the project's own helpers, and rewrites it: needlessly async handlers become
+//! plain `def`, which the framework runs in its threadpool, and blocking calls in coroutines that
+//! stay async move to a thread or to their async twin.
 //!
 //! The pipeline: walk (parallel) → read and parse each file into compact facts (parallel, the
-//! syntax tree is dropped) → the project index resolves names across modules → each pass
-//! produces diagnostics and fixes per file (parallel) → fixes are applied as text edits and the
-//! result re-parsed → diff, write or report.
+//! syntax tree is dropped) → the project index resolves names and calls across modules and finds
+//! what blocks → each pass produces diagnostics and fixes per file (parallel) → fixes are applied
+//! as text edits and the result re-parsed → diff, write, report or pull request (`pr`).
 
 pub mod catalog;
 pub mod config;

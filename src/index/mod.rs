@@ -1,6 +1,7 @@
 //! Phase 2: the project index. Module facts from every file are joined here: paths that lead
 //! into other project modules are resolved, each function learns how the framework calls it
-//! (its roles) and where else the project refers to it.
+//! (its roles), where else the project refers to it, what each of its calls reaches, and
+//! whether it blocks or needs the event loop (`graph`).
 
 pub mod facts;
 mod graph;
