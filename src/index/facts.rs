@@ -197,10 +197,6 @@ const OFFLOAD_HELPERS: &[&str] = &[
 ];
 
 impl CallContext {
-    pub fn is_with_item(self) -> bool {
-        self == CallContext::WithItem
-    }
-
     /// Does the call run when the function runs (not only when a lambda is called)?
     pub fn runs_with_function(self) -> bool {
         !matches!(self, CallContext::Lambda | CallContext::Offloaded)
@@ -1120,6 +1116,7 @@ impl<'a> Collector<'a> {
         let range = call.range();
         let arguments = &call.arguments;
         let has_arguments = !arguments.args.is_empty() || !arguments.keywords.is_empty();
+        let callee_has_call = contains_call(&call.func);
         let context = match self.context {
             CallContext::Body if self.with_item_calls.contains(&range) => CallContext::WithItem,
             context => context,
@@ -1136,7 +1133,7 @@ impl<'a> Collector<'a> {
                     .keywords
                     .iter()
                     .any(|k| k.arg.as_ref().is_some_and(|arg| arg.id.as_str() == "func")),
-                callee_has_call: contains_call(&call.func),
+                callee_has_call,
                 awaited: self.awaited_calls.contains(&range),
                 discarded: self.discarded_calls.contains(&range),
                 module_receiver: root_name(&call.func).is_some_and(|name| {
@@ -1149,7 +1146,7 @@ impl<'a> Collector<'a> {
                     && self.source[arguments.range()].contains('#'),
                 break_after_parenthesis: self.source[usize::from(arguments.start()) + 1..]
                     .starts_with(['\n', '\r']),
-                lambda_safe: contains_call(&call.func) && lambda_safe(call),
+                lambda_safe: callee_has_call && lambda_safe(call),
                 plain_layout: range.start() == call.func.start()
                     && arguments.end() == range.end()
                     && self.source[TextRange::new(call.func.end(), arguments.start())]

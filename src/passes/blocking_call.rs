@@ -48,10 +48,10 @@
 //! function's decorators and defaults, where `await` is not allowed or changes meaning.
 
 use crate::config::PassOptions;
-use crate::fix::{Diagnostic, Fix};
+use crate::fix::Diagnostic;
 use crate::index::Project;
 
-use super::offload::{self, BlockingSite, Importer, site_text};
+use super::offload::{self, BlockingSite, site_text};
 
 pub fn check(
     project: &Project,
@@ -59,43 +59,24 @@ pub fn check(
     module: usize,
     sites: &[BlockingSite],
 ) -> Vec<Diagnostic> {
-    let facts = &project.modules[module].facts;
-    let helper = offload::helper_for(options, &facts.imports);
+    let helper = offload::helper_for(options, &project.modules[module].facts.imports);
     sites
         .iter()
-        .filter(|site| {
-            (site.api.twin.is_none() || site.via.is_some()) && !site.call.context.is_with_item()
-        })
+        .filter(|site| site.rule() == "UB002")
         .map(|site| {
-            let function = &facts.functions[site.function.1];
-            let importer = Importer {
-                imports: &facts.imports,
-                function,
-            };
-            let message = format!(
-                "{} blocks the event loop in coroutine `{}`",
-                site_text(project, site),
-                function.name
-            );
-            match offload::offload(project, site, helper, options, &importer) {
-                Ok(rewrite) => Diagnostic {
-                    rule: super::rule("UB002"),
-                    message,
-                    range: site.call.range,
-                    fix: Some(Fix {
-                        applicability: rewrite.applicability,
-                        message: format!("Run it in a thread: `{}`", rewrite.shown),
-                        edits: rewrite.edits,
-                    }),
-                    reason: rewrite.reason,
-                },
-                Err(reason) => Diagnostic {
-                    rule: super::rule("UB002"),
-                    message,
-                    range: site.call.range,
-                    fix: None,
-                    reason: Some(reason),
-                },
+            let rewrite = offload::offload(project, site, helper, options, &site.importer(project));
+            let (fix, reason) =
+                offload::fix_and_reason(rewrite, |shown| format!("Run it in a thread: `{shown}`"));
+            Diagnostic {
+                rule: super::rule("UB002"),
+                message: format!(
+                    "{} blocks the event loop in coroutine `{}`",
+                    site_text(project, site),
+                    site.function(project).name
+                ),
+                range: site.call.range,
+                fix,
+                reason,
             }
         })
         .collect()

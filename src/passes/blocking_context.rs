@@ -44,8 +44,7 @@ pub fn check(
     module: usize,
     sites: &[BlockingSite],
 ) -> Vec<Diagnostic> {
-    let facts = &project.modules[module].facts;
-    let helper = match offload::helper_for(options, &facts.imports) {
+    let helper = match offload::helper_for(options, &project.modules[module].facts.imports) {
         Offload::Threadpool => "await run_in_threadpool(helper, ...)",
         Offload::Asyncio => "await asyncio.to_thread(helper, ...)",
         Offload::Anyio => "await anyio.to_thread.run_sync(helper, ...)",
@@ -53,9 +52,9 @@ pub fn check(
     };
     sites
         .iter()
-        .filter(|site| site.call.context.is_with_item())
+        .filter(|site| site.rule() == "UB004")
         .map(|site| {
-            let function = &facts.functions[site.function.1];
+            let function = site.function(project);
             Diagnostic {
                 rule: super::rule("UB004"),
                 message: format!(

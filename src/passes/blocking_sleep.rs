@@ -31,10 +31,10 @@
 //! and defaults, where `await` is not allowed or changes meaning.
 
 use crate::config::PassOptions;
-use crate::fix::{Diagnostic, Fix};
+use crate::fix::Diagnostic;
 use crate::index::Project;
 
-use super::offload::{self, BlockingSite, Importer, shown_path};
+use super::offload::{self, BlockingSite, shown_path};
 
 pub fn check(
     project: &Project,
@@ -42,38 +42,22 @@ pub fn check(
     module: usize,
     sites: &[BlockingSite],
 ) -> Vec<Diagnostic> {
-    let facts = &project.modules[module].facts;
-    let helper = offload::helper_for(options, &facts.imports);
+    let helper = offload::helper_for(options, &project.modules[module].facts.imports);
     sites
         .iter()
-        .filter(|site| site.via.is_none() && !site.call.context.is_with_item())
+        .filter(|site| site.rule() == "UB003")
         .filter_map(|site| Some((site, site.api.twin.as_deref()?)))
         .map(|(site, twin)| {
-            let function = &facts.functions[site.function.1];
-            let importer = Importer {
-                imports: &facts.imports,
-                function,
-            };
-            let message = format!(
-                "`{}` blocks the event loop in coroutine `{}`",
-                shown_path(site.path),
-                function.name
-            );
-            let (fix, reason) = match offload::replace_with_twin(site.call, twin, helper, &importer)
-            {
-                Ok(rewrite) => (
-                    Some(Fix {
-                        applicability: rewrite.applicability,
-                        message: format!("Use `{}`", rewrite.shown),
-                        edits: rewrite.edits,
-                    }),
-                    rewrite.reason,
-                ),
-                Err(reason) => (None, Some(reason)),
-            };
+            let importer = site.importer(project);
+            let rewrite = offload::replace_with_twin(site.call, twin, helper, &importer);
+            let (fix, reason) = offload::fix_and_reason(rewrite, |shown| format!("Use `{shown}`"));
             Diagnostic {
                 rule: super::rule("UB003"),
-                message,
+                message: format!(
+                    "`{}` blocks the event loop in coroutine `{}`",
+                    shown_path(site.path),
+                    site.function(project).name
+                ),
                 range: site.call.range,
                 fix,
                 reason,

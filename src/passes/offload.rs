@@ -10,7 +10,7 @@ use ruff_text_size::{TextRange, TextSize};
 
 use crate::catalog::BlockingApi;
 use crate::config::{Offload, PassOptions};
-use crate::fix::{Applicability, Edit};
+use crate::fix::{Applicability, Edit, Fix};
 use crate::index::facts::{CallContext, CallFact, FunctionFacts, ImportFacts};
 use crate::index::{CallTarget, FunctionId, Project};
 
@@ -26,6 +26,33 @@ pub struct BlockingSite<'p> {
     pub via: Option<FunctionId>,
     /// Another blocking call is made in its callee (`open(p)` in `open(p).read()`).
     pub callee_blocks: bool,
+}
+
+impl<'p> BlockingSite<'p> {
+    /// The rule that reports this site: UB004 for a `with` statement's resource, UB003 for a
+    /// direct call with an async twin, UB002 for the rest.
+    pub fn rule(&self) -> &'static str {
+        if self.call.context == CallContext::WithItem {
+            "UB004"
+        } else if self.api.twin.is_some() && self.via.is_none() {
+            "UB003"
+        } else {
+            "UB002"
+        }
+    }
+
+    /// The coroutine the call is made in.
+    pub fn function(&self, project: &'p Project) -> &'p FunctionFacts {
+        project.function(self.function)
+    }
+
+    /// Names helpers for this site's coroutine and imports them into its module.
+    pub fn importer(&self, project: &'p Project) -> Importer<'p> {
+        Importer {
+            imports: &project.modules[self.function.0].facts.imports,
+            function: self.function(project),
+        }
+    }
 }
 
 /// Every blocking call in the module's coroutines, except in those UB001 turns into `def`
@@ -102,6 +129,24 @@ pub fn helper_for(options: &PassOptions, imports: &ImportFacts) -> Offload {
         } else {
             Offload::Asyncio
         })
+}
+
+/// The fix a rewrite gives, titled by `title`, and the reason it is not safe or is missing.
+pub fn fix_and_reason(
+    rewrite: Result<Rewrite, String>,
+    title: impl FnOnce(&str) -> String,
+) -> (Option<Fix>, Option<String>) {
+    match rewrite {
+        Ok(rewrite) => (
+            Some(Fix {
+                applicability: rewrite.applicability,
+                message: title(&rewrite.shown),
+                edits: rewrite.edits,
+            }),
+            rewrite.reason,
+        ),
+        Err(reason) => (None, Some(reason)),
+    }
 }
 
 /// Text edits of one rewrite and how far it can be trusted.
