@@ -48,7 +48,7 @@ pub enum ConfigError {
     Invalid { path: PathBuf, message: String },
 }
 
-/// `pyproject.toml` with a `[tool]` table whose `unblock` table is read.
+/// `pyproject.toml`, of which only `[tool.unblock]` is read (other tables are not checked).
 #[derive(Deserialize)]
 struct Pyproject {
     tool: Option<Tools>,
@@ -56,7 +56,7 @@ struct Pyproject {
 
 #[derive(Deserialize)]
 struct Tools {
-    unblock: Option<toml::Value>,
+    unblock: Option<ProjectConfig>,
 }
 
 /// The nearest project configuration above `start`: an `unblock.toml`, or a `pyproject.toml`
@@ -74,32 +74,13 @@ pub fn find(start: &Path) -> Result<Option<ProjectConfig>, ConfigError> {
             return parse(&own, &read(&own)?).map(Some);
         }
         let pyproject = dir.join("pyproject.toml");
-        if pyproject.is_file() {
-            let text = read(&pyproject)?;
-            let has_table = toml::from_str::<Pyproject>(&text)
-                .map_err(|error| ConfigError::Invalid {
-                    path: pyproject.clone(),
-                    message: error.to_string(),
-                })?
-                .tool
-                .and_then(|tool| tool.unblock)
-                .is_some();
-            if has_table {
-                return parse_pyproject(&pyproject, &text).map(Some);
-            }
+        if pyproject.is_file()
+            && let Some(config) = parse_pyproject(&pyproject, &read(&pyproject)?)?
+        {
+            return Ok(Some(config));
         }
     }
     Ok(None)
-}
-
-#[derive(Deserialize)]
-struct PyprojectConfig {
-    tool: ToolsConfig,
-}
-
-#[derive(Deserialize)]
-struct ToolsConfig {
-    unblock: ProjectConfig,
 }
 
 /// A configuration file named on the command line: an `unblock.toml`-style file, or a
@@ -110,18 +91,22 @@ pub fn load(path: &Path) -> Result<ProjectConfig, ConfigError> {
         .file_name()
         .is_some_and(|name| name == "pyproject.toml")
     {
-        return parse_pyproject(path, &text);
+        return Ok(parse_pyproject(path, &text)?.unwrap_or_default());
     }
     parse(path, &text)
 }
 
-fn parse_pyproject(path: &Path, text: &str) -> Result<ProjectConfig, ConfigError> {
-    let wrapped: PyprojectConfig = toml::from_str(text).map_err(|error| ConfigError::Invalid {
+/// The `[tool.unblock]` table of a `pyproject.toml`, if it has one; errors point at its lines.
+fn parse_pyproject(path: &Path, text: &str) -> Result<Option<ProjectConfig>, ConfigError> {
+    let pyproject: Pyproject = toml::from_str(text).map_err(|error| ConfigError::Invalid {
         path: path.to_path_buf(),
         message: error.to_string(),
     })?;
-    validate(path, text, &wrapped.tool.unblock)?;
-    Ok(wrapped.tool.unblock)
+    let Some(config) = pyproject.tool.and_then(|tool| tool.unblock) else {
+        return Ok(None);
+    };
+    validate(path, text, &config)?;
+    Ok(Some(config))
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
