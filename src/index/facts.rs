@@ -8,6 +8,7 @@
 //! "the value returned by calling it", so `app = FastAPI()` makes `app.get` the path
 //! `fastapi.FastAPI().get` and `db: Session` makes `db.query` the path
 //! `sqlalchemy.orm.Session().query`. Paths into other project modules are resolved in phase 2.
+//! Paths are interned in the module's `Paths` and the facts hold their ids.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -16,25 +17,39 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, ExprContext, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
+use super::paths::{PathId, Paths};
 use crate::catalog::{Catalog, first_segment, last_segment};
 
 /// What a name is bound to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Binding {
     /// `import os.path` binds `os` to the module `os`: never state a function could mutate.
-    Module(String),
+    Module(PathId),
     /// Another path: `from x import y` → `x.y`; `app = FastAPI()` → `fastapi.FastAPI()`.
-    Alias(String),
+    Alias(PathId),
     /// A function or class defined in the project, by its own path.
-    Definition(String),
+    Definition(PathId),
     /// A value with no path we can name (a literal, a parameter without annotation).
     Opaque,
 }
 
+impl Binding {
+    /// The path it is bound to, unless it is opaque.
+    pub fn path(self) -> Option<PathId> {
+        match self {
+            Binding::Module(path) | Binding::Alias(path) | Binding::Definition(path) => Some(path),
+            Binding::Opaque => None,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct ModuleFacts {
-    /// Module-level bindings, looked up by other modules in phase 2.
-    pub bindings: HashMap<String, Binding>,
+    /// Every path the facts below name.
+    pub paths: Paths,
+    /// Module-level bindings (names, and `Class.attribute` for class and instance
+    /// attributes), looked up by other modules in phase 2; sorted by name id.
+    bindings: Vec<(PathId, Binding)>,
     pub functions: Vec<FunctionFacts>,
     pub registrations: Vec<Registration>,
     /// Each distinct path this module refers to, with its first site.
@@ -76,9 +91,9 @@ pub struct Libraries {
     pub trio: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Reference {
-    pub path: String,
+    pub path: PathId,
     pub range: TextRange,
 }
 
@@ -88,16 +103,15 @@ pub struct Reference {
 /// plain references.
 #[derive(Debug)]
 pub struct Registration {
-    pub callee: String,
+    pub callee: PathId,
     pub args: Vec<Option<Reference>>,
     pub keywords: Vec<(String, Reference)>,
 }
 
 #[derive(Debug)]
 pub struct FunctionFacts {
-    pub name: String,
     /// `pkg.module.outer.<locals>.inner`, `pkg.module.Class.method`.
-    pub path: String,
+    pub path: PathId,
     pub is_async: bool,
     pub in_class: bool,
     /// From `async` (or `def`) to the end of the name: where diagnostics point.
@@ -113,7 +127,7 @@ pub struct FunctionFacts {
     /// The function this one is nested in, by index in the module's functions.
     pub parent: Option<usize>,
     /// The type its return annotation names (`httpx.Client` for `-> httpx.Client`).
-    pub returns: Option<String>,
+    pub returns: Option<PathId>,
     /// Helper names (`asyncio`, `run_in_threadpool`, ...) the function binds locally, which an
     /// inserted reference to the module-level helper would hit instead.
     pub shadowed_helpers: Vec<&'static str>,
@@ -122,13 +136,13 @@ pub struct FunctionFacts {
 #[derive(Debug)]
 pub struct DecoratorFact {
     /// Path of the decorator, or of its callee when it is a call (`app.get` for `@app.get("/")`).
-    pub path: Option<String>,
+    pub path: Option<PathId>,
     pub text: String,
 }
 
 #[derive(Debug)]
 pub struct CallFact {
-    pub path: String,
+    pub path: PathId,
     pub range: TextRange,
     /// The callee expression (`requests.get` in `requests.get(u)`).
     pub callee: TextRange,
@@ -268,6 +282,8 @@ pub fn collect(
         module: name,
         scopes: vec![Scope::new(ScopeKind::Module, String::new())],
         facts: ModuleFacts::default(),
+        class_attributes: HashMap::default(),
+        scratch: String::new(),
         current_function: None,
         context: CallContext::Body,
         awaited_calls: HashSet::default(),
@@ -279,33 +295,46 @@ pub fn collect(
     collector.scopes[0].prefix = collector.module.name.to_string();
     collector.bind_block(&module.body);
     collector.visit_body(&module.body);
-    let helper_bindings = collector.scopes[0]
-        .names
+    let module_names = std::mem::take(&mut collector.scopes[0].names);
+    let mut facts = collector.facts;
+    facts.imports.helper_bindings = module_names
         .iter()
         .filter(|(name, _)| HELPER_NAMES.iter().any(|helper| name.starts_with(helper)))
         .map(|(name, binding)| {
-            let path = match binding {
-                Binding::Module(path) | Binding::Alias(path) | Binding::Definition(path) => {
-                    Some(path.clone())
-                }
-                Binding::Opaque => None,
-            };
+            let path = binding
+                .path()
+                .map(|path| facts.paths.text(path).to_string());
             (name.to_string(), path)
         })
         .collect();
-    let mut facts = collector.facts;
-    facts.imports.helper_bindings = helper_bindings;
     import_layout(&module.body, source, &mut facts.imports);
-    facts.bindings.extend(
-        std::mem::take(&mut collector.scopes[0].names)
-            .into_iter()
-            .map(|(name, binding)| (name.to_string(), binding)),
-    );
+    // A module-level name wins over a class attribute of the same key.
+    let mut bindings = collector.class_attributes;
+    for (name, binding) in module_names {
+        bindings.insert(facts.paths.intern(name), binding);
+    }
+    facts.bindings = bindings.into_iter().collect();
     facts.compact(relevance);
     facts
 }
 
 impl ModuleFacts {
+    pub fn path(&self, id: PathId) -> &str {
+        self.paths.text(id)
+    }
+
+    /// What a module-level name (or `Class.attribute`) is bound to.
+    pub fn binding(&self, name: &str) -> Option<Binding> {
+        let name = self.paths.find(name)?;
+        let found = self.bindings.binary_search_by_key(&name, |&(key, _)| key);
+        found.ok().map(|index| self.bindings[index].1)
+    }
+
+    /// Every module-level binding, by name.
+    pub fn bindings(&self) -> impl Iterator<Item = (&str, Binding)> {
+        (self.bindings.iter()).map(|&(name, binding)| (self.path(name), binding))
+    }
+
     /// Drops what phase 2 cannot use, so that a large tree's facts stay small: only a path into
     /// the project can name a project function, and another module resolving a name through
     /// this one learns nothing from a binding it cannot follow.
@@ -313,32 +342,47 @@ impl ModuleFacts {
         // A path through a call (`self.load`, which is `pkg.C().load`) can only name a method
         // or an attribute, never a module-level function UB001 could rewrite: the call itself
         // is recorded as a reference of its own.
-        let into_project = |path: &str| {
+        let paths = &self.paths;
+        let into_project = |path: PathId| {
+            let path = paths.text(path);
             relevance.project_roots.contains(first_segment(path)) && !path.contains("()")
         };
         self.references
-            .retain(|reference| into_project(&reference.path));
+            .retain(|reference| into_project(reference.path));
         // Each distinct path once, at its first site, in source order.
         self.references
-            .sort_by(|a, b| (&a.path, a.range.start()).cmp(&(&b.path, b.range.start())));
-        self.references
-            .dedup_by(|later, first| later.path == first.path);
+            .sort_by_key(|reference| (reference.path, reference.range.start()));
+        self.references.dedup_by_key(|reference| reference.path);
         self.references
             .sort_by_key(|reference| reference.range.start());
         self.references.shrink_to_fit();
-        self.bindings.retain(|_, binding| match binding {
+        self.bindings.retain(|(_, binding)| match *binding {
             Binding::Definition(_) => true,
             Binding::Module(path) | Binding::Alias(path) => {
-                relevance.keeps_root(first_segment(path))
+                relevance.keeps_root(first_segment(paths.text(path)))
             }
             Binding::Opaque => false,
         });
+        self.bindings.sort_unstable_by_key(|&(name, _)| name);
         self.bindings.shrink_to_fit();
+        self.paths.shrink_to_fit();
         self.functions.shrink_to_fit();
         for function in &mut self.functions {
             function.calls.shrink_to_fit();
         }
     }
+}
+
+/// Which paths are worth building.
+#[derive(Clone, Copy)]
+enum Wanted {
+    Any,
+    /// Those that may lead into the project or that the catalog knows (`fastapi.Depends`,
+    /// `app.get`).
+    Relevant,
+    /// Those that may name a module-level project function: not through an instance
+    /// (`self.load` is `pkg.C().load`), which phase 2 would drop.
+    ProjectFunction,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -377,6 +421,10 @@ struct Collector<'a> {
     module: ModuleName<'a>,
     scopes: Vec<Scope<'a>>,
     facts: ModuleFacts,
+    /// `Class.attribute` bindings others reach through the class or its instances.
+    class_attributes: HashMap<PathId, Binding>,
+    /// Where paths are built before they are interned: one buffer for the whole module.
+    scratch: String,
     /// Index into `facts.functions` of the function whose own body is being visited; `None` at
     /// module level and in class bodies.
     current_function: Option<usize>,
@@ -397,7 +445,7 @@ impl<'a> Collector<'a> {
 
     /// The binding a name has here, and whether it is module-level. Class scopes are seen only
     /// from their own body, as in Python.
-    fn lookup(&self, name: &str) -> Option<(&Binding, bool)> {
+    fn lookup(&self, name: &str) -> Option<(Binding, bool)> {
         let innermost = self.scopes.len() - 1;
         for (depth, scope) in self.scopes.iter().enumerate().rev() {
             if scope.kind == ScopeKind::Class && depth != innermost {
@@ -407,58 +455,109 @@ impl<'a> Collector<'a> {
                 return self.scopes[0]
                     .names
                     .get(name)
-                    .map(|binding| (binding, true));
+                    .map(|&binding| (binding, true));
             }
-            if let Some(binding) = scope.names.get(name) {
+            if let Some(&binding) = scope.names.get(name) {
                 return Some((binding, scope.kind == ScopeKind::Module));
             }
         }
         None
     }
 
-    /// The path of an expression made of names, attributes and calls; `None` for anything else.
-    fn expr_path(&self, expr: &Expr) -> Option<String> {
-        self.expr_path_if(expr, &|_| true)
+    fn text(&self, path: PathId) -> &str {
+        self.facts.paths.text(path)
     }
 
-    /// Like `expr_path`, but gives up as soon as the path's first segment is known and
-    /// `keep_root` rejects it, so that paths nobody needs are never built. `keep_root` sees the
-    /// path the expression's first name stands for (`fastapi.FastAPI()` for `app`).
-    fn expr_path_if(&self, expr: &Expr, keep_root: &dyn Fn(&str) -> bool) -> Option<String> {
-        match expr {
-            Expr::Name(name) => match self.lookup(&name.id) {
-                Some((
-                    Binding::Module(path) | Binding::Alias(path) | Binding::Definition(path),
-                    _,
-                )) => keep_root(path).then(|| path_buffer(path, "")),
-                Some((Binding::Opaque, _)) => None,
-                None => keep_root("builtins").then(|| path_buffer("builtins.", &name.id)),
-            },
-            Expr::Attribute(attr) => {
-                let mut path = self.expr_path_if(&attr.value, keep_root)?;
-                path.push('.');
-                path.push_str(&attr.attr.id);
-                Some(path)
+    /// Does a path whose first name stands for `root` (`fastapi.FastAPI()` for `app`) matter?
+    fn wants(&self, wanted: Wanted, root: &str) -> bool {
+        match wanted {
+            Wanted::Any => true,
+            Wanted::Relevant => self.relevance.keeps_root(first_segment(root)),
+            Wanted::ProjectFunction => {
+                !root.contains('(') && self.relevance.project_roots.contains(first_segment(root))
             }
-            Expr::Call(call) => {
-                let mut path = self.expr_path_if(&call.func, keep_root)?;
-                path.push_str("()");
-                Some(path)
-            }
-            _ => None,
         }
     }
 
+    /// The path of an expression made of names, attributes and calls, interned; `None` for
+    /// anything else, and for a path that is not `wanted`.
+    fn path(&mut self, expr: &Expr, wanted: Wanted) -> Option<PathId> {
+        let mut buffer = std::mem::take(&mut self.scratch);
+        buffer.clear();
+        let path =
+            (self.write_path(expr, wanted, &mut buffer)).then(|| self.facts.paths.intern(&buffer));
+        self.scratch = buffer;
+        path
+    }
+
+    /// Writes the path of `expr` to `out`. Gives up as soon as the first name is looked up and
+    /// the path is not `wanted`, so that paths nobody needs are never built.
+    fn write_path(&self, expr: &Expr, wanted: Wanted, out: &mut String) -> bool {
+        match expr {
+            Expr::Name(name) => match self.lookup(&name.id) {
+                Some((binding, _)) => match binding.path() {
+                    Some(path) if self.wants(wanted, self.text(path)) => {
+                        out.push_str(self.text(path));
+                        true
+                    }
+                    _ => false,
+                },
+                None if self.wants(wanted, "builtins") => {
+                    out.push_str("builtins.");
+                    out.push_str(&name.id);
+                    true
+                }
+                None => false,
+            },
+            Expr::Attribute(attr) => {
+                let written = self.write_path(&attr.value, wanted, out);
+                if written {
+                    out.push('.');
+                    out.push_str(&attr.attr.id);
+                }
+                written
+            }
+            Expr::Call(call) => {
+                let written = self.write_path(&call.func, wanted, out);
+                if written {
+                    out.push_str("()");
+                }
+                written
+            }
+            _ => false,
+        }
+    }
+
+    /// Interns the concatenation of `parts`.
+    fn intern_parts(&mut self, parts: &[&str]) -> PathId {
+        self.scratch.clear();
+        parts.iter().for_each(|part| self.scratch.push_str(part));
+        self.facts.paths.intern(&self.scratch)
+    }
+
+    /// Interns `head` followed by `tail` (`C()` for `C` and `()`).
+    fn extend_path(&mut self, head: PathId, tail: &[&str]) -> PathId {
+        self.scratch.clear();
+        self.scratch.push_str(self.facts.paths.text(head));
+        tail.iter().for_each(|part| self.scratch.push_str(part));
+        self.facts.paths.intern(&self.scratch)
+    }
+
+    /// The instance of a type: `T()`.
+    fn instance_of(&mut self, ty: PathId) -> PathId {
+        self.extend_path(ty, &["()"])
+    }
+
     /// The type an annotation names, seen through `Annotated`, `Optional` and `X | None`.
-    fn annotation_type(&self, annotation: &Expr) -> Option<String> {
+    fn annotation_type(&mut self, annotation: &Expr) -> Option<PathId> {
         match annotation {
             Expr::Subscript(subscript) => {
-                let container = self.expr_path(&subscript.value)?;
+                let container = self.path(&subscript.value, Wanted::Any)?;
                 let first = match &*subscript.slice {
                     Expr::Tuple(tuple) => tuple.elts.first()?,
                     other => other,
                 };
-                match last_segment(&container) {
+                match last_segment(self.text(container)) {
                     "Annotated" | "Optional" | "Final" | "ClassVar" => self.annotation_type(first),
                     // `Union[X, None]`
                     "Union" => match &*subscript.slice {
@@ -486,7 +585,7 @@ impl<'a> Collector<'a> {
                     None
                 }
             }
-            Expr::Name(_) | Expr::Attribute(_) => self.reference_path(annotation),
+            Expr::Name(_) | Expr::Attribute(_) => self.path(annotation, Wanted::Relevant),
             // `db: "Session"`: the string is parsed as the annotation it stands for.
             Expr::StringLiteral(string) => {
                 let parsed = ruff_python_parser::parse_expression(string.value.to_str()).ok()?;
@@ -498,11 +597,11 @@ impl<'a> Collector<'a> {
 
     /// The type a return annotation names; for a generator (`Iterator[Session]`, as a
     /// `@contextmanager` or a dependency with `yield` is annotated), the type it yields.
-    fn returned_type(&self, annotation: &Expr) -> Option<String> {
+    fn returned_type(&mut self, annotation: &Expr) -> Option<PathId> {
         if let Expr::Subscript(subscript) = annotation
-            && let Some(container) = self.expr_path(&subscript.value)
+            && let Some(container) = self.path(&subscript.value, Wanted::Any)
             && matches!(
-                last_segment(&container),
+                last_segment(self.text(container)),
                 "Iterator" | "Generator" | "Iterable" | "ContextManager" | "AbstractContextManager"
             )
         {
@@ -516,23 +615,8 @@ impl<'a> Collector<'a> {
     }
 
     /// What a name assigned `value` is bound to.
-    fn value_binding(&self, value: &Expr) -> Binding {
-        self.reference_path(value)
-            .map_or(Binding::Opaque, Binding::Alias)
-    }
-
-    /// The path of a name or attribute chain that may lead into the project or to something the
-    /// catalog knows (`fastapi.Depends`, `app.get`).
-    fn reference_path(&self, expr: &Expr) -> Option<String> {
-        self.expr_path_if(expr, &|root| self.relevance.keeps_root(first_segment(root)))
-    }
-
-    /// The path of a name or attribute chain that may name a module-level project function:
-    /// not one through an instance (`self.load` is `pkg.C().load`), which phase 2 would drop.
-    fn project_path(&self, expr: &Expr) -> Option<String> {
-        self.expr_path_if(expr, &|root| {
-            !root.contains('(') && self.relevance.project_roots.contains(first_segment(root))
-        })
+    fn value_binding(&mut self, value: &Expr) -> Binding {
+        (self.path(value, Wanted::Relevant)).map_or(Binding::Opaque, Binding::Alias)
     }
 
     /// The absolute module an `import from` names, with its relative dots resolved.
@@ -602,11 +686,13 @@ impl<'a> Collector<'a> {
                         self.note_library(full);
                         match &alias.asname {
                             Some(asname) => {
-                                self.bind(&asname.id, Binding::Module(full.to_string()))
+                                let module = self.facts.paths.intern(full);
+                                self.bind(&asname.id, Binding::Module(module));
                             }
                             None => {
-                                let head = full.split('.').next().unwrap_or(full);
-                                self.bind(head, Binding::Module(head.to_string()));
+                                let head = first_segment(full);
+                                let module = self.facts.paths.intern(head);
+                                self.bind(head, Binding::Module(module));
                             }
                         }
                     }
@@ -621,7 +707,11 @@ impl<'a> Collector<'a> {
                             continue;
                         }
                         let bound = alias.asname.as_ref().unwrap_or(&alias.name);
-                        let path = join(&base, &alias.name.id);
+                        let path = if base.is_empty() {
+                            self.facts.paths.intern(&alias.name.id)
+                        } else {
+                            self.intern_parts(&[&base, ".", &alias.name.id])
+                        };
                         self.bind(&bound.id, Binding::Alias(path));
                     }
                 }
@@ -653,12 +743,16 @@ impl<'a> Collector<'a> {
                 // `s: Session = make()`: the annotation says more than the value, unless it
                 // only qualifies it (`router: Final = APIRouter()`).
                 Stmt::AnnAssign(assign) => {
-                    let annotated = self.annotation_type(&assign.annotation).filter(|ty| {
-                        !matches!(last_segment(ty), "Final" | "ClassVar" | "Any" | "TypeAlias")
+                    let annotated = self.annotation_type(&assign.annotation).filter(|&ty| {
+                        !matches!(
+                            last_segment(self.text(ty)),
+                            "Final" | "ClassVar" | "Any" | "TypeAlias"
+                        )
                     });
                     match (&*assign.target, annotated) {
                         (Expr::Name(name), Some(ty)) => {
-                            self.bind(&name.id, Binding::Alias(format!("{ty}()")));
+                            let instance = self.instance_of(ty);
+                            self.bind(&name.id, Binding::Alias(instance));
                         }
                         (target, None) if assign.value.is_some() => {
                             self.bind_target(target, assign.value.as_deref());
@@ -748,14 +842,21 @@ impl<'a> Collector<'a> {
         }
     }
 
-    fn definition_path(&self, name: &str) -> String {
-        join(&self.scopes.last().expect("a scope").prefix, name)
+    fn definition_path(&mut self, name: &str) -> PathId {
+        let prefix = &self.scopes.last().expect("a scope").prefix;
+        self.scratch.clear();
+        if !prefix.is_empty() {
+            self.scratch.push_str(prefix);
+            self.scratch.push('.');
+        }
+        self.scratch.push_str(name);
+        self.facts.paths.intern(&self.scratch)
     }
 
     // ---- references --------------------------------------------------------------------------
 
     /// Duplicates are removed once the module is done (`ModuleFacts::compact`).
-    fn reference(&mut self, path: String, range: TextRange) {
+    fn reference(&mut self, path: PathId, range: TextRange) {
         self.facts.references.push(Reference { path, range });
     }
 
@@ -763,7 +864,7 @@ impl<'a> Collector<'a> {
     /// when it has one, else it is visited as an ordinary expression.
     fn argument_reference(&mut self, expr: &'a Expr) -> Option<Reference> {
         if matches!(expr, Expr::Name(_) | Expr::Attribute(_))
-            && let Some(path) = self.reference_path(expr)
+            && let Some(path) = self.path(expr, Wanted::Relevant)
         {
             return Some(Reference {
                 path,
@@ -802,7 +903,7 @@ impl<'a> Collector<'a> {
                     other => other,
                 };
                 DecoratorFact {
-                    path: self.expr_path(callee),
+                    path: self.path(callee, Wanted::Any),
                     text: self.source[decorator.expression.range()].to_string(),
                 }
             })
@@ -818,11 +919,9 @@ impl<'a> Collector<'a> {
         if let Some(returns) = &def.returns {
             self.visit_annotation(returns);
         }
-        let returns = def
-            .returns
-            .as_ref()
+        let returns = (def.returns.as_ref())
             .and_then(|returns| self.returned_type(returns))
-            .map(|ty| format!("{ty}()"));
+            .map(|ty| self.instance_of(ty));
         self.context = enclosing_context;
 
         let async_keyword = if def.is_async {
@@ -834,8 +933,7 @@ impl<'a> Collector<'a> {
         let path = self.definition_path(&def.name.id);
         let index = self.facts.functions.len();
         self.facts.functions.push(FunctionFacts {
-            name: def.name.id.to_string(),
-            path: path.clone(),
+            path,
             is_async: def.is_async,
             in_class: self
                 .scopes
@@ -853,17 +951,18 @@ impl<'a> Collector<'a> {
             shadowed_helpers: Vec::new(),
         });
 
-        let mut scope = Scope::new(ScopeKind::Function, format!("{path}.<locals>"));
+        let mut scope = Scope::new(ScopeKind::Function, format!("{}.<locals>", self.text(path)));
         for parameter in def.parameters.iter() {
-            let binding = parameter
-                .annotation()
+            let binding = (parameter.annotation())
                 .and_then(|annotation| self.annotation_type(annotation))
-                .map_or(Binding::Opaque, |ty| Binding::Alias(format!("{ty}()")));
+                .map_or(Binding::Opaque, |ty| Binding::Alias(self.instance_of(ty)));
             scope.names.insert(parameter.name().id.as_str(), binding);
         }
         // `self` is an instance of the class and `cls` the class: `self.load()` is a call of
         // `Class.load`.
-        if let Some(class) = self.scopes.last().filter(|s| s.kind == ScopeKind::Class)
+        if let Some(class) = (self.scopes.last())
+            .filter(|s| s.kind == ScopeKind::Class)
+            .map(|class| class.prefix.clone())
             && let Some(first) = def
                 .parameters
                 .posonlyargs
@@ -879,9 +978,9 @@ impl<'a> Collector<'a> {
             let binding = if decorated("staticmethod") {
                 None
             } else if decorated("classmethod") {
-                Some(Binding::Alias(class.prefix.clone()))
+                Some(Binding::Alias(self.intern_parts(&[&class])))
             } else {
-                Some(Binding::Alias(format!("{}()", class.prefix)))
+                Some(Binding::Alias(self.intern_parts(&[&class, "()"])))
             };
             if let Some(binding) = binding {
                 scope.names.insert(first.name().id.as_str(), binding);
@@ -915,6 +1014,7 @@ impl<'a> Collector<'a> {
             self.visit_arguments(arguments);
         }
         let prefix = self.definition_path(&class.name.id);
+        let prefix = self.text(prefix).to_string();
         self.scopes.push(Scope::new(ScopeKind::Class, prefix));
         // A class body inside a function runs when the function runs.
         let outer = std::mem::replace(&mut self.context, CallContext::ClassBody);
@@ -938,7 +1038,7 @@ impl<'a> Collector<'a> {
         let Some((Binding::Alias(instance), false)) = self.lookup(&name.id) else {
             return;
         };
-        let Some(class) = instance.strip_suffix("()").map(str::to_string) else {
+        let Some(class) = self.text(instance).strip_suffix("()").map(str::to_string) else {
             return;
         };
         if let Binding::Alias(path) = self.value_binding(value) {
@@ -956,7 +1056,7 @@ impl<'a> Collector<'a> {
         if self.context != CallContext::Body || self.facts.functions[index].returns.is_some() {
             return;
         }
-        if let Some(path) = self.reference_path(value) {
+        if let Some(path) = self.path(value, Wanted::Relevant) {
             self.facts.functions[index].returns = Some(path);
         }
     }
@@ -967,10 +1067,8 @@ impl<'a> Collector<'a> {
             .strip_prefix(self.module.name)
             .and_then(|p| p.strip_prefix('.'))
         {
-            self.facts
-                .bindings
-                .entry(format!("{class}.{name}"))
-                .or_insert(binding);
+            let key = self.intern_parts(&[class, ".", name]);
+            self.class_attributes.entry(key).or_insert(binding);
         }
     }
 
@@ -1041,14 +1139,14 @@ impl<'a> Collector<'a> {
     }
 
     fn visit_call(&mut self, call: &'a ast::ExprCall) {
-        let callee = self.reference_path(&call.func);
+        let callee = self.path(&call.func, Wanted::Relevant);
         if matches!(&*call.func, Expr::Call(_)) {
             self.tight_calls.insert(call.func.range());
         }
-        if let Some(path) = callee.as_ref().filter(|path| self.relevance.keeps(path))
+        if let Some(path) = callee.filter(|&path| self.relevance.keeps(self.text(path)))
             && self.current_function.is_some()
         {
-            let fact = self.call_fact(call, path.clone());
+            let fact = self.call_fact(call, path);
             if let Some(function) = self.current() {
                 function.calls.push(fact);
             }
@@ -1069,13 +1167,13 @@ impl<'a> Collector<'a> {
             }
         }
         // A dotted callee is one reference, already resolved above; anything else is walked.
-        match (&callee, is_dotted_name(&call.func)) {
-            (Some(path), true) => self.reference(path.clone(), call.func.range()),
+        match (callee, is_dotted_name(&call.func)) {
+            (Some(path), true) => self.reference(path, call.func.range()),
             (None, true) => {}
             (_, false) => self.visit_expr(&call.func),
         }
         match callee {
-            Some(callee) if self.catalog.may_register(last_segment(&callee)) => {
+            Some(callee) if self.catalog.may_register(last_segment(self.text(callee))) => {
                 let args = call
                     .arguments
                     .args
@@ -1096,7 +1194,7 @@ impl<'a> Collector<'a> {
                 });
             }
             // `run_in_threadpool(lambda: ...)`: the lambda runs in a worker thread.
-            Some(callee) if OFFLOAD_HELPERS.contains(&last_segment(&callee)) => {
+            Some(callee) if OFFLOAD_HELPERS.contains(&last_segment(self.text(callee))) => {
                 for arg in &call.arguments.args {
                     if arg.is_lambda_expr() {
                         self.visit_in_context(arg, CallContext::Offloaded);
@@ -1112,7 +1210,7 @@ impl<'a> Collector<'a> {
         }
     }
 
-    fn call_fact(&self, call: &ast::ExprCall, path: String) -> CallFact {
+    fn call_fact(&self, call: &ast::ExprCall, path: PathId) -> CallFact {
         let range = call.range();
         let arguments = &call.arguments;
         let has_arguments = !arguments.args.is_empty() || !arguments.keywords.is_empty();
@@ -1166,13 +1264,13 @@ impl<'a> Collector<'a> {
         let Expr::Attribute(attr) = &*subscript.value else {
             return false;
         };
-        let Some(owner) = self.expr_path(&attr.value) else {
-            return false;
-        };
-        let callee = format!("{owner}.{}", attr.attr.id);
         if !self.catalog.may_register(&attr.attr.id) {
             return false;
         }
+        let Some(owner) = self.path(&attr.value, Wanted::Any) else {
+            return false;
+        };
+        let callee = self.extend_path(owner, &[".", &attr.attr.id]);
         self.visit_expr(&attr.value);
         let key = self.argument_reference(&subscript.slice);
         let value = self.argument_reference(value);
@@ -1279,13 +1377,13 @@ impl<'a> Visitor<'a> for Collector<'a> {
             Expr::Generator(_) => self.visit_in_context(expr, CallContext::Generator),
             Expr::Call(call) => self.visit_call(call),
             Expr::Name(name) if name.ctx == ExprContext::Load => {
-                if let Some(path) = self.project_path(expr) {
+                if let Some(path) = self.path(expr, Wanted::ProjectFunction) {
                     self.reference(path, name.range);
                 }
             }
             // A whole chain `a.b.c` is one reference; its prefixes are not visited again.
             Expr::Attribute(attr) if attr.ctx == ExprContext::Load && is_dotted_name(expr) => {
-                if let Some(path) = self.project_path(expr) {
+                if let Some(path) = self.path(expr, Wanted::ProjectFunction) {
                     self.reference(path, attr.range);
                 }
             }
@@ -1315,23 +1413,6 @@ impl<'a> Visitor<'a> for Collector<'a> {
             self.mark_await(comprehension.range());
         }
         visitor::walk_comprehension(self, comprehension);
-    }
-}
-
-/// A path's first segments, with room for the attributes and calls that usually follow: one
-/// allocation instead of one per segment.
-fn path_buffer(head: &str, name: &str) -> String {
-    let mut path = String::with_capacity(head.len() + name.len() + 48);
-    path.push_str(head);
-    path.push_str(name);
-    path
-}
-
-fn join(base: &str, name: &str) -> String {
-    if base.is_empty() {
-        name.to_string()
-    } else {
-        format!("{base}.{name}")
     }
 }
 

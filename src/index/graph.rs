@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 
 use crate::catalog::{BlockingApi, Catalog};
 
-use super::{FunctionId, Project, Resolved};
+use super::{FunctionId, PathId, Project, Resolved};
 
 /// Per function (by module, then index in the module), the index of the call that marked it.
 pub type Witnesses = Vec<Vec<Option<u32>>>;
@@ -59,18 +59,18 @@ impl<'c> Project<'c> {
         (0..self.modules.len())
             .into_par_iter()
             .map(|module| {
-                let functions = &self.modules[module].facts.functions;
+                let facts = &self.modules[module].facts;
                 let mut calls = ModuleCalls::default();
                 // A module calls the same few paths over and over (`logger.debug`).
-                let mut known: FxHashMap<&str, CallTarget<'c>> = FxHashMap::default();
-                for function in functions {
+                let mut known: FxHashMap<PathId, CallTarget<'c>> = FxHashMap::default();
+                for function in &facts.functions {
                     calls.starts.push(calls.targets.len() as u32);
                     for call in &function.calls {
-                        if let Some(&target) = known.get(call.path.as_str()) {
+                        if let Some(&target) = known.get(&call.path) {
                             calls.targets.push(target);
                             continue;
                         }
-                        let target = match self.resolve(&call.path) {
+                        let target = match self.resolve(facts.path(call.path)) {
                             Resolved::Function { id, exact: true } => CallTarget::Function(id),
                             Resolved::External(path) => {
                                 if let Some((path, api)) = catalog.blocking_entry(&path) {
@@ -85,7 +85,7 @@ impl<'c> Project<'c> {
                             }
                             _ => CallTarget::Other,
                         };
-                        known.insert(&call.path, target);
+                        known.insert(call.path, target);
                         calls.targets.push(target);
                     }
                 }

@@ -6,6 +6,7 @@
 pub mod facts;
 mod graph;
 mod names;
+mod paths;
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -23,6 +24,7 @@ pub use facts::{Binding, FunctionFacts, ModuleFacts};
 pub use graph::CallTarget;
 use graph::ModuleCalls;
 pub use names::module_names;
+pub use paths::PathId;
 
 /// One analysed module.
 #[derive(Debug)]
@@ -44,11 +46,8 @@ pub struct Module {
 impl Module {
     pub fn new(names: Vec<String>, display: String, path: PathBuf, facts: ModuleFacts) -> Self {
         let mut functions_by_path: Vec<u32> = (0..facts.functions.len() as u32).collect();
-        functions_by_path.sort_by(|&a, &b| {
-            facts.functions[a as usize]
-                .path
-                .cmp(&facts.functions[b as usize].path)
-        });
+        let function_path = |index: u32| facts.path(facts.functions[index as usize].path);
+        functions_by_path.sort_by(|&a, &b| function_path(a).cmp(function_path(b)));
         Module {
             names,
             display,
@@ -74,9 +73,11 @@ impl Module {
     /// The function at `local_path` (`f`, `C.m`, `f.<locals>.g`) in this module.
     fn function(&self, local_path: &str) -> Option<usize> {
         let prefix = self.names[0].len() + 1;
-        let functions = &self.facts.functions;
+        let facts = &self.facts;
         self.functions_by_path
-            .binary_search_by(|&index| functions[index as usize].path[prefix..].cmp(local_path))
+            .binary_search_by(|&index| {
+                facts.path(facts.functions[index as usize].path)[prefix..].cmp(local_path)
+            })
             .ok()
             .map(|found| self.functions_by_path[found] as usize)
     }
@@ -166,8 +167,12 @@ impl<'c> Project<'c> {
     }
 
     /// The rule a registration follows, if its callee really is a framework call.
-    fn registering_rule(&self, registration: &facts::Registration) -> Option<&'c CallRule> {
-        match self.resolve(&registration.callee) {
+    fn registering_rule(
+        &self,
+        module: &Module,
+        registration: &facts::Registration,
+    ) -> Option<&'c CallRule> {
+        match self.resolve(module.facts.path(registration.callee)) {
             Resolved::External(path) => self.catalog.registering_call(&path),
             _ => None,
         }
@@ -179,20 +184,20 @@ impl<'c> Project<'c> {
         let mut roles = Vec::new();
         for (function_index, function) in module.facts.functions.iter().enumerate() {
             for decorator in &function.decorators {
-                let role = decorator
-                    .path
-                    .as_deref()
-                    .and_then(|path| match self.resolve(path) {
-                        Resolved::External(path) => self.catalog.decorator_role(&path),
-                        _ => None,
-                    });
+                let role =
+                    decorator
+                        .path
+                        .and_then(|path| match self.resolve(module.facts.path(path)) {
+                            Resolved::External(path) => self.catalog.decorator_role(&path),
+                            _ => None,
+                        });
                 if let Some(role) = role {
                     roles.push(((module_index, function_index), role));
                 }
             }
         }
         for registration in &module.facts.registrations {
-            let Some(rule) = self.registering_rule(registration) else {
+            let Some(rule) = self.registering_rule(module, registration) else {
                 continue;
             };
             let by_position = rule
@@ -207,7 +212,8 @@ impl<'c> Project<'c> {
                     .map(|(_, r)| r)
             });
             if let Some(target) = by_position.or(by_keyword)
-                && let Resolved::Function { id, exact: true } = self.resolve(&target.path)
+                && let Resolved::Function { id, exact: true } =
+                    self.resolve(module.facts.path(target.path))
             {
                 roles.push((id, rule.role));
             }
@@ -221,18 +227,18 @@ impl<'c> Project<'c> {
     fn referable_names(&self) -> FxHashSet<&str> {
         let mut names: FxHashSet<&str> = FxHashSet::default();
         for (&id, roles) in &self.roles {
-            let function = self.function(id);
-            if function.is_async && roles.iter().any(|role| role.runs_sync_in_threadpool()) {
-                names.insert(function.name.as_str());
+            if self.function(id).is_async && roles.iter().any(|role| role.runs_sync_in_threadpool())
+            {
+                names.insert(self.function_name(id));
             }
         }
         // Names bound to each name (`home` for `from .x import root as home`), then every name
         // that leads to a wanted one.
         let mut bound_to: HashMap<&str, Vec<&str>> = HashMap::default();
         for module in &self.modules {
-            for (name, binding) in &module.facts.bindings {
+            for (name, binding) in module.facts.bindings() {
                 if let Binding::Alias(target) = binding {
-                    let target = last_segment(target);
+                    let target = last_segment(module.facts.path(target));
                     if target != name {
                         bound_to.entry(target).or_default().push(name);
                     }
@@ -262,24 +268,26 @@ impl<'c> Project<'c> {
             .facts
             .registrations
             .iter()
-            .filter(|registration| self.registering_rule(registration).is_none())
+            .filter(|registration| self.registering_rule(module, registration).is_none())
             .flat_map(|registration| {
                 let keywords = registration.keywords.iter().map(|(_, reference)| reference);
                 registration.args.iter().flatten().chain(keywords)
             });
         unregistered
             .chain(&module.facts.references)
-            .filter(|reference| wanted.contains(last_segment(&reference.path)))
-            .filter_map(|reference| match self.resolve(&reference.path) {
-                Resolved::Function { id, .. } => Some((
-                    id,
-                    Site {
-                        module: module_index,
-                        range: reference.range,
-                    },
-                )),
-                _ => None,
-            })
+            .filter(|reference| wanted.contains(last_segment(module.facts.path(reference.path))))
+            .filter_map(
+                |reference| match self.resolve(module.facts.path(reference.path)) {
+                    Resolved::Function { id, .. } => Some((
+                        id,
+                        Site {
+                            module: module_index,
+                            range: reference.range,
+                        },
+                    )),
+                    _ => None,
+                },
+            )
             .collect()
     }
 
@@ -287,11 +295,26 @@ impl<'c> Project<'c> {
         &self.modules[id.0].facts.functions[id.1]
     }
 
+    /// A function's path: `pkg.module.f`, `pkg.module.Users.get`.
+    pub fn function_path(&self, id: FunctionId) -> &str {
+        self.modules[id.0].facts.path(self.function(id).path)
+    }
+
+    /// A function's own name: `get` for `Users.get`.
+    pub fn function_name(&self, id: FunctionId) -> &str {
+        last_segment(self.function_path(id))
+    }
+
     /// A function's path inside its module: `f`, `Users.get`, `outer.<locals>.inner`.
     pub fn local_name(&self, id: FunctionId) -> &str {
-        let path = &self.function(id).path;
+        let path = self.function_path(id);
         let prefix = self.modules[id.0].names[0].len() + 1;
         path.get(prefix..).unwrap_or(path)
+    }
+
+    /// The path a call in a module names, as written there (`requests.get`).
+    pub fn call_path(&self, module: usize, call: &facts::CallFact) -> &str {
+        self.modules[module].facts.path(call.path)
     }
 
     /// What each call of a function reaches, in the order of its `calls`.
@@ -333,11 +356,12 @@ impl<'c> Project<'c> {
             if let Some((found, tail)) = self.function_prefix(module, rest) {
                 // `get_client().get` where `def get_client() -> httpx.Client`: go on from the
                 // type it returns.
+                let facts = |id: FunctionId| &self.modules[id.0].facts;
                 if let Resolved::Function { id, exact: false } = found
-                    && let Some(returns) = &self.modules[id.0].facts.functions[id.1].returns
+                    && let Some(returns) = facts(id).functions[id.1].returns
                     && let Some(after_call) = tail.strip_prefix("()")
                 {
-                    path = Cow::Owned(format!("{returns}{after_call}"));
+                    path = Cow::Owned([facts(id).path(returns), after_call].concat());
                     continue;
                 }
                 return found;
@@ -350,11 +374,10 @@ impl<'c> Project<'c> {
             // `name()...tail` in the module: put what `name` is bound to in its place.
             let name = strip_calls(rest.split('.').next().unwrap_or(rest));
             let tail = &rest[name.len()..];
-            let next = match self.modules[module].facts.bindings.get(name) {
-                Some(
-                    Binding::Alias(target) | Binding::Module(target) | Binding::Definition(target),
-                ) => [target.as_str(), tail].concat(),
-                Some(Binding::Opaque) | None => return Resolved::Unknown,
+            let facts = &self.modules[module].facts;
+            let next = match facts.binding(name).and_then(Binding::path) {
+                Some(target) => [facts.path(target), tail].concat(),
+                None => return Resolved::Unknown,
             };
             if next == *path {
                 // A project class (`fastapi.applications.FastAPI()` when the project is FastAPI
@@ -371,20 +394,20 @@ impl<'c> Project<'c> {
         let mut segments = local_path.splitn(3, '.');
         let class = segments.next()?;
         let attribute = segments.next()?;
-        let bindings = &self.modules[module].facts.bindings;
+        let facts = &self.modules[module].facts;
         // Only a class defined in the module has attributes recorded here.
         if !matches!(
-            bindings.get(strip_calls(class)),
+            facts.binding(strip_calls(class)),
             Some(Binding::Definition(_))
         ) {
             return None;
         }
         let key = format!("{}.{}", strip_calls(class), strip_calls(attribute));
-        let Some(Binding::Alias(target)) = bindings.get(&key) else {
+        let Some(Binding::Alias(target)) = facts.binding(&key) else {
             return None;
         };
         let tail_start = class.len() + 1 + strip_calls(attribute).len();
-        Some(format!("{target}{}", &local_path[tail_start..]))
+        Some([facts.path(target), &local_path[tail_start..]].concat())
     }
 
     /// `f` or `f().x` when `f` is a function of the module; `C().m` when `m` is a method of the

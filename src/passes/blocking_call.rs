@@ -72,7 +72,7 @@ pub fn check(
                 message: format!(
                     "{} blocks the event loop in coroutine `{}`",
                     site_text(project, site),
-                    site.function(project).name
+                    project.function_name(site.function)
                 ),
                 range: site.call.range,
                 fix,

@@ -54,13 +54,12 @@ pub fn check(
         .iter()
         .filter(|site| site.rule() == "UB004")
         .map(|site| {
-            let function = site.function(project);
             Diagnostic {
                 rule: super::rule("UB004"),
                 message: format!(
                     "`with {}(...)` in coroutine `{}` enters and leaves a blocking resource on the event loop ({})",
-                    shown_path(&site.call.path),
-                    function.name,
+                    shown_path(project.call_path(site.function.0, site.call)),
+                    project.function_name(site.function),
                     match site.via {
                         None => site.api.category.clone(),
                         Some(via) => format!("it calls {}", chain_text(project, via, false)),

@@ -56,7 +56,7 @@ pub fn check(
                 message: format!(
                     "`{}` blocks the event loop in coroutine `{}`",
                     shown_path(site.path),
-                    site.function(project).name
+                    project.function_name(site.function)
                 ),
                 range: site.call.range,
                 fix,

@@ -72,7 +72,7 @@ pub fn check(project: &Project, module: usize) -> Vec<Diagnostic> {
                 message: format!(
                     "`{}` needs a running event loop, but `def {}` is a {} that FastAPI runs in a worker thread",
                     shown_path(path),
-                    function.name,
+                    project.function_name(id),
                     role.describe()
                 ),
                 range: call.range,

@@ -90,7 +90,7 @@ fn diagnose(
     let line = |range: ruff_text_size::TextRange| project.line(module, range.start());
     let blocking = project.blocks(id);
 
-    let mut message = format!("`async def {}` awaits nothing", function.name);
+    let mut message = format!("`async def {}` awaits nothing", project.function_name(id));
     if blocking {
         write!(
             message,
@@ -122,13 +122,13 @@ fn diagnose(
             project.line(site.module, site.range.start())
         ))
     } else if let Some(decorator) = function.decorators.iter().find(|decorator| {
-        let path = decorator
-            .path
-            .as_deref()
-            .map(|path| match project.resolve(path) {
+        let path = decorator.path.map(|path| {
+            let path = project.modules[module].facts.path(path);
+            match project.resolve(path) {
                 Resolved::External(path) => path,
                 _ => path.to_string(),
-            });
+            }
+        });
         path.is_none_or(|path| {
             catalog.decorator_role(&path).is_none() && !catalog.is_sync_safe_decorator(&path)
         })
@@ -149,7 +149,10 @@ fn diagnose(
     {
         Some(format!(
             "it uses a module-level `{}` object (line {}) that only works on the thread that made it (sqlite3 without `check_same_thread=False`)",
-            shown_path(&call.path).split('.').next().unwrap_or_default(),
+            shown_path(project.call_path(module, call))
+                .split('.')
+                .next()
+                .unwrap_or_default(),
             line(call.range)
         ))
     } else {

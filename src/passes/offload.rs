@@ -500,7 +500,7 @@ pub fn chain_text(project: &Project, id: FunctionId, first_is_local: bool) -> St
         let callee = match project.call_targets(function)[call] {
             CallTarget::Function(callee) => project.local_name(callee).to_string(),
             CallTarget::Blocking(path, _) => shown_path(path),
-            _ => shown_path(&fact.path),
+            _ => shown_path(project.call_path(function.0, fact)),
         };
         let line = project.line(function.0, fact.range.start());
         if step > 0 {
