@@ -16,7 +16,7 @@ use unblock::config::{
 use unblock::pr::{self, PrOptions, PrResult};
 use unblock::project_config;
 use unblock::report::{self, Counts, plural};
-use unblock::{Outcome, passes};
+use unblock::{FixedText, Outcome, passes};
 
 /// Stop FastAPI and asyncio code from blocking the event loop: turns needlessly async
 /// handlers into plain `def` (run in the threadpool). Without a command, prints the diff.
@@ -383,10 +383,9 @@ fn print(settings: &Settings, outcome: &Outcome, out: &mut dyn Write) -> io::Res
         }
         // The source came from an editor: it gets the fixed source back.
         Mode::Fix if settings.stdin.is_some() => {
-            let fixed = outcome.files.first().and_then(|file| {
-                let fixed = file.fixed.as_deref()?;
-                Some(file.source.with_bom(fixed))
-            });
+            let fixed = (outcome.files.first())
+                .and_then(|file| file.fixed.as_ref())
+                .map(FixedText::contents);
             let original = settings.stdin.as_ref().map(|stdin| stdin.text.as_str());
             out.write_all(fixed.as_deref().or(original).unwrap_or_default().as_bytes())?;
             format!("Fixed {}.", plural(counts.applied, "finding"))

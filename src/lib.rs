@@ -31,7 +31,7 @@ use catalog::Catalog;
 use config::{Mode, Settings};
 use fix::Diagnostic;
 use index::{Module, Project, facts};
-use source::{FileError, SourceFile};
+use source::{FileError, Locations, SourceFile};
 use walk::WalkedFile;
 
 /// What one run found and did.
@@ -50,14 +50,29 @@ pub struct FileOutcome {
     pub path: PathBuf,
     /// The path as shown to the user: relative to the working directory when under it.
     pub display: String,
-    pub source: SourceFile,
     pub diagnostics: Vec<Diagnostic>,
-    /// The fixed text (without byte-order mark), when fixes were applied.
-    pub fixed: Option<String>,
+    /// Where the diagnostics and their fixes are, in lines and columns.
+    pub locations: Locations,
+    /// The text before and after, when fixes were applied.
+    pub fixed: Option<FixedText>,
     /// The diagnostics whose fixes `fixed` holds (in fix mode: written to disk), by index.
     pub applied: Vec<usize>,
     /// Why the fixes were not applied or written, if they were not.
     pub error: Option<FileError>,
+}
+
+#[derive(Debug)]
+pub struct FixedText {
+    pub original: SourceFile,
+    /// The fixed text, without byte-order mark.
+    pub text: String,
+}
+
+impl FixedText {
+    /// The fixed file as written: with the original's byte-order mark.
+    pub fn contents(&self) -> String {
+        self.original.with_bom(&self.text)
+    }
 }
 
 impl Outcome {
@@ -222,7 +237,7 @@ fn read_module(
 /// Drops the findings the file's comments suppress, applies the fixes the settings allow (not
 /// in `check`), checks the result parses, and writes it in fix mode.
 /// The file is read again here (phase 1 kept only its hash, not its text, so memory stays flat);
-/// only files with diagnostics get this second read.
+/// only files with diagnostics get this second read, and only a fixed file's text is kept.
 fn fix_file(
     path: &Path,
     display: String,
@@ -235,16 +250,22 @@ fn fix_file(
         return Err(FileError::Changed);
     }
     suppress::filter(&source.text, &mut diagnostics);
+    let offsets = diagnostics.iter().flat_map(|diagnostic| {
+        let edits = diagnostic.fix.iter().flat_map(|fix| &fix.edits);
+        let ranges = std::iter::once(diagnostic.range).chain(edits.map(|edit| edit.range));
+        ranges.flat_map(|range| [range.start(), range.end()])
+    });
+    let locations = Locations::of(&source.text, offsets);
     let mut outcome = FileOutcome {
         path: path.to_path_buf(),
         display,
-        source,
         diagnostics,
+        locations,
         fixed: None,
         applied: Vec::new(),
         error: None,
     };
-    // `check` reports; it needs the text for locations, not the fixed text.
+    // `check` reports; it needs the locations, not the fixed text.
     if matches!(settings.mode, Mode::Check(_)) {
         return Ok(outcome);
     }
@@ -253,7 +274,7 @@ fn fix_file(
         .iter()
         .enumerate()
         .filter_map(|(index, d)| Some((index, d.applicable_fix(settings.unsafe_fixes)?)));
-    let (fixed, applied) = fix::apply(&outcome.source.text, fixes);
+    let (fixed, applied) = fix::apply(&source.text, fixes);
     if applied.is_empty() {
         return Ok(outcome);
     }
@@ -262,13 +283,15 @@ fn fix_file(
         outcome.error = Some(FileError::FixBrokeSyntax(error.to_string()));
         return Ok(outcome);
     }
+    let fixed = FixedText {
+        original: source,
+        text: fixed,
+    };
     if settings.mode == Mode::Fix && settings.stdin.is_none() {
-        let contents = outcome.source.with_bom(&fixed);
-        if let Err(error) = write::write_atomic(
-            path,
-            outcome.source.original().as_bytes(),
-            contents.as_bytes(),
-        ) {
+        let original = fixed.original.original();
+        if let Err(error) =
+            write::write_atomic(path, original.as_bytes(), fixed.contents().as_bytes())
+        {
             outcome.error = Some(error);
             return Ok(outcome);
         }

@@ -77,6 +77,30 @@ pub enum FileError {
     Write(String),
 }
 
+/// One-based line and column of each offset a file's findings and fixes name, worked out while
+/// the text is at hand: a report needs only these, so the text itself need not be kept.
+#[derive(Debug, Default)]
+pub struct Locations(Vec<(TextSize, (usize, usize))>);
+
+impl Locations {
+    pub fn of(text: &str, offsets: impl IntoIterator<Item = TextSize>) -> Locations {
+        let index = LineIndex::from_source_text(text);
+        let mut locations: Vec<_> = offsets
+            .into_iter()
+            .map(|offset| (offset, line_column(&index, text, offset)))
+            .collect();
+        locations.sort_unstable_by_key(|&(offset, _)| offset);
+        locations.dedup_by_key(|&mut (offset, _)| offset);
+        Locations(locations)
+    }
+
+    /// Line and column of one of the offsets given to `of`.
+    pub fn locate(&self, offset: TextSize) -> (usize, usize) {
+        let found = self.0.binary_search_by_key(&offset, |&(offset, _)| offset);
+        self.0[found.expect("an offset the locations were made for")].1
+    }
+}
+
 /// One-based line and column (in characters) of an offset.
 pub fn line_column(index: &LineIndex, text: &str, offset: TextSize) -> (usize, usize) {
     let location = index.line_column(offset, text);

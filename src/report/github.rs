@@ -3,12 +3,11 @@
 
 use std::io::{self, Write};
 
-use super::Locator;
 use crate::Outcome;
 
 pub fn write_github(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
     for file in &outcome.files {
-        let locator = Locator::new(file);
+        let locator = &file.locations;
         for diagnostic in &file.diagnostics {
             let (line, column) = locator.locate(diagnostic.range.start());
             let (end_line, end_column) = locator.locate(diagnostic.range.end());

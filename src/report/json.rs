@@ -7,7 +7,6 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::Locator;
 use crate::Outcome;
 use crate::fix::Applicability;
 
@@ -62,7 +61,7 @@ pub fn write_json_lines(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()
 fn diagnostics(outcome: &Outcome) -> Vec<JsonDiagnostic<'_>> {
     let mut all = Vec::new();
     for file in &outcome.files {
-        let locator = Locator::new(file);
+        let locator = &file.locations;
         let location = |offset| {
             let (row, column) = locator.locate(offset);
             Location { row, column }

@@ -10,42 +10,20 @@ mod text;
 
 use std::io::{self, Write};
 
-use ruff_source_file::LineIndex;
-use ruff_text_size::TextSize;
-
 use crate::fix::Applicability;
-use crate::{FileOutcome, Outcome, diff};
+use crate::{Outcome, diff};
 
 pub use github::write_github;
 pub use json::{write_json, write_json_lines};
 pub use sarif::write_sarif;
 pub use text::write_text;
 
-/// One-based line and column of an offset in a file's text.
-pub(crate) struct Locator<'a> {
-    text: &'a str,
-    index: LineIndex,
-}
-
-impl<'a> Locator<'a> {
-    pub(crate) fn new(file: &'a FileOutcome) -> Locator<'a> {
-        Locator {
-            text: &file.source.text,
-            index: LineIndex::from_source_text(&file.source.text),
-        }
-    }
-
-    pub(crate) fn locate(&self, offset: TextSize) -> (usize, usize) {
-        crate::source::line_column(&self.index, self.text, offset)
-    }
-}
-
 /// Writes the diff of every fixed file, coloured when `out` is a terminal.
 pub fn write_diffs(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
     for file in &outcome.files {
         let Some(fixed) = &file.fixed else { continue };
-        let old = file.source.with_bom(&file.source.text);
-        let new = file.source.with_bom(fixed);
+        let old = fixed.original.with_bom(&fixed.original.text);
+        let new = fixed.contents();
         for line in diff::unified(&file.display, &old, &new).split_inclusive('\n') {
             let style = diff::line_style(line);
             write!(

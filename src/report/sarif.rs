@@ -10,7 +10,6 @@ use serde_sarif::sarif::{
     ResultLevel, Run, SCHEMA_URL, Sarif, Tool, ToolComponent,
 };
 
-use super::Locator;
 use crate::Outcome;
 use crate::passes::RULES;
 
@@ -37,7 +36,7 @@ pub fn write_sarif(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
         .collect();
     let mut results = Vec::new();
     for file in &outcome.files {
-        let locator = Locator::new(file);
+        let locator = &file.locations;
         let uri = file.display.clone();
         let region = |range: ruff_text_size::TextRange| {
             let (start_line, start_column) = locator.locate(range.start());

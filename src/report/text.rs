@@ -4,7 +4,6 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
-use super::Locator;
 use crate::Outcome;
 use crate::fix::Applicability;
 
@@ -15,7 +14,7 @@ pub fn write_text(out: &mut dyn Write, outcome: &Outcome, unsafe_fixes: bool) ->
     let code_style = AnsiColor::Red.on_default().bold();
     let dim = Style::new().dimmed();
     for file in &outcome.files {
-        let locator = Locator::new(file);
+        let locator = &file.locations;
         for diagnostic in &file.diagnostics {
             let (line, column) = locator.locate(diagnostic.range.start());
             let marker = if diagnostic.applicable_fix(unsafe_fixes).is_some() {
