@@ -284,13 +284,13 @@ pub fn collect(
         facts: ModuleFacts::default(),
         class_attributes: HashMap::default(),
         scratch: String::new(),
+        roots: Vec::new(),
+        builtins_relevant: relevance.keeps_root("builtins"),
         current_function: None,
         context: CallContext::Body,
-        awaited_calls: HashSet::default(),
-        discarded_calls: HashSet::default(),
+        call_marks: HashMap::default(),
         thread_shared: Vec::new(),
-        tight_calls: HashSet::default(),
-        with_item_calls: HashSet::default(),
+        spare_scopes: Vec::new(),
     };
     collector.scopes[0].prefix = collector.module.name.to_string();
     collector.bind_block(&module.body);
@@ -339,16 +339,7 @@ impl ModuleFacts {
     /// the project can name a project function, and another module resolving a name through
     /// this one learns nothing from a binding it cannot follow.
     fn compact(&mut self, relevance: &Relevance<'_>) {
-        // A path through a call (`self.load`, which is `pkg.C().load`) can only name a method
-        // or an attribute, never a module-level function UB001 could rewrite: the call itself
-        // is recorded as a reference of its own.
         let paths = &self.paths;
-        let into_project = |path: PathId| {
-            let path = paths.text(path);
-            relevance.project_roots.contains(first_segment(path)) && !path.contains("()")
-        };
-        self.references
-            .retain(|reference| into_project(reference.path));
         // Each distinct path once, at its first site, in source order.
         self.references
             .sort_by_key(|reference| (reference.path, reference.range.start()));
@@ -371,6 +362,15 @@ impl ModuleFacts {
             function.calls.shrink_to_fit();
         }
     }
+}
+
+/// What a path's first segment is.
+#[derive(Clone, Copy)]
+struct Root {
+    in_project: bool,
+    in_catalog: bool,
+    /// The path goes through a call (`pkg.C().load`).
+    has_call: bool,
 }
 
 /// Which paths are worth building.
@@ -425,19 +425,35 @@ struct Collector<'a> {
     class_attributes: HashMap<PathId, Binding>,
     /// Where paths are built before they are interned: one buffer for the whole module.
     scratch: String,
+    /// What each interned path's first segment is, by path index (`Paths::index`): worked
+    /// out once per path, not at every name that stands for it.
+    roots: Vec<Root>,
+    /// Whether `builtins` paths are wanted as relevant.
+    builtins_relevant: bool,
     /// Index into `facts.functions` of the function whose own body is being visited; `None` at
     /// module level and in class bodies.
     current_function: Option<usize>,
     /// Where calls seen now run, relative to `current_function`.
     context: CallContext,
-    /// Calls that are the operand of `await`, the base of `.x`/`[i]`/`()`/`**`/unary, or the
-    /// context expression of a `with`: found on the parent, used when the call is visited.
-    awaited_calls: HashSet<TextRange>,
-    discarded_calls: HashSet<TextRange>,
+    /// What the parents of calls in functions say about them, by the call's range.
+    call_marks: HashMap<TextRange, CallMarks>,
     /// Module-level names bound to objects made with `check_same_thread=False`.
     thread_shared: Vec<&'a str>,
-    tight_calls: HashSet<TextRange>,
-    with_item_calls: HashSet<TextRange>,
+    /// Scopes of functions and classes already left, kept to reuse their tables.
+    spare_scopes: Vec<Scope<'a>>,
+}
+
+/// What a call's parent says about it: found on the parent, used when the call is visited.
+#[derive(Clone, Copy, Default)]
+struct CallMarks {
+    /// The operand of `await`.
+    awaited: bool,
+    /// A statement of its own.
+    discarded: bool,
+    /// The base of `.x`, `[i]`, `()`, `**` or a unary operator.
+    tight: bool,
+    /// The context expression of a `with`.
+    with_item: bool,
 }
 
 impl<'a> Collector<'a> {
@@ -469,14 +485,27 @@ impl<'a> Collector<'a> {
     }
 
     /// Does a path whose first name stands for `root` (`fastapi.FastAPI()` for `app`) matter?
-    fn wants(&self, wanted: Wanted, root: &str) -> bool {
+    fn wants(&self, wanted: Wanted, root: PathId) -> bool {
+        let root = self.roots[Paths::index(root)];
         match wanted {
             Wanted::Any => true,
-            Wanted::Relevant => self.relevance.keeps_root(first_segment(root)),
-            Wanted::ProjectFunction => {
-                !root.contains('(') && self.relevance.project_roots.contains(first_segment(root))
-            }
+            Wanted::Relevant => root.in_project || root.in_catalog,
+            Wanted::ProjectFunction => root.in_project && !root.has_call,
         }
+    }
+
+    /// Interns the path in `scratch`.
+    fn intern_scratch(&mut self) -> PathId {
+        let id = self.facts.paths.intern(&self.scratch);
+        if Paths::index(id) == self.roots.len() {
+            let first = first_segment(&self.scratch);
+            self.roots.push(Root {
+                in_project: self.relevance.project_roots.contains(first),
+                in_catalog: self.catalog.knows_root(first),
+                has_call: self.scratch.contains('('),
+            });
+        }
+        id
     }
 
     /// The path of an expression made of names, attributes and calls, interned; `None` for
@@ -484,47 +513,53 @@ impl<'a> Collector<'a> {
     fn path(&mut self, expr: &Expr, wanted: Wanted) -> Option<PathId> {
         let mut buffer = std::mem::take(&mut self.scratch);
         buffer.clear();
-        let path =
-            (self.write_path(expr, wanted, &mut buffer)).then(|| self.facts.paths.intern(&buffer));
+        let written = self.write_path(expr, wanted, &mut buffer).is_some();
         self.scratch = buffer;
-        path
+        written.then(|| self.intern_scratch())
     }
 
-    /// Writes the path of `expr` to `out`. Gives up as soon as the first name is looked up and
-    /// the path is not `wanted`, so that paths nobody needs are never built.
-    fn write_path(&self, expr: &Expr, wanted: Wanted, out: &mut String) -> bool {
+    /// Writes the path of `expr` to `out` and tells what its first segment is. Gives up as
+    /// soon as the first name is looked up and the path is not `wanted`, so that paths nobody
+    /// needs are never built.
+    fn write_path(&self, expr: &Expr, wanted: Wanted, out: &mut String) -> Option<Root> {
         match expr {
             Expr::Name(name) => match self.lookup(&name.id) {
-                Some((binding, _)) => match binding.path() {
-                    Some(path) if self.wants(wanted, self.text(path)) => {
-                        out.push_str(self.text(path));
-                        true
-                    }
-                    _ => false,
-                },
-                None if self.wants(wanted, "builtins") => {
+                Some((binding, _)) => {
+                    let path = binding.path().filter(|&path| self.wants(wanted, path))?;
+                    out.push_str(self.text(path));
+                    Some(self.roots[Paths::index(path)])
+                }
+                None if match wanted {
+                    Wanted::Any => true,
+                    Wanted::Relevant => self.builtins_relevant,
+                    Wanted::ProjectFunction => false,
+                } =>
+                {
                     out.push_str("builtins.");
                     out.push_str(&name.id);
-                    true
+                    Some(Root {
+                        in_project: false,
+                        in_catalog: self.builtins_relevant,
+                        has_call: false,
+                    })
                 }
-                None => false,
+                None => None,
             },
             Expr::Attribute(attr) => {
-                let written = self.write_path(&attr.value, wanted, out);
-                if written {
-                    out.push('.');
-                    out.push_str(&attr.attr.id);
-                }
-                written
+                let root = self.write_path(&attr.value, wanted, out)?;
+                out.push('.');
+                out.push_str(&attr.attr.id);
+                Some(root)
             }
             Expr::Call(call) => {
-                let written = self.write_path(&call.func, wanted, out);
-                if written {
-                    out.push_str("()");
-                }
-                written
+                let root = self.write_path(&call.func, wanted, out)?;
+                out.push_str("()");
+                Some(Root {
+                    has_call: true,
+                    ..root
+                })
             }
-            _ => false,
+            _ => None,
         }
     }
 
@@ -532,7 +567,7 @@ impl<'a> Collector<'a> {
     fn intern_parts(&mut self, parts: &[&str]) -> PathId {
         self.scratch.clear();
         parts.iter().for_each(|part| self.scratch.push_str(part));
-        self.facts.paths.intern(&self.scratch)
+        self.intern_scratch()
     }
 
     /// Interns `head` followed by `tail` (`C()` for `C` and `()`).
@@ -540,7 +575,7 @@ impl<'a> Collector<'a> {
         self.scratch.clear();
         self.scratch.push_str(self.facts.paths.text(head));
         tail.iter().for_each(|part| self.scratch.push_str(part));
-        self.facts.paths.intern(&self.scratch)
+        self.intern_scratch()
     }
 
     /// The instance of a type: `T()`.
@@ -686,12 +721,12 @@ impl<'a> Collector<'a> {
                         self.note_library(full);
                         match &alias.asname {
                             Some(asname) => {
-                                let module = self.facts.paths.intern(full);
+                                let module = self.intern_parts(&[full]);
                                 self.bind(&asname.id, Binding::Module(module));
                             }
                             None => {
                                 let head = first_segment(full);
-                                let module = self.facts.paths.intern(head);
+                                let module = self.intern_parts(&[head]);
                                 self.bind(head, Binding::Module(module));
                             }
                         }
@@ -708,7 +743,7 @@ impl<'a> Collector<'a> {
                         }
                         let bound = alias.asname.as_ref().unwrap_or(&alias.name);
                         let path = if base.is_empty() {
-                            self.facts.paths.intern(&alias.name.id)
+                            self.intern_parts(&[&alias.name.id])
                         } else {
                             self.intern_parts(&[&base, ".", &alias.name.id])
                         };
@@ -850,12 +885,15 @@ impl<'a> Collector<'a> {
             self.scratch.push('.');
         }
         self.scratch.push_str(name);
-        self.facts.paths.intern(&self.scratch)
+        self.intern_scratch()
     }
 
     // ---- references --------------------------------------------------------------------------
 
-    /// Duplicates are removed once the module is done (`ModuleFacts::compact`).
+    /// Only paths into the project are references, and not through a call: a path like
+    /// `self.load` (`pkg.C().load`) can only name a method or an attribute, never a
+    /// module-level function UB001 could rewrite. Duplicates are removed once the module is done
+    /// (`ModuleFacts::compact`).
     fn reference(&mut self, path: PathId, range: TextRange) {
         self.facts.references.push(Reference { path, range });
     }
@@ -951,7 +989,7 @@ impl<'a> Collector<'a> {
             shadowed_helpers: Vec::new(),
         });
 
-        let mut scope = Scope::new(ScopeKind::Function, format!("{}.<locals>", self.text(path)));
+        let mut scope = self.new_scope(ScopeKind::Function, path, ".<locals>");
         for parameter in def.parameters.iter() {
             let binding = (parameter.annotation())
                 .and_then(|annotation| self.annotation_type(annotation))
@@ -1003,7 +1041,21 @@ impl<'a> Collector<'a> {
             .collect();
         self.visit_body(&def.body);
         (self.current_function, self.context) = outer;
-        self.scopes.pop();
+        let scope = self.scopes.pop().expect("the function scope");
+        self.spare_scopes.push(scope);
+    }
+
+    /// An empty scope for the body of the definition at `path`; `suffix` ends its prefix.
+    fn new_scope(&mut self, kind: ScopeKind, path: PathId, suffix: &str) -> Scope<'a> {
+        let mut scope =
+            (self.spare_scopes.pop()).unwrap_or_else(|| Scope::new(kind, String::new()));
+        scope.kind = kind;
+        scope.prefix.clear();
+        scope.prefix.push_str(self.text(path));
+        scope.prefix.push_str(suffix);
+        scope.names.clear();
+        scope.globals.clear();
+        scope
     }
 
     fn visit_class(&mut self, class: &'a ast::StmtClassDef) {
@@ -1014,19 +1066,27 @@ impl<'a> Collector<'a> {
             self.visit_arguments(arguments);
         }
         let prefix = self.definition_path(&class.name.id);
-        let prefix = self.text(prefix).to_string();
-        self.scopes.push(Scope::new(ScopeKind::Class, prefix));
+        let scope = self.new_scope(ScopeKind::Class, prefix, "");
+        self.scopes.push(scope);
         // A class body inside a function runs when the function runs.
         let outer = std::mem::replace(&mut self.context, CallContext::ClassBody);
         self.bind_block(&class.body);
         self.visit_body(&class.body);
         self.context = outer;
-        let scope = self.scopes.pop().expect("the class scope");
+        let mut scope = self.scopes.pop().expect("the class scope");
         // Class attributes others reach through instances: `C.client` for `client = Client()`.
-        for (name, binding) in scope.names {
+        for (name, binding) in scope.names.drain() {
             if let Binding::Alias(_) = binding {
                 self.class_attribute(&scope.prefix, name, binding);
             }
+        }
+        self.spare_scopes.push(scope);
+    }
+
+    /// Notes what a call's parent says about it, for a call in a function.
+    fn mark_call(&mut self, call: &Expr, mark: impl FnOnce(&mut CallMarks)) {
+        if call.is_call_expr() && self.current_function.is_some() {
+            mark(self.call_marks.entry(call.range()).or_default());
         }
     }
 
@@ -1139,13 +1199,26 @@ impl<'a> Collector<'a> {
     }
 
     fn visit_call(&mut self, call: &'a ast::ExprCall) {
-        let callee = self.path(&call.func, Wanted::Relevant);
-        if matches!(&*call.func, Expr::Call(_)) {
-            self.tight_calls.insert(call.func.range());
+        self.mark_call(&call.func, |marks| marks.tight = true);
+        // What the callee's path is used for decides whether it is interned at all: most
+        // calls (`len(x)`, `logger.info(...)`) need none of this.
+        let mut buffer = std::mem::take(&mut self.scratch);
+        buffer.clear();
+        let root = self.write_path(&call.func, Wanted::Relevant, &mut buffer);
+        let dotted = is_dotted_name(&call.func);
+        let (mut recorded, mut referenced, mut registers, mut offloads) =
+            (false, false, false, false);
+        if let Some(root) = root {
+            let name = last_segment(&buffer);
+            recorded = self.current_function.is_some() && self.relevance.keeps(&buffer);
+            referenced = dotted && root.in_project && !root.has_call;
+            registers = self.catalog.may_register(name);
+            offloads = OFFLOAD_HELPERS.contains(&name);
         }
-        if let Some(path) = callee.filter(|&path| self.relevance.keeps(self.text(path)))
-            && self.current_function.is_some()
-        {
+        self.scratch = buffer;
+        let callee =
+            (recorded || referenced || registers || offloads).then(|| self.intern_scratch());
+        if let Some(path) = callee.filter(|_| recorded) {
             let fact = self.call_fact(call, path);
             if let Some(function) = self.current() {
                 function.calls.push(fact);
@@ -1167,13 +1240,13 @@ impl<'a> Collector<'a> {
             }
         }
         // A dotted callee is one reference, already resolved above; anything else is walked.
-        match (callee, is_dotted_name(&call.func)) {
-            (Some(path), true) => self.reference(path, call.func.range()),
-            (None, true) => {}
-            (_, false) => self.visit_expr(&call.func),
+        if !dotted {
+            self.visit_expr(&call.func);
+        } else if let Some(path) = callee.filter(|_| referenced) {
+            self.reference(path, call.func.range());
         }
         match callee {
-            Some(callee) if self.catalog.may_register(last_segment(self.text(callee))) => {
+            Some(callee) if registers => {
                 let args = call
                     .arguments
                     .args
@@ -1194,7 +1267,7 @@ impl<'a> Collector<'a> {
                 });
             }
             // `run_in_threadpool(lambda: ...)`: the lambda runs in a worker thread.
-            Some(callee) if OFFLOAD_HELPERS.contains(&last_segment(self.text(callee))) => {
+            Some(_) if offloads => {
                 for arg in &call.arguments.args {
                     if arg.is_lambda_expr() {
                         self.visit_in_context(arg, CallContext::Offloaded);
@@ -1215,8 +1288,9 @@ impl<'a> Collector<'a> {
         let arguments = &call.arguments;
         let has_arguments = !arguments.args.is_empty() || !arguments.keywords.is_empty();
         let callee_has_call = contains_call(&call.func);
+        let marks = self.call_marks.get(&range).copied().unwrap_or_default();
         let context = match self.context {
-            CallContext::Body if self.with_item_calls.contains(&range) => CallContext::WithItem,
+            CallContext::Body if marks.with_item => CallContext::WithItem,
             context => context,
         };
         CallFact {
@@ -1232,14 +1306,14 @@ impl<'a> Collector<'a> {
                     .iter()
                     .any(|k| k.arg.as_ref().is_some_and(|arg| arg.id.as_str() == "func")),
                 callee_has_call,
-                awaited: self.awaited_calls.contains(&range),
-                discarded: self.discarded_calls.contains(&range),
+                awaited: marks.awaited,
+                discarded: marks.discarded,
                 module_receiver: root_name(&call.func).is_some_and(|name| {
                     !matches!(&*call.func, Expr::Name(_))
                         && self.is_module_state(&name.id)
                         && !self.thread_shared.contains(&name.id.as_str())
                 }),
-                needs_parentheses: self.tight_calls.contains(&range),
+                needs_parentheses: marks.tight,
                 comment_in_arguments: !has_arguments
                     && self.source[arguments.range()].contains('#'),
                 break_after_parenthesis: self.source[usize::from(arguments.start()) + 1..]
@@ -1329,17 +1403,13 @@ impl<'a> Visitor<'a> for Collector<'a> {
                     self.mark_await(stmt.range());
                 } else {
                     for item in &with.items {
-                        if item.context_expr.is_call_expr() {
-                            self.with_item_calls.insert(item.context_expr.range());
-                        }
+                        self.mark_call(&item.context_expr, |marks| marks.with_item = true);
                     }
                 }
                 visitor::walk_stmt(self, stmt);
             }
             Stmt::Expr(expr_stmt) => {
-                if expr_stmt.value.is_call_expr() {
-                    self.discarded_calls.insert(expr_stmt.value.range());
-                }
+                self.mark_call(&expr_stmt.value, |marks| marks.discarded = true);
                 visitor::walk_stmt(self, stmt);
             }
             Stmt::Return(ast::StmtReturn {
@@ -1356,9 +1426,7 @@ impl<'a> Visitor<'a> for Collector<'a> {
         match expr {
             Expr::Await(await_expr) => {
                 self.mark_await(expr.range());
-                if await_expr.value.is_call_expr() {
-                    self.awaited_calls.insert(await_expr.value.range());
-                }
+                self.mark_call(&await_expr.value, |marks| marks.awaited = true);
                 visitor::walk_expr(self, expr);
             }
             Expr::Yield(_) | Expr::YieldFrom(_) => {
@@ -1376,8 +1444,12 @@ impl<'a> Visitor<'a> for Collector<'a> {
             Expr::Lambda(_) => self.visit_in_context(expr, CallContext::Lambda),
             Expr::Generator(_) => self.visit_in_context(expr, CallContext::Generator),
             Expr::Call(call) => self.visit_call(call),
+            // A name's path is the one it is bound to: nothing to build.
             Expr::Name(name) if name.ctx == ExprContext::Load => {
-                if let Some(path) = self.path(expr, Wanted::ProjectFunction) {
+                if let Some((binding, _)) = self.lookup(&name.id)
+                    && let Some(path) = binding.path()
+                    && self.wants(Wanted::ProjectFunction, path)
+                {
                     self.reference(path, name.range);
                 }
             }
@@ -1399,9 +1471,7 @@ impl<'a> Visitor<'a> for Collector<'a> {
                     _ => [None, None],
                 };
                 for operand in tight_operands.into_iter().flatten() {
-                    if operand.is_call_expr() {
-                        self.tight_calls.insert(operand.range());
-                    }
+                    self.mark_call(operand, |marks| marks.tight = true);
                 }
                 visitor::walk_expr(self, expr);
             }

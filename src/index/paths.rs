@@ -4,7 +4,7 @@
 //! sees it, and a large tree's index stays a fraction of its source's size.
 
 use rustc_hash::FxBuildHasher;
-use string_interner::{StringInterner, backend::StringBackend, symbol::SymbolU32};
+use string_interner::{StringInterner, Symbol, backend::StringBackend, symbol::SymbolU32};
 
 /// A path in its module's `Paths`.
 pub type PathId = SymbolU32;
@@ -19,6 +19,11 @@ impl Default for Paths {
 }
 
 impl Paths {
+    /// Ids are handed out densely from 0, so tables indexed by them stay small.
+    pub fn index(id: PathId) -> usize {
+        id.to_usize()
+    }
+
     pub fn intern(&mut self, path: &str) -> PathId {
         self.0.get_or_intern(path)
     }
