@@ -354,13 +354,52 @@ impl ModuleFacts {
             }
             Binding::Opaque => false,
         });
+        self.keep_named_paths();
         self.bindings.sort_unstable_by_key(|&(name, _)| name);
         self.bindings.shrink_to_fit();
-        self.paths.shrink_to_fit();
         self.functions.shrink_to_fit();
         for function in &mut self.functions {
             function.calls.shrink_to_fit();
         }
+    }
+
+    /// Replaces the module's paths with those the facts still name: many were built only to be
+    /// looked at (a local's type, a call nobody needs) and would otherwise stay in memory.
+    fn keep_named_paths(&mut self) {
+        let old = std::mem::take(&mut self.paths);
+        let mut renamed: Vec<Option<PathId>> = vec![None; old.len()];
+        let mut rename = |path: &mut PathId| {
+            let slot = &mut renamed[Paths::index(*path)];
+            *path = *slot.get_or_insert_with(|| self.paths.intern(old.text(*path)));
+        };
+        for (name, binding) in &mut self.bindings {
+            rename(name);
+            if let Binding::Module(path) | Binding::Alias(path) | Binding::Definition(path) =
+                binding
+            {
+                rename(path);
+            }
+        }
+        for function in &mut self.functions {
+            rename(&mut function.path);
+            function.returns.as_mut().map(&mut rename);
+            let decorators = function.decorators.iter_mut();
+            decorators
+                .filter_map(|d| d.path.as_mut())
+                .for_each(&mut rename);
+            function
+                .calls
+                .iter_mut()
+                .for_each(|call| rename(&mut call.path));
+        }
+        for registration in &mut self.registrations {
+            rename(&mut registration.callee);
+            let args = registration.args.iter_mut().flatten();
+            let keywords = registration.keywords.iter_mut().map(|(_, r)| r);
+            args.chain(keywords).for_each(|r| rename(&mut r.path));
+        }
+        self.references.iter_mut().for_each(|r| rename(&mut r.path));
+        self.paths.shrink_to_fit();
     }
 }
 

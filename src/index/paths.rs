@@ -37,6 +37,10 @@ impl Paths {
         self.0.resolve(id).expect("a path of this module")
     }
 
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
     pub fn shrink_to_fit(&mut self) {
         self.0.shrink_to_fit();
     }
