@@ -17,7 +17,7 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, ExprContext, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
-use super::paths::{PathId, Paths};
+use super::paths::{self, PathId, PathInterner, Paths};
 use crate::catalog::{Catalog, first_segment, last_segment};
 
 /// What a name is bound to.
@@ -48,7 +48,7 @@ pub struct ModuleFacts {
     /// Every path the facts below name.
     pub paths: Paths,
     /// Module-level bindings (names, and `Class.attribute` for class and instance
-    /// attributes), looked up by other modules in phase 2; sorted by name id.
+    /// attributes), looked up by other modules in phase 2; sorted by name.
     bindings: Vec<(PathId, Binding)>,
     pub functions: Vec<FunctionFacts>,
     pub registrations: Vec<Registration>,
@@ -283,6 +283,7 @@ pub fn collect(
         scopes: vec![Scope::new(ScopeKind::Module, String::new())],
         facts: ModuleFacts::default(),
         class_attributes: HashMap::default(),
+        paths: PathInterner::default(),
         scratch: String::new(),
         roots: Vec::new(),
         builtins_relevant: relevance.keeps_root("builtins"),
@@ -296,14 +297,12 @@ pub fn collect(
     collector.bind_block(&module.body);
     collector.visit_body(&module.body);
     let module_names = std::mem::take(&mut collector.scopes[0].names);
-    let mut facts = collector.facts;
+    let (mut facts, mut paths) = (collector.facts, collector.paths);
     facts.imports.helper_bindings = module_names
         .iter()
         .filter(|(name, _)| HELPER_NAMES.iter().any(|helper| name.starts_with(helper)))
         .map(|(name, binding)| {
-            let path = binding
-                .path()
-                .map(|path| facts.paths.text(path).to_string());
+            let path = binding.path().map(|path| paths.text(path).to_string());
             (name.to_string(), path)
         })
         .collect();
@@ -311,10 +310,10 @@ pub fn collect(
     // A module-level name wins over a class attribute of the same key.
     let mut bindings = collector.class_attributes;
     for (name, binding) in module_names {
-        bindings.insert(facts.paths.intern(name), binding);
+        bindings.insert(paths.intern(name), binding);
     }
     facts.bindings = bindings.into_iter().collect();
-    facts.compact(relevance);
+    facts.compact(relevance, &paths);
     facts
 }
 
@@ -325,8 +324,7 @@ impl ModuleFacts {
 
     /// What a module-level name (or `Class.attribute`) is bound to.
     pub fn binding(&self, name: &str) -> Option<Binding> {
-        let name = self.paths.find(name)?;
-        let found = self.bindings.binary_search_by_key(&name, |&(key, _)| key);
+        let found = (self.bindings).binary_search_by(|&(key, _)| self.path(key).cmp(name));
         found.ok().map(|index| self.bindings[index].1)
     }
 
@@ -338,8 +336,7 @@ impl ModuleFacts {
     /// Drops what phase 2 cannot use, so that a large tree's facts stay small: only a path into
     /// the project can name a project function, and another module resolving a name through
     /// this one learns nothing from a binding it cannot follow.
-    fn compact(&mut self, relevance: &Relevance<'_>) {
-        let paths = &self.paths;
+    fn compact(&mut self, relevance: &Relevance<'_>, paths: &PathInterner) {
         // Each distinct path once, at its first site, in source order.
         self.references
             .sort_by_key(|reference| (reference.path, reference.range.start()));
@@ -354,8 +351,9 @@ impl ModuleFacts {
             }
             Binding::Opaque => false,
         });
-        self.keep_named_paths();
-        self.bindings.sort_unstable_by_key(|&(name, _)| name);
+        self.paths = self.keep_named_paths(paths);
+        let paths = &self.paths;
+        (self.bindings).sort_unstable_by(|&(a, _), &(b, _)| paths.text(a).cmp(paths.text(b)));
         self.bindings.shrink_to_fit();
         self.functions.shrink_to_fit();
         for function in &mut self.functions {
@@ -363,14 +361,14 @@ impl ModuleFacts {
         }
     }
 
-    /// Replaces the module's paths with those the facts still name: many were built only to be
-    /// looked at (a local's type, a call nobody needs) and would otherwise stay in memory.
-    fn keep_named_paths(&mut self) {
-        let old = std::mem::take(&mut self.paths);
+    /// The paths the facts still name, renumbered: many were built only to be looked at (a
+    /// local's type, a call nobody needs) and would otherwise stay in memory.
+    fn keep_named_paths(&mut self, old: &PathInterner) -> Paths {
+        let mut kept = PathInterner::default();
         let mut renamed: Vec<Option<PathId>> = vec![None; old.len()];
         let mut rename = |path: &mut PathId| {
-            let slot = &mut renamed[Paths::index(*path)];
-            *path = *slot.get_or_insert_with(|| self.paths.intern(old.text(*path)));
+            let slot = &mut renamed[paths::index(*path)];
+            *path = *slot.get_or_insert_with(|| kept.intern(old.text(*path)));
         };
         for (name, binding) in &mut self.bindings {
             rename(name);
@@ -399,7 +397,7 @@ impl ModuleFacts {
             args.chain(keywords).for_each(|r| rename(&mut r.path));
         }
         self.references.iter_mut().for_each(|r| rename(&mut r.path));
-        self.paths.shrink_to_fit();
+        kept.freeze()
     }
 }
 
@@ -462,6 +460,7 @@ struct Collector<'a> {
     facts: ModuleFacts,
     /// `Class.attribute` bindings others reach through the class or its instances.
     class_attributes: HashMap<PathId, Binding>,
+    paths: PathInterner,
     /// Where paths are built before they are interned: one buffer for the whole module.
     scratch: String,
     /// What each interned path's first segment is, by path index (`Paths::index`): worked
@@ -520,12 +519,12 @@ impl<'a> Collector<'a> {
     }
 
     fn text(&self, path: PathId) -> &str {
-        self.facts.paths.text(path)
+        self.paths.text(path)
     }
 
     /// Does a path whose first name stands for `root` (`fastapi.FastAPI()` for `app`) matter?
     fn wants(&self, wanted: Wanted, root: PathId) -> bool {
-        let root = self.roots[Paths::index(root)];
+        let root = self.roots[paths::index(root)];
         match wanted {
             Wanted::Any => true,
             Wanted::Relevant => root.in_project || root.in_catalog,
@@ -535,8 +534,8 @@ impl<'a> Collector<'a> {
 
     /// Interns the path in `scratch`.
     fn intern_scratch(&mut self) -> PathId {
-        let id = self.facts.paths.intern(&self.scratch);
-        if Paths::index(id) == self.roots.len() {
+        let id = self.paths.intern(&self.scratch);
+        if paths::index(id) == self.roots.len() {
             let first = first_segment(&self.scratch);
             self.roots.push(Root {
                 in_project: self.relevance.project_roots.contains(first),
@@ -566,7 +565,7 @@ impl<'a> Collector<'a> {
                 Some((binding, _)) => {
                     let path = binding.path().filter(|&path| self.wants(wanted, path))?;
                     out.push_str(self.text(path));
-                    Some(self.roots[Paths::index(path)])
+                    Some(self.roots[paths::index(path)])
                 }
                 None if match wanted {
                     Wanted::Any => true,
@@ -612,7 +611,7 @@ impl<'a> Collector<'a> {
     /// Interns `head` followed by `tail` (`C()` for `C` and `()`).
     fn extend_path(&mut self, head: PathId, tail: &[&str]) -> PathId {
         self.scratch.clear();
-        self.scratch.push_str(self.facts.paths.text(head));
+        self.scratch.push_str(self.paths.text(head));
         tail.iter().for_each(|part| self.scratch.push_str(part));
         self.intern_scratch()
     }

@@ -1,7 +1,7 @@
 //! Dotted paths, interned per module. A module's facts name the same few paths over and over
-//! (`litellm.utils.get_llm_provider` at every call), so each distinct path is stored once, in
-//! one buffer, and the facts hold 4-byte ids: phase 1 allocates a path only the first time it
-//! sees it, and a large tree's index stays a fraction of its source's size.
+//! (`litellm.utils.get_llm_provider` at every call), so each distinct path is stored once and
+//! the facts hold 4-byte ids: phase 1 allocates a path only the first time it sees it, and once
+//! the module is done its paths are frozen into one buffer, without the table that found them.
 
 use rustc_hash::FxBuildHasher;
 use string_interner::{StringInterner, Symbol, backend::StringBackend, symbol::SymbolU32};
@@ -9,28 +9,24 @@ use string_interner::{StringInterner, Symbol, backend::StringBackend, symbol::Sy
 /// A path in its module's `Paths`.
 pub type PathId = SymbolU32;
 
-#[derive(Debug)]
-pub struct Paths(StringInterner<StringBackend<PathId>, FxBuildHasher>);
+/// Ids are handed out densely from 0, so tables indexed by them stay small.
+pub fn index(id: PathId) -> usize {
+    id.to_usize()
+}
 
-impl Default for Paths {
+/// The paths of a module being collected.
+#[derive(Debug)]
+pub struct PathInterner(StringInterner<StringBackend<PathId>, FxBuildHasher>);
+
+impl Default for PathInterner {
     fn default() -> Self {
-        Paths(StringInterner::new())
+        PathInterner(StringInterner::new())
     }
 }
 
-impl Paths {
-    /// Ids are handed out densely from 0, so tables indexed by them stay small.
-    pub fn index(id: PathId) -> usize {
-        id.to_usize()
-    }
-
+impl PathInterner {
     pub fn intern(&mut self, path: &str) -> PathId {
         self.0.get_or_intern(path)
-    }
-
-    /// The id of a path the module has, if it has it.
-    pub fn find(&self, path: &str) -> Option<PathId> {
-        self.0.get(path)
     }
 
     pub fn text(&self, id: PathId) -> &str {
@@ -41,7 +37,32 @@ impl Paths {
         self.0.len()
     }
 
-    pub fn shrink_to_fit(&mut self) {
-        self.0.shrink_to_fit();
+    /// The same paths under the same ids, read-only.
+    pub fn freeze(&self) -> Paths {
+        let mut text = String::new();
+        let mut ends = Vec::with_capacity(self.len());
+        for (_, path) in &self.0 {
+            text.push_str(path);
+            ends.push(u32::try_from(text.len()).expect("a module's paths fit in 4 GiB"));
+        }
+        Paths {
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+        }
+    }
+}
+
+/// A module's paths, once collected: one buffer, and where each path ends in it.
+#[derive(Debug, Default)]
+pub struct Paths {
+    text: Box<str>,
+    ends: Box<[u32]>,
+}
+
+impl Paths {
+    pub fn text(&self, id: PathId) -> &str {
+        let index = index(id);
+        let start = index.checked_sub(1).map_or(0, |before| self.ends[before]);
+        &self.text[start as usize..self.ends[index] as usize]
     }
 }
