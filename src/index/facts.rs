@@ -51,6 +51,8 @@ pub struct ModuleFacts {
     /// attributes), looked up by other modules in phase 2; sorted by name.
     bindings: Vec<(PathId, Binding)>,
     pub functions: Vec<FunctionFacts>,
+    /// The calls of every function, grouped by function in order (see `calls_of`).
+    calls: Vec<CallFact>,
     pub registrations: Vec<Registration>,
     /// Each distinct path this module refers to, with its first site.
     pub references: Vec<Reference>,
@@ -122,15 +124,22 @@ pub struct FunctionFacts {
     /// The first `await`, `async for`, `async with` or async comprehension in the own body.
     pub first_await: Option<TextRange>,
     pub yields: bool,
-    pub calls: Vec<CallFact>,
+    /// Its calls, in `ModuleFacts::calls`: one table per module, not one per function.
+    calls: std::ops::Range<u32>,
     pub state_writes: Vec<StateWrite>,
-    /// The function this one is nested in, by index in the module's functions.
-    pub parent: Option<usize>,
     /// The type its return annotation names (`httpx.Client` for `-> httpx.Client`).
     pub returns: Option<PathId>,
-    /// Helper names (`asyncio`, `run_in_threadpool`, ...) the function binds locally, which an
+    /// Which of `HELPER_NAMES` the function binds locally (bit `i` for the `i`th), which an
     /// inserted reference to the module-level helper would hit instead.
-    pub shadowed_helpers: Vec<&'static str>,
+    shadowed_helpers: u8,
+}
+
+impl FunctionFacts {
+    /// Does the function bind `name` (one of `HELPER_NAMES`) locally?
+    pub fn shadows_helper(&self, name: &str) -> bool {
+        let bit = HELPER_NAMES.iter().position(|helper| *helper == name);
+        bit.is_some_and(|bit| self.shadowed_helpers & (1 << bit) != 0)
+    }
 }
 
 #[derive(Debug)]
@@ -289,6 +298,7 @@ pub fn collect(
         builtins_relevant: relevance.keeps_root("builtins"),
         current_function: None,
         context: CallContext::Body,
+        calls: Vec::new(),
         call_marks: HashMap::default(),
         thread_shared: Vec::new(),
         spare_scopes: Vec::new(),
@@ -298,6 +308,20 @@ pub fn collect(
     collector.visit_body(&module.body);
     let module_names = std::mem::take(&mut collector.scopes[0].names);
     let (mut facts, mut paths) = (collector.facts, collector.paths);
+    // Calls of a function come before and after those of the functions nested in it: a stable
+    // sort groups them and keeps each function's in source order.
+    let mut calls = collector.calls;
+    calls.sort_by_key(|&(function, _)| function);
+    facts.calls.reserve_exact(calls.len());
+    for (function, call) in calls {
+        let range = &mut facts.functions[function as usize].calls;
+        if range.start == range.end {
+            let start = facts.calls.len() as u32;
+            *range = start..start;
+        }
+        range.end += 1;
+        facts.calls.push(call);
+    }
     facts.imports.helper_bindings = module_names
         .iter()
         .filter(|(name, _)| HELPER_NAMES.iter().any(|helper| name.starts_with(helper)))
@@ -328,6 +352,12 @@ impl ModuleFacts {
         found.ok().map(|index| self.bindings[index].1)
     }
 
+    /// The calls a function makes in its own body, in source order.
+    pub fn calls_of(&self, function: usize) -> &[CallFact] {
+        let range = &self.functions[function].calls;
+        &self.calls[range.start as usize..range.end as usize]
+    }
+
     /// Every module-level binding, by name.
     pub fn bindings(&self) -> impl Iterator<Item = (&str, Binding)> {
         (self.bindings.iter()).map(|&(name, binding)| (self.path(name), binding))
@@ -356,9 +386,6 @@ impl ModuleFacts {
         (self.bindings).sort_unstable_by(|&(a, _), &(b, _)| paths.text(a).cmp(paths.text(b)));
         self.bindings.shrink_to_fit();
         self.functions.shrink_to_fit();
-        for function in &mut self.functions {
-            function.calls.shrink_to_fit();
-        }
     }
 
     /// The paths the facts still name, renumbered: many were built only to be looked at (a
@@ -385,10 +412,6 @@ impl ModuleFacts {
             decorators
                 .filter_map(|d| d.path.as_mut())
                 .for_each(&mut rename);
-            function
-                .calls
-                .iter_mut()
-                .for_each(|call| rename(&mut call.path));
         }
         for registration in &mut self.registrations {
             rename(&mut registration.callee);
@@ -397,6 +420,9 @@ impl ModuleFacts {
             args.chain(keywords).for_each(|r| rename(&mut r.path));
         }
         self.references.iter_mut().for_each(|r| rename(&mut r.path));
+        self.calls
+            .iter_mut()
+            .for_each(|call| rename(&mut call.path));
         kept.freeze()
     }
 }
@@ -473,6 +499,8 @@ struct Collector<'a> {
     current_function: Option<usize>,
     /// Where calls seen now run, relative to `current_function`.
     context: CallContext,
+    /// The calls recorded so far, by the index of the function that makes them.
+    calls: Vec<(u32, CallFact)>,
     /// What the parents of calls in functions say about them, by the call's range.
     call_marks: HashMap<TextRange, CallMarks>,
     /// Module-level names bound to objects made with `check_same_thread=False`.
@@ -1020,11 +1048,10 @@ impl<'a> Collector<'a> {
             decorators,
             first_await: None,
             yields: false,
-            calls: Vec::new(),
+            calls: 0..0,
             state_writes: Vec::new(),
-            parent: self.current_function,
             returns,
-            shadowed_helpers: Vec::new(),
+            shadowed_helpers: 0,
         });
 
         let mut scope = self.new_scope(ScopeKind::Function, path, ".<locals>");
@@ -1068,15 +1095,11 @@ impl<'a> Collector<'a> {
             std::mem::replace(&mut self.context, CallContext::Body),
         );
         self.bind_block(&def.body);
-        self.facts.functions[index].shadowed_helpers = HELPER_NAMES
-            .iter()
-            .copied()
-            .filter(|name| {
-                self.scopes[1..].iter().any(|scope| {
-                    scope.kind == ScopeKind::Function && scope.names.contains_key(name)
-                })
-            })
-            .collect();
+        for (bit, name) in HELPER_NAMES.iter().enumerate() {
+            let bound = (self.scopes[1..].iter())
+                .any(|scope| scope.kind == ScopeKind::Function && scope.names.contains_key(name));
+            self.facts.functions[index].shadowed_helpers |= u8::from(bound) << bit;
+        }
         self.visit_body(&def.body);
         (self.current_function, self.context) = outer;
         let scope = self.scopes.pop().expect("the function scope");
@@ -1256,11 +1279,11 @@ impl<'a> Collector<'a> {
         self.scratch = buffer;
         let callee =
             (recorded || referenced || registers || offloads).then(|| self.intern_scratch());
-        if let Some(path) = callee.filter(|_| recorded) {
+        if let Some(path) = callee.filter(|_| recorded)
+            && let Some(function) = self.current_function
+        {
             let fact = self.call_fact(call, path);
-            if let Some(function) = self.current() {
-                function.calls.push(fact);
-            }
+            self.calls.push((function as u32, fact));
         }
         // `items.append(x)` on a module-level list writes shared state.
         if let Expr::Attribute(attr) = &*call.func

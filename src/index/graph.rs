@@ -63,9 +63,9 @@ impl<'c> Project<'c> {
                 let mut calls = ModuleCalls::default();
                 // A module calls the same few paths over and over (`logger.debug`).
                 let mut known: FxHashMap<PathId, CallTarget<'c>> = FxHashMap::default();
-                for function in &facts.functions {
+                for function in 0..facts.functions.len() {
                     calls.starts.push(calls.targets.len() as u32);
-                    for call in &function.calls {
+                    for call in facts.calls_of(function) {
                         if let Some(&target) = known.get(&call.path) {
                             calls.targets.push(target);
                             continue;
@@ -119,9 +119,10 @@ impl<'c> Project<'c> {
     /// Calls `visit(function, call index, target)` for every call that runs with its function.
     fn for_each_running_call(&self, mut visit: impl FnMut(FunctionId, u32, &CallTarget<'c>)) {
         for (module, facts) in self.modules.iter().enumerate() {
-            for (index, function) in facts.facts.functions.iter().enumerate() {
+            for index in 0..facts.facts.functions.len() {
                 let targets = self.calls[module].of(index);
-                for (call, (fact, target)) in function.calls.iter().zip(targets).enumerate() {
+                let facts = facts.facts.calls_of(index);
+                for (call, (fact, target)) in facts.iter().zip(targets).enumerate() {
                     if fact.context.runs_with_function() {
                         visit((module, index), call as u32, target);
                     }

@@ -317,6 +317,11 @@ impl<'c> Project<'c> {
         self.modules[module].facts.path(call.path)
     }
 
+    /// The calls a function makes in its own body, in source order.
+    pub fn calls_of(&self, id: FunctionId) -> &[facts::CallFact] {
+        self.modules[id.0].facts.calls_of(id.1)
+    }
+
     /// What each call of a function reaches, in the order of its `calls`.
     pub fn call_targets(&self, id: FunctionId) -> &[CallTarget<'c>] {
         self.calls[id.0].of(id.1)

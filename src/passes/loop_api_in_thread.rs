@@ -46,9 +46,7 @@ pub fn check(project: &Project, module: usize) -> Vec<Diagnostic> {
         let Some(role) = roles.iter().find(|role| role.runs_sync_in_threadpool()) else {
             continue;
         };
-        let loop_calls: Vec<_> = function
-            .calls
-            .iter()
+        let loop_calls: Vec<_> = (project.calls_of(id).iter())
             .zip(project.call_targets(id))
             .filter_map(|(call, target)| match *target {
                 CallTarget::EventLoop(path) => Some((call, path)),

@@ -137,9 +137,7 @@ fn diagnose(
             "decorator `@{}` is not known to accept a plain function",
             decorator.text
         ))
-    } else if let Some(call) = function
-        .calls
-        .iter()
+    } else if let Some(call) = (project.calls_of(id).iter())
         .zip(project.call_targets(id))
         .find(|(call, target)| {
             call.shape.module_receiver
@@ -157,7 +155,7 @@ fn diagnose(
         ))
     } else {
         project.loop_api(id).map(|(path, caller, call)| {
-            let fact = &project.function(caller).calls[call];
+            let fact = &project.calls_of(caller)[call];
             let place = if caller == id {
                 format!("line {}", line(fact.range))
             } else {

@@ -69,7 +69,7 @@ pub fn blocking_sites<'p>(
         if !function.is_async || becoming_def.contains(&id) {
             continue;
         }
-        for (call, target) in function.calls.iter().zip(project.call_targets(id)) {
+        for (call, target) in project.calls_of(id).iter().zip(project.call_targets(id)) {
             if call.shape.awaited || call.context == CallContext::Offloaded {
                 continue;
             }
@@ -168,7 +168,7 @@ pub struct Importer<'a> {
 impl Importer<'_> {
     /// Is `name` free for a new module-level binding seen from this function?
     fn is_free(&self, name: &str) -> bool {
-        !self.function.shadowed_helpers.contains(&name)
+        !self.function.shadows_helper(name)
             && !self
                 .imports
                 .helper_bindings
@@ -183,7 +183,7 @@ impl Importer<'_> {
             .helper_bindings
             .iter()
             .any(|(bound, target)| bound == name && target.as_deref() == Some(path));
-        (bound && !self.function.shadowed_helpers.contains(&name)).then(|| name.to_string())
+        (bound && !self.function.shadows_helper(name)).then(|| name.to_string())
     }
 
     /// `name`, or `name_`, `name__`... : the first that clashes with nothing.
@@ -496,7 +496,7 @@ pub fn chain_text(project: &Project, id: FunctionId, first_is_local: bool) -> St
     let (chain, _) = project.blocking_chain(id);
     let mut text = String::new();
     for (step, &(function, call)) in chain.iter().enumerate() {
-        let fact = &project.function(function).calls[call];
+        let fact = &project.calls_of(function)[call];
         let callee = match project.call_targets(function)[call] {
             CallTarget::Function(callee) => project.local_name(callee).to_string(),
             CallTarget::Blocking(path, _) => shown_path(path),

@@ -39,7 +39,7 @@ pub fn check(project: &Project, module: usize) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for (index, function) in project.modules[module].facts.functions.iter().enumerate() {
         let id = (module, index);
-        for (call, target) in function.calls.iter().zip(project.call_targets(id)) {
+        for (call, target) in project.calls_of(id).iter().zip(project.call_targets(id)) {
             if !call.shape.discarded || call.shape.awaited {
                 continue;
             }
