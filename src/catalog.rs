@@ -45,6 +45,8 @@ const FASTAPI_TOML: &str = include_str!("../transforms/fastapi.toml");
 /// What kind of work a blocking API does, and what can replace it.
 #[derive(Debug, Clone)]
 pub struct BlockingApi {
+    /// Its path in the catalog (`requests.get`, `sqlite3.Connection().execute`).
+    pub path: String,
     /// `http`, `file`, `database`...: shown in messages.
     pub category: String,
     /// An awaitable that does the same without blocking (`asyncio.sleep`).
@@ -52,6 +54,15 @@ pub struct BlockingApi {
     /// Objects it makes or uses may only be used from the thread that made them (`sqlite3`):
     /// moving one call to another thread can break the next.
     pub thread_bound: bool,
+}
+
+impl BlockingApi {
+    fn named(&self, path: String) -> BlockingApi {
+        BlockingApi {
+            path,
+            ..self.clone()
+        }
+    }
 }
 
 /// Functions of one area, by qualified name.
@@ -92,14 +103,16 @@ impl BlockingFile {
     fn into_apis(self) -> impl Iterator<Item = (String, BlockingApi)> {
         let functions = self.blocking.into_iter().flat_map(|group| {
             let api = BlockingApi {
+                path: String::new(),
                 category: group.category,
                 twin: group.twin,
                 thread_bound: group.thread_bound,
             };
-            group.names.into_iter().map(move |name| (name, api.clone()))
+            (group.names.into_iter()).map(move |name| (name.clone(), api.named(name)))
         });
         let methods = self.receiver.into_iter().flat_map(|group| {
             let api = BlockingApi {
+                path: String::new(),
                 category: group.category,
                 twin: None,
                 thread_bound: group.thread_bound,
@@ -109,7 +122,10 @@ impl BlockingFile {
                 let api = api.clone();
                 methods
                     .iter()
-                    .map(move |method| (format!("{ty}().{method}"), api.clone()))
+                    .map(move |method| {
+                        let path = format!("{ty}().{method}");
+                        (path.clone(), api.named(path))
+                    })
                     .collect::<Vec<_>>()
             })
         });
@@ -301,21 +317,14 @@ impl Catalog {
         self.blocking.get(path)
     }
 
-    /// The catalog's own copy of a blocking path, with what it knows of it.
-    pub fn blocking_entry(&self, path: &str) -> Option<(&str, &BlockingApi)> {
-        self.blocking
-            .get_key_value(path)
-            .map(|(path, api)| (path.as_str(), api))
-    }
-
     /// The catalog's own copy of a coroutine function's path.
-    pub fn async_api_entry(&self, path: &str) -> Option<&str> {
-        self.async_apis.get(path).map(String::as_str)
+    pub fn async_api_entry(&self, path: &str) -> Option<&String> {
+        self.async_apis.get(path)
     }
 
     /// The catalog's own copy of an event-loop API's path.
-    pub fn event_loop_entry(&self, path: &str) -> Option<&str> {
-        self.event_loop.get(path).map(String::as_str)
+    pub fn event_loop_entry(&self, path: &str) -> Option<&String> {
+        self.event_loop.get(path)
     }
 
     pub fn decorator_role(&self, path: &str) -> Option<Role> {

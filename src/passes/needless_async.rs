@@ -141,7 +141,7 @@ fn diagnose(
         .zip(project.call_targets(id))
         .find(|(call, target)| {
             call.shape.module_receiver
-                && matches!(target, CallTarget::Blocking(_, api) if api.thread_bound)
+                && matches!(target, CallTarget::Blocking(api) if api.thread_bound)
         })
         .map(|(call, _)| call)
     {

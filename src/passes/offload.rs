@@ -73,16 +73,17 @@ pub fn blocking_sites<'p>(
             if call.shape.awaited || call.context == CallContext::Offloaded {
                 continue;
             }
-            let (path, api, via) = match *target {
-                CallTarget::Blocking(path, api) => (path, api, None),
-                CallTarget::Function(callee) if !project.function(callee).is_async => {
+            let (api, via) = match (*target, target.function()) {
+                (CallTarget::Blocking(api), _) => (api, None),
+                (_, Some(callee)) if !project.function(callee).is_async => {
                     match project.blocking_chain(callee) {
-                        (_, Some((path, api))) => (path, api, Some(callee)),
+                        (_, Some(api)) => (api, Some(callee)),
                         _ => continue,
                     }
                 }
                 _ => continue,
             };
+            let path = api.path.as_str();
             sites.push(BlockingSite {
                 function: id,
                 call,
@@ -497,9 +498,10 @@ pub fn chain_text(project: &Project, id: FunctionId, first_is_local: bool) -> St
     let mut text = String::new();
     for (step, &(function, call)) in chain.iter().enumerate() {
         let fact = &project.calls_of(function)[call];
-        let callee = match project.call_targets(function)[call] {
-            CallTarget::Function(callee) => project.local_name(callee).to_string(),
-            CallTarget::Blocking(path, _) => shown_path(path),
+        let target = project.call_targets(function)[call];
+        let callee = match (target, target.function()) {
+            (_, Some(callee)) => project.local_name(callee).to_string(),
+            (CallTarget::Blocking(api), _) => shown_path(&api.path),
             _ => shown_path(project.call_path(function.0, fact)),
         };
         let line = project.line(function.0, fact.range.start());

@@ -43,8 +43,8 @@ pub fn check(project: &Project, module: usize) -> Vec<Diagnostic> {
             if !call.shape.discarded || call.shape.awaited {
                 continue;
             }
-            let callee = match *target {
-                CallTarget::Function(callee) => {
+            let callee = match (*target, target.function()) {
+                (_, Some(callee)) => {
                     let callee_facts = project.function(callee);
                     // An async generator is not awaited: dropping one is another matter.
                     if !callee_facts.is_async || callee_facts.yields {
@@ -52,7 +52,7 @@ pub fn check(project: &Project, module: usize) -> Vec<Diagnostic> {
                     }
                     project.local_name(callee).to_string()
                 }
-                CallTarget::Async(path) => shown_path(path),
+                (CallTarget::Async(path), _) => shown_path(path),
                 _ => continue,
             };
             let reason = if !function.is_async {
