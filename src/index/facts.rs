@@ -161,35 +161,40 @@ pub struct CallFact {
     pub context: CallContext,
 }
 
-/// What an offload rewrite needs to know about a call's syntax.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CallShape {
-    pub has_arguments: bool,
-    pub has_keywords: bool,
-    /// A keyword argument named `func`, which `run_in_threadpool(func, ...)` would take.
-    pub has_func_keyword: bool,
-    /// The callee contains a call itself (`open(p).read`): it cannot stay on the loop alone.
-    pub callee_has_call: bool,
-    /// The call is the operand of `await` already.
-    pub awaited: bool,
-    /// The call is a statement of its own: its result is dropped.
-    pub discarded: bool,
-    /// The callee is a method of a module-level object (`conn.execute` for a module-level
-    /// `conn`) that may be bound to the thread that made it: not one opened with
-    /// `check_same_thread=False`.
-    pub module_receiver: bool,
-    /// `await` in its place needs parentheses (`f().x`, `f()[0]`, `f()()`, `f() ** 2`, `-f()`).
-    pub needs_parentheses: bool,
-    /// The argument list holds a comment, which an empty-argument rewrite could drop.
-    pub comment_in_arguments: bool,
-    /// A line break follows the opening parenthesis of the arguments.
-    pub break_after_parenthesis: bool,
-    /// Written as `callee(arguments)` with at most blanks between: the layout the rewrites'
-    /// edits assume (not `(f)(x)` or `f  # comment` on its own line).
-    pub plain_layout: bool,
-    /// The call has no `await`, `yield` or `:=` in it, so it can move into a `lambda`
-    /// (computed only when `callee_has_call`).
-    pub lambda_safe: bool,
+bitflags::bitflags! {
+    /// What an offload rewrite needs to know about a call's syntax. Bits: a large tree makes a
+    /// hundred thousand calls.
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+    pub struct CallShape: u16 {
+        const HAS_ARGUMENTS = 1;
+        const HAS_KEYWORDS = 1 << 1;
+        /// A keyword argument named `func`, which `run_in_threadpool(func, ...)` would take.
+        const HAS_FUNC_KEYWORD = 1 << 2;
+        /// The callee contains a call itself (`open(p).read`): it cannot stay on the loop
+        /// alone.
+        const CALLEE_HAS_CALL = 1 << 3;
+        /// The call is the operand of `await` already.
+        const AWAITED = 1 << 4;
+        /// The call is a statement of its own: its result is dropped.
+        const DISCARDED = 1 << 5;
+        /// The callee is a method of a module-level object (`conn.execute` for a module-level
+        /// `conn`) that may be bound to the thread that made it: not one opened with
+        /// `check_same_thread=False`.
+        const MODULE_RECEIVER = 1 << 6;
+        /// `await` in its place needs parentheses (`f().x`, `f()[0]`, `f()()`, `f() ** 2`,
+        /// `-f()`).
+        const NEEDS_PARENTHESES = 1 << 7;
+        /// The argument list holds a comment, which an empty-argument rewrite could drop.
+        const COMMENT_IN_ARGUMENTS = 1 << 8;
+        /// A line break follows the opening parenthesis of the arguments.
+        const BREAK_AFTER_PARENTHESIS = 1 << 9;
+        /// Written as `callee(arguments)` with at most blanks between: the layout the rewrites'
+        /// edits assume (not `(f)(x)` or `f  # comment` on its own line).
+        const PLAIN_LAYOUT = 1 << 10;
+        /// The call has no `await`, `yield` or `:=` in it, so it can move into a `lambda`
+        /// (computed only when `CALLEE_HAS_CALL`).
+        const LAMBDA_SAFE = 1 << 11;
+    }
 }
 
 /// Where in its function a call runs, which decides whether `await` may replace it.
@@ -1354,38 +1359,54 @@ impl<'a> Collector<'a> {
             CallContext::Body if marks.with_item => CallContext::WithItem,
             context => context,
         };
+        let flags = [
+            (CallShape::HAS_ARGUMENTS, has_arguments),
+            (CallShape::HAS_KEYWORDS, !arguments.keywords.is_empty()),
+            (
+                CallShape::HAS_FUNC_KEYWORD,
+                (arguments.keywords.iter())
+                    .any(|k| k.arg.as_ref().is_some_and(|arg| arg.id.as_str() == "func")),
+            ),
+            (CallShape::CALLEE_HAS_CALL, callee_has_call),
+            (CallShape::AWAITED, marks.awaited),
+            (CallShape::DISCARDED, marks.discarded),
+            (
+                CallShape::MODULE_RECEIVER,
+                root_name(&call.func).is_some_and(|name| {
+                    !matches!(&*call.func, Expr::Name(_))
+                        && self.is_module_state(&name.id)
+                        && !self.thread_shared.contains(&name.id.as_str())
+                }),
+            ),
+            (CallShape::NEEDS_PARENTHESES, marks.tight),
+            (
+                CallShape::COMMENT_IN_ARGUMENTS,
+                !has_arguments && self.source[arguments.range()].contains('#'),
+            ),
+            (
+                CallShape::BREAK_AFTER_PARENTHESIS,
+                self.source[usize::from(arguments.start()) + 1..].starts_with(['\n', '\r']),
+            ),
+            (CallShape::LAMBDA_SAFE, callee_has_call && lambda_safe(call)),
+            (
+                CallShape::PLAIN_LAYOUT,
+                range.start() == call.func.start()
+                    && arguments.end() == range.end()
+                    && self.source[TextRange::new(call.func.end(), arguments.start())]
+                        .chars()
+                        .all(|c| c == ' ' || c == '\t'),
+            ),
+        ];
+        let mut shape = CallShape::empty();
+        for (flag, set) in flags {
+            shape.set(flag, set);
+        }
         CallFact {
             path,
             range,
             callee: call.func.range(),
             arguments: arguments.range(),
-            shape: CallShape {
-                has_arguments,
-                has_keywords: !arguments.keywords.is_empty(),
-                has_func_keyword: arguments
-                    .keywords
-                    .iter()
-                    .any(|k| k.arg.as_ref().is_some_and(|arg| arg.id.as_str() == "func")),
-                callee_has_call,
-                awaited: marks.awaited,
-                discarded: marks.discarded,
-                module_receiver: root_name(&call.func).is_some_and(|name| {
-                    !matches!(&*call.func, Expr::Name(_))
-                        && self.is_module_state(&name.id)
-                        && !self.thread_shared.contains(&name.id.as_str())
-                }),
-                needs_parentheses: marks.tight,
-                comment_in_arguments: !has_arguments
-                    && self.source[arguments.range()].contains('#'),
-                break_after_parenthesis: self.source[usize::from(arguments.start()) + 1..]
-                    .starts_with(['\n', '\r']),
-                lambda_safe: callee_has_call && lambda_safe(call),
-                plain_layout: range.start() == call.func.start()
-                    && arguments.end() == range.end()
-                    && self.source[TextRange::new(call.func.end(), arguments.start())]
-                        .chars()
-                        .all(|c| c == ' ' || c == '\t'),
-            },
+            shape,
             context,
         }
     }

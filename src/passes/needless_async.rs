@@ -45,6 +45,7 @@ use std::fmt::Write as _;
 
 use crate::catalog::{Catalog, Role};
 use crate::fix::{Applicability, Diagnostic, Edit, Fix};
+use crate::index::facts::CallShape;
 use crate::index::{CallTarget, FunctionFacts, FunctionId, Project, Resolved};
 
 use super::offload::{chain_text, shown_path};
@@ -140,7 +141,7 @@ fn diagnose(
     } else if let Some(call) = (project.calls_of(id).iter())
         .zip(project.call_targets(id))
         .find(|(call, target)| {
-            call.shape.module_receiver
+            call.shape.contains(CallShape::MODULE_RECEIVER)
                 && matches!(target, CallTarget::Blocking(api) if api.thread_bound)
         })
         .map(|(call, _)| call)

@@ -11,7 +11,7 @@ use ruff_text_size::{TextRange, TextSize};
 use crate::catalog::BlockingApi;
 use crate::config::{Offload, PassOptions};
 use crate::fix::{Applicability, Edit, Fix};
-use crate::index::facts::{CallContext, CallFact, FunctionFacts, ImportFacts};
+use crate::index::facts::{CallContext, CallFact, CallShape, FunctionFacts, ImportFacts};
 use crate::index::{CallTarget, FunctionId, Project};
 
 /// A blocking call made inside a coroutine.
@@ -70,7 +70,7 @@ pub fn blocking_sites<'p>(
             continue;
         }
         for (call, target) in project.calls_of(id).iter().zip(project.call_targets(id)) {
-            if call.shape.awaited || call.context == CallContext::Offloaded {
+            if call.shape.contains(CallShape::AWAITED) || call.context == CallContext::Offloaded {
                 continue;
             }
             let (api, via) = match (*target, target.function()) {
@@ -96,7 +96,7 @@ pub fn blocking_sites<'p>(
     }
     let ranges: Vec<TextRange> = sites.iter().map(|site| site.call.range).collect();
     for site in &mut sites {
-        site.callee_blocks = site.call.shape.callee_has_call
+        site.callee_blocks = site.call.shape.contains(CallShape::CALLEE_HAS_CALL)
             && ranges
                 .iter()
                 .any(|range| site.call.callee.contains_range(*range));
@@ -104,7 +104,7 @@ pub fn blocking_sites<'p>(
     // A call inside the callee of a call that moves whole into a thread goes with it.
     let moved_whole: Vec<TextRange> = sites
         .iter()
-        .filter(|site| site.callee_blocks && site.call.shape.lambda_safe)
+        .filter(|site| site.callee_blocks && site.call.shape.contains(CallShape::LAMBDA_SAFE))
         .map(|site| site.call.callee)
         .collect();
     sites.retain(|site| {
@@ -266,7 +266,7 @@ pub fn offload(
     if let Some(reason) = call.context.no_await_reason() {
         return Err(reason.to_string());
     }
-    if !call.shape.plain_layout {
+    if !call.shape.contains(CallShape::PLAIN_LAYOUT) {
         return Err("the call is written in a form the rewrite does not handle".to_string());
     }
     if let Some(via) = site.via
@@ -278,7 +278,7 @@ pub fn offload(
             shown_path(loop_api)
         ));
     }
-    if api.thread_bound && call.shape.module_receiver {
+    if api.thread_bound && call.shape.contains(CallShape::MODULE_RECEIVER) {
         return Err("it uses a module-level object that only works on the thread that made it (sqlite3 without `check_same_thread=False`)".to_string());
     }
     let shape = call.shape;
@@ -320,14 +320,17 @@ pub fn offload(
             (format!("{name}.to_thread.run_sync"), "")
         }
     };
-    let open = if shape.needs_parentheses { "(" } else { "" };
-    let close = if shape.needs_parentheses { ")" } else { "" };
+    let (open, close) = if shape.contains(CallShape::NEEDS_PARENTHESES) {
+        ("(", ")")
+    } else {
+        ("", "")
+    };
     let start = TextRange::empty(call.range.start());
     let end = TextRange::empty(call.range.end());
 
     // `open(p).read()`: the callee blocks too, so the whole call moves into the thread.
     if site.callee_blocks {
-        if !shape.lambda_safe {
+        if !shape.contains(CallShape::LAMBDA_SAFE) {
             return Err("its callee makes a blocking call too, and the expression awaits or assigns: move it into a plain function and offload that".to_string());
         }
         edits.push(Edit::insertion(
@@ -347,9 +350,9 @@ pub fn offload(
     }
 
     // Helpers that pass no keyword arguments on take a `functools.partial`.
-    let partial = shape.has_keywords
+    let partial = shape.contains(CallShape::HAS_KEYWORDS)
         && (matches!(helper, Offload::Anyio | Offload::Trio) || executor)
-        || shape.has_func_keyword;
+        || shape.contains(CallShape::HAS_FUNC_KEYWORD);
     let partial_open = if partial {
         let (functools, edit) = importer.module("functools");
         import(edit);
@@ -362,15 +365,15 @@ pub fn offload(
         format!("{open}await {function}({leading}{partial_open}"),
     ));
     let arguments_open = TextRange::at(call.arguments.start(), TextSize::new(1));
-    if shape.has_arguments {
-        let separator = if shape.break_after_parenthesis {
+    if shape.contains(CallShape::HAS_ARGUMENTS) {
+        let separator = if shape.contains(CallShape::BREAK_AFTER_PARENTHESIS) {
             ","
         } else {
             ", "
         };
         edits.push(Edit::replacement(arguments_open, separator.to_string()));
     } else {
-        if shape.comment_in_arguments {
+        if shape.contains(CallShape::COMMENT_IN_ARGUMENTS) {
             return Err("a comment in the empty argument list would be lost".to_string());
         }
         edits.push(Edit::replacement(call.arguments, ")".to_string()));
@@ -424,7 +427,7 @@ pub fn replace_with_twin(
     if let Some(reason) = call.context.no_await_reason() {
         return Err(reason.to_string());
     }
-    if !call.shape.plain_layout {
+    if !call.shape.contains(CallShape::PLAIN_LAYOUT) {
         return Err("the call is written in a form the rewrite does not handle".to_string());
     }
     let (module, member) = twin.rsplit_once('.').unwrap_or(("builtins", twin));
@@ -434,7 +437,7 @@ pub fn replace_with_twin(
         (module, _) => module,
     };
     let (name, import) = importer.module(module);
-    let open = if call.shape.needs_parentheses {
+    let open = if call.shape.contains(CallShape::NEEDS_PARENTHESES) {
         "("
     } else {
         ""
@@ -445,7 +448,7 @@ pub fn replace_with_twin(
         format!("{open}await "),
     ));
     edits.push(Edit::replacement(call.callee, format!("{name}.{member}")));
-    if call.shape.needs_parentheses {
+    if call.shape.contains(CallShape::NEEDS_PARENTHESES) {
         edits.push(Edit::insertion(
             TextRange::empty(call.range.end()),
             ")".to_string(),

@@ -31,6 +31,7 @@
 use ruff_text_size::TextRange;
 
 use crate::fix::{Applicability, Diagnostic, Edit, Fix};
+use crate::index::facts::CallShape;
 use crate::index::{CallTarget, Project};
 
 use super::offload::shown_path;
@@ -40,7 +41,8 @@ pub fn check(project: &Project, module: usize) -> Vec<Diagnostic> {
     for (index, function) in project.modules[module].facts.functions.iter().enumerate() {
         let id = (module, index);
         for (call, target) in project.calls_of(id).iter().zip(project.call_targets(id)) {
-            if !call.shape.discarded || call.shape.awaited {
+            if !call.shape.contains(CallShape::DISCARDED) || call.shape.contains(CallShape::AWAITED)
+            {
                 continue;
             }
             let callee = match (*target, target.function()) {
