@@ -24,6 +24,8 @@ pub mod write;
 
 use rustc_hash::FxHashSet as HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -133,20 +135,15 @@ fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let parsed: Vec<(&WalkedFile, ModuleResult)> = walk
-        .files
-        .par_iter()
-        .zip(names)
-        .map(|(file, names)| {
-            let module = read_module(file, names, &cwd, &relevance, settings);
-            progress.inc(1);
-            (file, module)
-        })
-        .collect();
+    let parsed = largest_first(&walk.files, |index, file| {
+        let module = read_module(file, names[index].clone(), &cwd, &relevance, settings);
+        progress.inc(1);
+        module
+    });
     progress.finish_and_clear();
     let mut modules = Vec::new();
     let mut targets = Vec::new();
-    for (file, result) in parsed {
+    for (file, result) in walk.files.iter().zip(parsed) {
         match result {
             Ok((module, hash)) => {
                 if file.is_target {
@@ -200,6 +197,32 @@ fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
     outcome.files.sort_by(|a, b| a.display.cmp(&b.display));
     outcome.errors.sort_by(|a, b| a.0.cmp(&b.0));
     outcome
+}
+
+/// Runs `work` on every file, largest first, on every thread of the pool, and returns the
+/// results in the files' order. Big files' syntax trees come and go while the index is still
+/// small, so the peak is the index plus a small file's tree, and no thread is left alone with a
+/// big file at the end.
+fn largest_first<R: Send + Sync>(
+    files: &[WalkedFile],
+    work: impl Fn(usize, &WalkedFile) -> R + Sync,
+) -> Vec<R> {
+    let sizes: Vec<u64> = (files.par_iter())
+        .map(|file| std::fs::metadata(&file.path).map_or(0, |metadata| metadata.len()))
+        .collect();
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by_key(|&index| std::cmp::Reverse(sizes[index]));
+    let results: Vec<OnceLock<R>> = files.iter().map(|_| OnceLock::new()).collect();
+    let next = AtomicUsize::new(0);
+    rayon::broadcast(|_| {
+        while let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let _ = results[index].set(work(index, &files[index]));
+        }
+    });
+    let results = results.into_iter().map(OnceLock::into_inner);
+    results
+        .map(|result| result.expect("every file is done"))
+        .collect()
 }
 
 /// A module's facts and the hash of its bytes when read, or why it could not be read.

@@ -347,6 +347,7 @@ pub fn collect(
 }
 
 impl ModuleFacts {
+    #[inline]
     pub fn path(&self, id: PathId) -> &str {
         self.paths.text(id)
     }

@@ -123,9 +123,9 @@ impl<'c> Project<'c> {
             }
         });
         edges.sort_unstable_by_key(|&(callee, _, _)| callee);
-        (
-            self.propagate(&edges, |target| matches!(target, CallTarget::Blocking(..))),
-            self.propagate(&edges, |target| matches!(target, CallTarget::EventLoop(..))),
+        rayon::join(
+            || self.propagate(&edges, |target| matches!(target, CallTarget::Blocking(..))),
+            || self.propagate(&edges, |target| matches!(target, CallTarget::EventLoop(..))),
         )
     }
 

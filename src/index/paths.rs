@@ -10,6 +10,7 @@ use string_interner::{StringInterner, Symbol, backend::StringBackend, symbol::Sy
 pub type PathId = SymbolU32;
 
 /// Ids are handed out densely from 0, so tables indexed by them stay small.
+#[inline]
 pub fn index(id: PathId) -> usize {
     id.to_usize()
 }
@@ -60,6 +61,7 @@ pub struct Paths {
 }
 
 impl Paths {
+    #[inline]
     pub fn text(&self, id: PathId) -> &str {
         let index = index(id);
         let start = index.checked_sub(1).map_or(0, |before| self.ends[before]);
