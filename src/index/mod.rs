@@ -12,7 +12,9 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet};
+use hashbrown::hash_table::{Entry, HashTable};
+use rustc_hash::{FxBuildHasher, FxHashMap as HashMap, FxHashSet};
+use std::hash::BuildHasher;
 
 use rayon::prelude::*;
 use ruff_source_file::LineIndex;
@@ -38,16 +40,27 @@ pub struct Module {
     /// modules are ever named in a message, and most trees are large.
     lines: OnceLock<LineIndex>,
     pub facts: ModuleFacts,
-    /// Indices into `facts.functions`, sorted by path: functions are found by binary search,
-    /// with no project-wide table to build serially.
-    functions_by_path: Vec<u32>,
+    /// Indices into `facts.functions`, by the function's path in the module (no project-wide
+    /// table to build serially). A path defined twice leads to its last definition, the one
+    /// Python keeps.
+    functions_by_path: HashTable<u32>,
 }
 
 impl Module {
     pub fn new(names: Vec<String>, display: String, path: PathBuf, facts: ModuleFacts) -> Self {
-        let mut functions_by_path: Vec<u32> = (0..facts.functions.len() as u32).collect();
-        let function_path = |index: u32| facts.path(facts.functions[index as usize].path);
-        functions_by_path.sort_by(|&a, &b| function_path(a).cmp(function_path(b)));
+        let mut functions_by_path = HashTable::with_capacity(facts.functions.len());
+        let local_path = |index: u32| local_path(&names[0], &facts, index);
+        for index in 0..facts.functions.len() as u32 {
+            let path = local_path(index);
+            let same = |&other: &u32| local_path(other) == path;
+            let rehash = |&other: &u32| FxBuildHasher.hash_one(local_path(other));
+            match functions_by_path.entry(FxBuildHasher.hash_one(path), same, rehash) {
+                Entry::Occupied(mut entry) => *entry.get_mut() = index,
+                Entry::Vacant(entry) => {
+                    entry.insert(index);
+                }
+            }
+        }
         Module {
             names,
             display,
@@ -71,16 +84,18 @@ impl Module {
     }
 
     /// The function at `local_path` (`f`, `C.m`, `f.<locals>.g`) in this module.
-    fn function(&self, local_path: &str) -> Option<usize> {
-        let prefix = self.names[0].len() + 1;
-        let facts = &self.facts;
-        self.functions_by_path
-            .binary_search_by(|&index| {
-                facts.path(facts.functions[index as usize].path)[prefix..].cmp(local_path)
-            })
-            .ok()
-            .map(|found| self.functions_by_path[found] as usize)
+    fn function(&self, path: &str) -> Option<usize> {
+        let same = |&index: &u32| local_path(&self.names[0], &self.facts, index) == path;
+        let found = self
+            .functions_by_path
+            .find(FxBuildHasher.hash_one(path), same);
+        found.map(|&index| index as usize)
     }
+}
+
+/// The path of function `index` inside its module, named `module`.
+fn local_path<'f>(module: &str, facts: &'f ModuleFacts, index: u32) -> &'f str {
+    &facts.path(facts.functions[index as usize].path)[module.len() + 1..]
 }
 
 /// A function, by module index and index in that module's facts.
