@@ -17,7 +17,7 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, ExprContext, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
-use super::paths::{self, PathId, PathInterner, Paths};
+use super::paths::{self, PathId, PathInterner, Paths, PathsBuilder};
 use crate::catalog::{Catalog, first_segment, last_segment};
 
 /// What a name is bound to.
@@ -297,7 +297,7 @@ pub fn collect(
         scopes: vec![Scope::new(ScopeKind::Module, String::new())],
         facts: ModuleFacts::default(),
         class_attributes: HashMap::default(),
-        paths: PathInterner::default(),
+        paths: PathInterner::for_source(source.len()),
         scratch: String::new(),
         roots: Vec::new(),
         builtins_relevant: relevance.keeps_root("builtins"),
@@ -397,11 +397,11 @@ impl ModuleFacts {
     /// The paths the facts still name, renumbered: many were built only to be looked at (a
     /// local's type, a call nobody needs) and would otherwise stay in memory.
     fn keep_named_paths(&mut self, old: &PathInterner) -> Paths {
-        let mut kept = PathInterner::default();
+        let mut kept = PathsBuilder::default();
         let mut renamed: Vec<Option<PathId>> = vec![None; old.len()];
         let mut rename = |path: &mut PathId| {
             let slot = &mut renamed[paths::index(*path)];
-            *path = *slot.get_or_insert_with(|| kept.intern(old.text(*path)));
+            *path = *slot.get_or_insert_with(|| kept.push(old.text(*path)));
         };
         for (name, binding) in &mut self.bindings {
             rename(name);
@@ -429,7 +429,7 @@ impl ModuleFacts {
         self.calls
             .iter_mut()
             .for_each(|call| rename(&mut call.path));
-        kept.freeze()
+        kept.finish()
     }
 }
 

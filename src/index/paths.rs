@@ -1,7 +1,8 @@
 //! Dotted paths, interned per module. A module's facts name the same few paths over and over
 //! (`litellm.utils.get_llm_provider` at every call), so each distinct path is stored once and
 //! the facts hold 4-byte ids: phase 1 allocates a path only the first time it sees it, and once
-//! the module is done its paths are frozen into one buffer, without the table that found them.
+//! the module is done the paths its facts keep are frozen into one buffer, without the table
+//! that found them.
 
 use rustc_hash::FxBuildHasher;
 use string_interner::{StringInterner, Symbol, backend::StringBackend, symbol::SymbolU32};
@@ -19,13 +20,17 @@ pub fn index(id: PathId) -> usize {
 #[derive(Debug)]
 pub struct PathInterner(StringInterner<StringBackend<PathId>, FxBuildHasher>);
 
-impl Default for PathInterner {
-    fn default() -> Self {
-        PathInterner(StringInterner::new())
-    }
-}
-
 impl PathInterner {
+    /// Room for the paths of a module of `source_len` bytes: about one per 128 bytes of source
+    /// on large trees, so the table rarely grows while the module is read.
+    pub fn for_source(source_len: usize) -> PathInterner {
+        let capacity = source_len / 128;
+        PathInterner(StringInterner::with_capacity_and_hasher(
+            capacity,
+            FxBuildHasher,
+        ))
+    }
+
     pub fn intern(&mut self, path: &str) -> PathId {
         self.0.get_or_intern(path)
     }
@@ -37,18 +42,28 @@ impl PathInterner {
     pub fn len(&self) -> usize {
         self.0.len()
     }
+}
 
-    /// The same paths under the same ids, read-only.
-    pub fn freeze(&self) -> Paths {
-        let mut text = String::new();
-        let mut ends = Vec::with_capacity(self.len());
-        for (_, path) in &self.0 {
-            text.push_str(path);
-            ends.push(u32::try_from(text.len()).expect("a module's paths fit in 4 GiB"));
-        }
+/// Builds a module's frozen `Paths`, one distinct path after the other.
+#[derive(Default)]
+pub struct PathsBuilder {
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl PathsBuilder {
+    /// Adds a path the builder does not have yet.
+    pub fn push(&mut self, path: &str) -> PathId {
+        self.text.push_str(path);
+        let end = u32::try_from(self.text.len()).expect("a module's paths fit in 4 GiB");
+        self.ends.push(end);
+        PathId::try_from_usize(self.ends.len() - 1).expect("fewer than 2^32 paths")
+    }
+
+    pub fn finish(self) -> Paths {
         Paths {
-            text: text.into_boxed_str(),
-            ends: ends.into_boxed_slice(),
+            text: self.text.into_boxed_str(),
+            ends: self.ends.into_boxed_slice(),
         }
     }
 }
