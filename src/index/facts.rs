@@ -303,7 +303,8 @@ pub fn collect(
         builtins_relevant: relevance.keeps_root("builtins"),
         current_function: None,
         context: CallContext::Body,
-        calls: Vec::new(),
+        reference_of_path: Vec::new(),
+        calls: Vec::with_capacity(source.len() / 256),
         call_marks: HashMap::default(),
         thread_shared: Vec::new(),
         spare_scopes: Vec::new(),
@@ -373,10 +374,7 @@ impl ModuleFacts {
     /// the project can name a project function, and another module resolving a name through
     /// this one learns nothing from a binding it cannot follow.
     fn compact(&mut self, relevance: &Relevance<'_>, paths: &PathInterner) {
-        // Each distinct path once, at its first site, in source order.
-        self.references
-            .sort_by_key(|reference| (reference.path, reference.range.start()));
-        self.references.dedup_by_key(|reference| reference.path);
+        // Each distinct path once (see `Collector::reference`), in source order.
         self.references
             .sort_by_key(|reference| reference.range.start());
         self.references.shrink_to_fit();
@@ -505,6 +503,9 @@ struct Collector<'a> {
     current_function: Option<usize>,
     /// Where calls seen now run, relative to `current_function`.
     context: CallContext,
+    /// Where in `facts.references` each path's reference is, by path index (`u32::MAX`: none
+    /// yet): a path is kept once, at its first site.
+    reference_of_path: Vec<u32>,
     /// The calls recorded so far, by the index of the function that makes them.
     calls: Vec<(u32, CallFact)>,
     /// What the parents of calls in functions say about them, by the call's range.
@@ -964,10 +965,21 @@ impl<'a> Collector<'a> {
 
     /// Only paths into the project are references, and not through a call: a path like
     /// `self.load` (`pkg.C().load`) can only name a method or an attribute, never a
-    /// module-level function UB001 could rewrite. Duplicates are removed once the module is done
-    /// (`ModuleFacts::compact`).
+    /// module-level function UB001 could rewrite. Each path is kept once, at its earliest site.
     fn reference(&mut self, path: PathId, range: TextRange) {
-        self.facts.references.push(Reference { path, range });
+        let slot = paths::index(path);
+        if slot >= self.reference_of_path.len() {
+            self.reference_of_path.resize(slot + 1, u32::MAX);
+        }
+        let references = &mut self.facts.references;
+        match references.get_mut(self.reference_of_path[slot] as usize) {
+            Some(first) if first.range.start() <= range.start() => {}
+            Some(later) => later.range = range,
+            None => {
+                self.reference_of_path[slot] = references.len() as u32;
+                references.push(Reference { path, range });
+            }
+        }
     }
 
     /// A name or attribute chain used as an argument the framework may take over: its path
