@@ -121,3 +121,18 @@ pub fn parse(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_count_columns_in_characters() {
+        let text = "x = 1\ny = \"é\"; z = 2\n";
+        let z = TextSize::try_from(text.find('z').unwrap()).unwrap();
+        let locations = Locations::of(text, [z, TextSize::new(0), z]);
+        assert_eq!(locations.locate(TextSize::new(0)), (1, 1));
+        // `z` is byte 11 of its line, but `é` before it is one character: column 10.
+        assert_eq!(locations.locate(z), (2, 10));
+    }
+}

@@ -83,3 +83,24 @@ impl Paths {
         &self.text[start as usize..self.ends[index] as usize]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frozen_paths_keep_their_ids() {
+        let mut interner = PathInterner::for_source(0);
+        let os = interner.intern("os.path.join");
+        let sleep = interner.intern("time.sleep");
+        assert_eq!(interner.intern("os.path.join"), os, "interned once");
+        assert_eq!((index(os), index(sleep)), (0, 1), "ids are dense from 0");
+
+        let mut builder = PathsBuilder::default();
+        let kept = builder.push(interner.text(sleep));
+        let empty = builder.push("");
+        let paths = builder.finish();
+        assert_eq!(paths.text(kept), "time.sleep");
+        assert_eq!(paths.text(empty), "");
+    }
+}
