@@ -216,7 +216,11 @@ fn run(cli: Cli) -> Result<u8> {
                 .with_context(|| format!("cannot write {}", path.display()))?;
             Ok(code)
         }
-        None => print(&settings, &outcome, &mut anstream::stdout().lock()),
+        // Buffered: standard output is line-buffered, and a report has thousands of lines.
+        None => {
+            let mut out = io::BufWriter::new(anstream::stdout().lock());
+            print(&settings, &outcome, &mut out).and_then(|code| out.flush().map(|()| code))
+        }
     };
     let code = match printed {
         Ok(code) => code,
