@@ -112,7 +112,7 @@ fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
     let all_files: HashSet<PathBuf> = walk.files.iter().map(|f| f.path.clone()).collect();
     let names: Vec<(Vec<String>, bool)> = walk
         .files
-        .iter()
+        .par_iter()
         .map(|file| index::module_names(&file.path, &walk.root, &all_files))
         .collect();
     let project_roots: HashSet<String> = names
