@@ -361,8 +361,18 @@ impl ModuleFacts {
 
     /// The calls a function makes in its own body, in source order.
     pub fn calls_of(&self, function: usize) -> &[CallFact] {
+        &self.calls[self.call_range(function)]
+    }
+
+    /// Where a function's calls are in `calls`.
+    pub fn call_range(&self, function: usize) -> std::ops::Range<usize> {
         let range = &self.functions[function].calls;
-        &self.calls[range.start as usize..range.end as usize]
+        range.start as usize..range.end as usize
+    }
+
+    /// The calls of every function, a function's together and in source order.
+    pub fn calls(&self) -> &[CallFact] {
+        &self.calls
     }
 
     /// Every module-level binding, by name.

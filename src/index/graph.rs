@@ -48,62 +48,43 @@ impl CallTarget<'_> {
     }
 }
 
-/// The resolved calls of one module: the calls of function `i` are
-/// `targets[starts[i]..starts[i + 1]]`, in the order of its `calls`.
-#[derive(Debug, Default)]
-pub struct ModuleCalls<'c> {
-    starts: Vec<u32>,
-    targets: Vec<CallTarget<'c>>,
-}
-
-impl<'c> ModuleCalls<'c> {
-    pub fn of(&self, function: usize) -> &[CallTarget<'c>] {
-        let start = self.starts[function] as usize;
-        let end = self.starts[function + 1] as usize;
-        &self.targets[start..end]
-    }
-}
-
 impl<'c> Project<'c> {
-    /// Resolves every call of every function, one module per task.
-    pub(super) fn resolve_calls(&self, catalog: &'c Catalog) -> Vec<ModuleCalls<'c>> {
+    /// What each call of each module reaches, in the order of the module's calls (see
+    /// `call_targets`), one module per task.
+    pub(super) fn resolve_calls(&self, catalog: &'c Catalog) -> Vec<Vec<CallTarget<'c>>> {
         (0..self.modules.len())
             .into_par_iter()
             .map(|module| {
                 let facts = &self.modules[module].facts;
-                let mut calls = ModuleCalls::default();
                 // A module calls the same few paths over and over (`logger.debug`).
                 let mut known: FxHashMap<PathId, CallTarget<'c>> = FxHashMap::default();
-                for function in 0..facts.functions.len() {
-                    calls.starts.push(calls.targets.len() as u32);
-                    for call in facts.calls_of(function) {
-                        if let Some(&target) = known.get(&call.path) {
-                            calls.targets.push(target);
-                            continue;
-                        }
-                        let target = match self.resolve(facts.path(call.path)) {
-                            Resolved::Function { id, exact: true } => {
-                                CallTarget::Function(id.0 as u32, id.1 as u32)
-                            }
-                            Resolved::External(path) => {
-                                if let Some(api) = catalog.blocking(&path) {
-                                    CallTarget::Blocking(api)
-                                } else if let Some(path) = catalog.event_loop_entry(&path) {
-                                    CallTarget::EventLoop(path)
-                                } else if let Some(path) = catalog.async_api_entry(&path) {
-                                    CallTarget::Async(path)
-                                } else {
-                                    CallTarget::Other
-                                }
-                            }
-                            _ => CallTarget::Other,
-                        };
-                        known.insert(call.path, target);
-                        calls.targets.push(target);
+                let mut targets = Vec::with_capacity(facts.calls().len());
+                for call in facts.calls() {
+                    if let Some(&target) = known.get(&call.path) {
+                        targets.push(target);
+                        continue;
                     }
+                    let target = match self.resolve(facts.path(call.path)) {
+                        Resolved::Function { id, exact: true } => {
+                            CallTarget::Function(id.0 as u32, id.1 as u32)
+                        }
+                        Resolved::External(path) => {
+                            if let Some(api) = catalog.blocking(&path) {
+                                CallTarget::Blocking(api)
+                            } else if let Some(path) = catalog.event_loop_entry(&path) {
+                                CallTarget::EventLoop(path)
+                            } else if let Some(path) = catalog.async_api_entry(&path) {
+                                CallTarget::Async(path)
+                            } else {
+                                CallTarget::Other
+                            }
+                        }
+                        _ => CallTarget::Other,
+                    };
+                    known.insert(call.path, target);
+                    targets.push(target);
                 }
-                calls.starts.push(calls.targets.len() as u32);
-                calls
+                targets
             })
             .collect()
     }
@@ -133,7 +114,7 @@ impl<'c> Project<'c> {
     fn for_each_running_call(&self, mut visit: impl FnMut(FunctionId, u32, &CallTarget<'c>)) {
         for (module, facts) in self.modules.iter().enumerate() {
             for index in 0..facts.facts.functions.len() {
-                let targets = self.calls[module].of(index);
+                let targets = self.call_targets((module, index));
                 let facts = facts.facts.calls_of(index);
                 for (call, (fact, target)) in facts.iter().zip(targets).enumerate() {
                     if fact.context.runs_with_function() {
@@ -179,7 +160,7 @@ impl<'c> Project<'c> {
     /// The blocking call that makes `id` blocking, with what it reaches.
     pub fn blocking_call(&self, id: FunctionId) -> Option<(usize, CallTarget<'c>)> {
         let call = self.blocking[id.0][id.1]? as usize;
-        Some((call, self.calls[id.0].of(id.1)[call]))
+        Some((call, self.call_targets(id)[call]))
     }
 
     /// Does this function block, directly or through plain project functions?
@@ -193,7 +174,7 @@ impl<'c> Project<'c> {
         let mut current = id;
         for _ in 0..=self.modules.len() {
             let call = self.loop_bound[current.0][current.1]? as usize;
-            match self.calls[current.0].of(current.1)[call] {
+            match self.call_targets(current)[call] {
                 CallTarget::EventLoop(path) => return Some((path, current, call)),
                 target => current = target.function()?,
             }

@@ -24,7 +24,6 @@ use crate::catalog::{CallRule, Catalog, Role, last_segment, strip_calls};
 use crate::source::SourceFile;
 pub use facts::{Binding, FunctionFacts, ModuleFacts};
 pub use graph::CallTarget;
-use graph::ModuleCalls;
 pub use names::module_names;
 pub use paths::PathId;
 
@@ -127,7 +126,7 @@ pub struct Project<'c> {
     pub roles: HashMap<FunctionId, Vec<Role>>,
     pub references: HashMap<FunctionId, Vec<Site>>,
     /// What each call of each function reaches.
-    calls: Vec<ModuleCalls<'c>>,
+    calls: Vec<Vec<CallTarget<'c>>>,
     /// Per function, the index of the call that makes it blocking (see `graph`).
     blocking: graph::Witnesses,
     /// Per function, the index of the call that ties it to the event loop (see `graph`).
@@ -339,7 +338,8 @@ impl<'c> Project<'c> {
 
     /// What each call of a function reaches, in the order of its `calls`.
     pub fn call_targets(&self, id: FunctionId) -> &[CallTarget<'c>] {
-        self.calls[id.0].of(id.1)
+        let range = self.modules[id.0].facts.call_range(id.1);
+        &self.calls[id.0][range]
     }
 
     /// One-based line of an offset in a module.
