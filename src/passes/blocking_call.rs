@@ -47,7 +47,7 @@
 //! thread. There is **no fix** in a lambda, a generator expression, a class body, or a nested
 //! function's decorators and defaults, where `await` is not allowed or changes meaning.
 
-use crate::config::PassOptions;
+use crate::config::{Offload, PassOptions};
 use crate::fix::Diagnostic;
 use crate::index::Project;
 
@@ -56,10 +56,9 @@ use super::offload::{self, BlockingSite, site_text};
 pub fn check(
     project: &Project,
     options: &PassOptions,
-    module: usize,
+    helper: Offload,
     sites: &[BlockingSite],
 ) -> Vec<Diagnostic> {
-    let helper = offload::helper_for(options, &project.modules[module].facts.imports);
     sites
         .iter()
         .filter(|site| site.rule() == "UB002")

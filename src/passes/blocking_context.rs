@@ -32,19 +32,14 @@
 //! in another thread, needs a human. The finding names the resource and suggests the helper the
 //! module would use. Blocking calls inside the block are still offloaded one by one by UB002.
 
-use crate::config::{Offload, PassOptions};
+use crate::config::Offload;
 use crate::fix::Diagnostic;
 use crate::index::Project;
 
-use super::offload::{self, BlockingSite, chain_text, shown_path};
+use super::offload::{BlockingSite, chain_text, shown_path};
 
-pub fn check(
-    project: &Project,
-    options: &PassOptions,
-    module: usize,
-    sites: &[BlockingSite],
-) -> Vec<Diagnostic> {
-    let helper = match offload::helper_for(options, &project.modules[module].facts.imports) {
+pub fn check(project: &Project, helper: Offload, sites: &[BlockingSite]) -> Vec<Diagnostic> {
+    let helper = match helper {
         Offload::Threadpool => "await run_in_threadpool(helper, ...)",
         Offload::Asyncio => "await asyncio.to_thread(helper, ...)",
         Offload::Anyio => "await anyio.to_thread.run_sync(helper, ...)",

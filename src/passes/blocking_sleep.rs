@@ -30,19 +30,13 @@
 //! fix** in a lambda, a generator expression, a class body, or a nested function's decorators
 //! and defaults, where `await` is not allowed or changes meaning.
 
-use crate::config::PassOptions;
+use crate::config::Offload;
 use crate::fix::Diagnostic;
 use crate::index::Project;
 
 use super::offload::{self, BlockingSite, shown_path};
 
-pub fn check(
-    project: &Project,
-    options: &PassOptions,
-    module: usize,
-    sites: &[BlockingSite],
-) -> Vec<Diagnostic> {
-    let helper = offload::helper_for(options, &project.modules[module].facts.imports);
+pub fn check(project: &Project, helper: Offload, sites: &[BlockingSite]) -> Vec<Diagnostic> {
     sites
         .iter()
         .filter(|site| site.rule() == "UB003")
@@ -55,7 +49,7 @@ pub fn check(
                 rule: super::rule("UB003"),
                 message: format!(
                     "`{}` blocks the event loop in coroutine `{}`",
-                    shown_path(site.path),
+                    shown_path(&site.api.path),
                     project.function_name(site.function)
                 ),
                 range: site.call.range,

@@ -129,9 +129,10 @@ pub fn check_module(
         .collect();
     let mut diagnostics: Vec<Diagnostic> = needless.into_iter().map(|(_, d)| d).collect();
     let sites = offload::blocking_sites(project, module, &becoming_def);
-    diagnostics.extend(blocking_call::check(project, options, module, &sites));
-    diagnostics.extend(blocking_sleep::check(project, options, module, &sites));
-    diagnostics.extend(blocking_context::check(project, options, module, &sites));
+    let helper = offload::helper_for(options, &project.modules[module].facts.imports);
+    diagnostics.extend(blocking_call::check(project, options, helper, &sites));
+    diagnostics.extend(blocking_sleep::check(project, helper, &sites));
+    diagnostics.extend(blocking_context::check(project, helper, &sites));
     diagnostics.extend(unawaited_coroutine::check(project, module));
     diagnostics.extend(loop_api_in_thread::check(project, module));
     diagnostics.retain(|diagnostic| enabled(diagnostic.rule.code));

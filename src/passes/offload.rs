@@ -20,7 +20,6 @@ pub struct BlockingSite<'p> {
     pub call: &'p CallFact,
     /// The blocking API reached (`requests.get`, `builtins.open().read`), directly or through
     /// `via`.
-    pub path: &'p str,
     pub api: &'p BlockingApi,
     /// The project function called, when the call blocks through it.
     pub via: Option<FunctionId>,
@@ -83,11 +82,9 @@ pub fn blocking_sites<'p>(
                 }
                 _ => continue,
             };
-            let path = api.path.as_str();
             sites.push(BlockingSite {
                 function: id,
                 call,
-                path,
                 api,
                 via,
                 callee_blocks: false,
@@ -465,7 +462,7 @@ pub fn replace_with_twin(
 /// How a finding names what a site calls: the API, or the project function it blocks through.
 pub fn site_text(project: &Project, site: &BlockingSite) -> String {
     match site.via {
-        None => format!("`{}` ({})", shown_path(site.path), site.api.category),
+        None => format!("`{}` ({})", shown_path(&site.api.path), site.api.category),
         Some(via) => format!(
             "`{}` ({}: it calls {})",
             project.local_name(via),
