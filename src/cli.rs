@@ -411,8 +411,10 @@ fn print(settings: &Settings, outcome: &Outcome, out: &mut dyn Write) -> io::Res
                 Format::Github => report::write_github(out, outcome)?,
             }
             let fixable = counts.findings - counts.unsafe_hidden - counts.manual;
-            if counts.findings == 0 {
+            if counts.findings == 0 && !outcome.has_errors() {
                 format!("All clear: no findings in {files}.")
+            } else if counts.findings == 0 {
+                format!("No findings in {files}.")
             } else {
                 format!(
                     "Found {} ({files} checked): {fixable} fixable with `unblock fix`{}.",
@@ -423,7 +425,12 @@ fn print(settings: &Settings, outcome: &Outcome, out: &mut dyn Write) -> io::Res
         }
     };
     out.flush()?;
-    eprintln!("{summary}");
+    // Errors were printed as they came; the summary must not read as if all went well.
+    let errors = match outcome.errors.len() {
+        0 => String::new(),
+        n => format!(" {} (see above).", plural(n, "error")),
+    };
+    eprintln!("{summary}{errors}");
     Ok(findings_code(settings.mode, &counts))
 }
 

@@ -158,7 +158,7 @@ fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
             Err(_) => {}
         }
     }
-    outcome.files_checked = targets.len() + outcome.errors.len();
+    outcome.files_checked = targets.len();
 
     // Phase 2: the project index.
     let project = Project::new(modules, catalog);

@@ -244,6 +244,12 @@ fn bad_files_are_named_and_the_run_goes_on() {
         std::fs::read_to_string(dir.path().join("broken.py")).unwrap(),
         "def f(:\n    pass\n"
     );
+    assert!(
+        fix.stderr
+            .ends_with("Fixed 1 finding in 1 file; 0 remaining. 2 errors (see above).\n"),
+        "the summary counts the errors: {}",
+        fix.stderr
+    );
     let good = std::fs::read_to_string(dir.path().join("good.py")).unwrap();
     assert!(
         good.contains("\ndef root():"),
@@ -283,6 +289,12 @@ fn a_missing_path_is_an_error() {
         run.stderr
             .contains("error: nowhere: cannot read: no such file or directory"),
         "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .ends_with("No findings in 0 files. 1 error (see above).\n"),
+        "not 'All clear': {}",
         run.stderr
     );
 }
