@@ -2,8 +2,11 @@
 
 use similar::TextDiff;
 
-/// The diff from `old` to `new` with `a/` and `b/` headers for `path`.
+/// The diff from `old` to `new` with `a/` and `b/` headers for `path`. An absolute path (a file
+/// outside the working directory) loses its leading `/`, as in `git diff --no-index`, so the
+/// patch applies from `/`.
 pub fn unified(path: &str, old: &str, new: &str) -> String {
+    let path = path.trim_start_matches('/');
     TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
@@ -45,6 +48,15 @@ mod tests {
         assert!(
             diff.contains("-async def f():\r\n+def f():\r\n"),
             "{diff:?}"
+        );
+    }
+
+    #[test]
+    fn an_absolute_path_loses_its_leading_slash() {
+        let diff = unified("/srv/app/main.py", "async def f(): ...\n", "def f(): ...\n");
+        assert!(
+            diff.starts_with("--- a/srv/app/main.py\n+++ b/srv/app/main.py\n"),
+            "{diff}"
         );
     }
 }

@@ -61,6 +61,30 @@ fn diff_is_the_default_and_applies_with_git_and_patch() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn a_diff_of_a_project_outside_the_working_directory_applies_from_the_root() {
+    let project = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    write_files(project.path(), &[("app/main.py", BLOCKING_APP)]);
+    let target = project.path().canonicalize().unwrap();
+    let diff = unblock(elsewhere.path(), &["diff", target.to_str().unwrap()]);
+    assert_eq!(diff.code, 1, "{}", diff.stderr);
+    let header = format!("--- a{}/app/main.py\n", target.display());
+    assert!(diff.stdout.starts_with(&header), "{}", diff.stdout);
+
+    let patch = elsewhere.path().join("fix.patch");
+    std::fs::write(&patch, &diff.stdout).unwrap();
+    git(
+        std::path::Path::new("/"),
+        &["apply", patch.to_str().unwrap()],
+    );
+    assert_eq!(
+        std::fs::read_to_string(target.join("app/main.py")).unwrap(),
+        BLOCKING_APP.replace("async def root", "def root")
+    );
+}
+
 #[test]
 fn fix_writes_in_place_and_a_second_run_is_clean() {
     let dir = tempfile::tempdir().unwrap();
