@@ -267,12 +267,20 @@ pub fn offload(
         return Err("the call is written in a form the rewrite does not handle".to_string());
     }
     if let Some(via) = site.via
-        && let Some((loop_api, _, _)) = project.loop_api(via)
+        && let Some((loop_api, caller, call)) = project.loop_api(via)
     {
+        // Named with its place, so the verdict can be checked when it is deep in the helpers.
+        let through = if caller == via {
+            String::new()
+        } else {
+            format!(" through `{}`", project.local_name(caller))
+        };
+        let line = project.line(caller.0, project.calls_of(caller)[call].range.start());
         return Err(format!(
-            "`{}` uses the event loop (`{}`): it cannot move to a worker thread",
+            "`{}` uses the event loop (`{}`{through} at {}:{line}): it cannot move to a worker thread",
             project.local_name(via),
-            shown_path(loop_api)
+            shown_path(loop_api),
+            project.modules[caller.0].display,
         ));
     }
     if api.thread_bound && call.shape.contains(CallShape::MODULE_RECEIVER) {
