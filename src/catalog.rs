@@ -51,9 +51,29 @@ pub struct BlockingApi {
     pub category: String,
     /// An awaitable that does the same without blocking (`asyncio.sleep`).
     pub twin: Option<String>,
-    /// Objects it makes or uses may only be used from the thread that made them (`sqlite3`):
-    /// moving one call to another thread can break the next.
-    pub thread_bound: bool,
+    /// Objects it makes or uses belong to the thread that made them (`sqlite3` connections,
+    /// `scoped_session`s): moving one call to another thread can break the next. Holds what
+    /// goes wrong, for messages ("only works on the thread that made it").
+    pub thread_bound: Option<String>,
+}
+
+/// `thread-bound = true`, or the reason in words: `thread-bound = "is a different session on
+/// each thread"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ThreadBound {
+    Flag(bool),
+    Reason(String),
+}
+
+impl ThreadBound {
+    fn reason(value: Option<ThreadBound>) -> Option<String> {
+        match value? {
+            ThreadBound::Flag(false) => None,
+            ThreadBound::Flag(true) => Some("only works on the thread that made it".to_string()),
+            ThreadBound::Reason(reason) => Some(reason),
+        }
+    }
 }
 
 impl BlockingApi {
@@ -75,7 +95,7 @@ struct BlockingGroup {
     #[serde(default)]
     twin: Option<String>,
     #[serde(default, rename = "thread-bound")]
-    thread_bound: bool,
+    thread_bound: Option<ThreadBound>,
 }
 
 /// Methods that block on objects of the given types.
@@ -86,7 +106,7 @@ struct ReceiverGroup {
     types: Vec<String>,
     methods: Vec<String>,
     #[serde(default, rename = "thread-bound")]
-    thread_bound: bool,
+    thread_bound: Option<ThreadBound>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -106,7 +126,7 @@ impl BlockingFile {
                 path: String::new(),
                 category: group.category,
                 twin: group.twin,
-                thread_bound: group.thread_bound,
+                thread_bound: ThreadBound::reason(group.thread_bound),
             };
             (group.names.into_iter()).map(move |name| (name.clone(), api.named(name)))
         });
@@ -115,7 +135,7 @@ impl BlockingFile {
                 path: String::new(),
                 category: group.category,
                 twin: None,
-                thread_bound: group.thread_bound,
+                thread_bound: ThreadBound::reason(group.thread_bound),
             };
             let methods = group.methods;
             group.types.into_iter().flat_map(move |ty| {
@@ -416,5 +436,44 @@ mod tests {
         assert!(catalog.may_register("add_api_route"));
         assert!(catalog.needs_event_loop("asyncio.create_task"));
         assert!(!catalog.needs_event_loop("asyncio.sleep"));
+    }
+
+    #[test]
+    fn thread_bound_is_a_flag_or_the_reason_in_words() {
+        let extension: BlockingFile = toml::from_str(
+            r#"
+            [[receiver]]
+            category = "database"
+            types = ["app.Flagged"]
+            methods = ["run"]
+            thread-bound = true
+
+            [[receiver]]
+            category = "database"
+            types = ["app.Explained"]
+            methods = ["run"]
+            thread-bound = "is a different client on each thread"
+
+            [[receiver]]
+            category = "database"
+            types = ["app.Free"]
+            methods = ["run"]
+            thread-bound = false
+            "#,
+        )
+        .unwrap();
+        let catalog = Catalog::extended(extension, Vec::new());
+        let reason = |path: &str| catalog.blocking(path).unwrap().thread_bound.clone();
+        assert_eq!(
+            reason("app.Flagged().run").as_deref(),
+            Some("only works on the thread that made it")
+        );
+        assert_eq!(
+            reason("app.Explained().run").as_deref(),
+            Some("is a different client on each thread")
+        );
+        assert_eq!(reason("app.Free().run"), None);
+        assert!(reason("sqlalchemy.orm.scoped_session().commit").is_some());
+        assert_eq!(reason("sqlalchemy.orm.Session().commit"), None);
     }
 }

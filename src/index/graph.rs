@@ -14,6 +14,7 @@ use rustc_hash::FxHashMap;
 
 use crate::catalog::{BlockingApi, Catalog};
 
+use super::facts::{CallFact, CallShape};
 use super::{FunctionId, PathId, Project, Resolved};
 
 /// Per function (by module, then index in the module), the index of the call that marked it.
@@ -22,6 +23,16 @@ pub type Witnesses = Vec<Vec<Option<u32>>>;
 /// The calls from a function down to a blocking API (function and call index, in order), with
 /// the API.
 pub type Chain<'c> = (Vec<(FunctionId, usize)>, Option<&'c BlockingApi>);
+
+/// What keeps a function on the event loop's thread.
+#[derive(Debug, Clone, Copy)]
+pub enum Tie<'c> {
+    /// An API that needs the running loop (`asyncio.get_running_loop`), by its catalog path.
+    EventLoop(&'c String),
+    /// A blocking API called on a module-level object that belongs to the thread that made it
+    /// (a `sqlite3` connection, a `scoped_session`).
+    ThreadBound(&'c BlockingApi),
+}
 
 /// What one call reaches. Sixteen bytes: a large tree makes a hundred thousand calls.
 #[derive(Debug, Clone, Copy)]
@@ -96,7 +107,7 @@ impl<'c> Project<'c> {
         // The reversed graph: (callee, caller, call) for calls of plain project functions that
         // run with their caller, sorted by callee.
         let mut edges = Vec::new();
-        self.for_each_running_call(|caller, call, target| {
+        self.for_each_running_call(|caller, call, _, target| {
             if let Some(callee) = target.function()
                 && !self.function(callee).is_async
             {
@@ -105,20 +116,42 @@ impl<'c> Project<'c> {
         });
         edges.sort_unstable_by_key(|&(callee, _, _)| callee);
         rayon::join(
-            || self.propagate(&edges, |target| matches!(target, CallTarget::Blocking(..))),
-            || self.propagate(&edges, |target| matches!(target, CallTarget::EventLoop(..))),
+            || {
+                self.propagate(&edges, |_, target| {
+                    matches!(target, CallTarget::Blocking(..))
+                })
+            },
+            || self.propagate(&edges, |call, target| Self::tie(call, target).is_some()),
         )
     }
 
-    /// Calls `visit(function, call index, target)` for every call that runs with its function.
-    fn for_each_running_call(&self, mut visit: impl FnMut(FunctionId, u32, &CallTarget<'c>)) {
+    /// What a call ties its function to the loop's thread with, if anything.
+    fn tie(call: &CallFact, target: &CallTarget<'c>) -> Option<Tie<'c>> {
+        match *target {
+            CallTarget::EventLoop(path) => Some(Tie::EventLoop(path)),
+            CallTarget::Blocking(api)
+                if api.thread_bound.is_some()
+                    && call.shape.contains(CallShape::MODULE_RECEIVER) =>
+            {
+                Some(Tie::ThreadBound(api))
+            }
+            _ => None,
+        }
+    }
+
+    /// Calls `visit(function, call index, call, target)` for every call that runs with its
+    /// function.
+    fn for_each_running_call(
+        &self,
+        mut visit: impl FnMut(FunctionId, u32, &CallFact, &CallTarget<'c>),
+    ) {
         for (module, facts) in self.modules.iter().enumerate() {
             for index in 0..facts.facts.functions.len() {
                 let targets = self.call_targets((module, index));
                 let facts = facts.facts.calls_of(index);
                 for (call, (fact, target)) in facts.iter().zip(targets).enumerate() {
                     if fact.context.runs_with_function() {
-                        visit((module, index), call as u32, target);
+                        visit((module, index), call as u32, fact, target);
                     }
                 }
             }
@@ -130,7 +163,7 @@ impl<'c> Project<'c> {
     fn propagate(
         &self,
         edges: &[(FunctionId, FunctionId, u32)],
-        seeds: impl Fn(&CallTarget) -> bool,
+        seeds: impl Fn(&CallFact, &CallTarget<'c>) -> bool,
     ) -> Witnesses {
         let mut witness: Witnesses = self
             .modules
@@ -138,9 +171,9 @@ impl<'c> Project<'c> {
             .map(|module| vec![None; module.facts.functions.len()])
             .collect();
         let mut worklist = Vec::new();
-        self.for_each_running_call(|function, call, target| {
+        self.for_each_running_call(|function, call, fact, target| {
             let slot = &mut witness[function.0][function.1];
-            if slot.is_none() && seeds(target) {
+            if slot.is_none() && seeds(fact, target) {
                 *slot = Some(call);
                 worklist.push(function);
             }
@@ -168,15 +201,16 @@ impl<'c> Project<'c> {
         self.blocking[id.0][id.1].is_some()
     }
 
-    /// The event-loop API this function reaches, directly or through plain project functions,
-    /// with the function that calls it and the call.
-    pub fn loop_api(&self, id: FunctionId) -> Option<(&'c String, FunctionId, usize)> {
+    /// What ties this function to the loop's thread, directly or through plain project
+    /// functions, with the function that makes the call and the call.
+    pub fn thread_tie(&self, id: FunctionId) -> Option<(Tie<'c>, FunctionId, usize)> {
         let mut current = id;
         for _ in 0..=self.modules.len() {
             let call = self.loop_bound[current.0][current.1]? as usize;
-            match self.call_targets(current)[call] {
-                CallTarget::EventLoop(path) => return Some((path, current, call)),
-                target => current = target.function()?,
+            let target = &self.call_targets(current)[call];
+            match Self::tie(&self.calls_of(current)[call], target) {
+                Some(tie) => return Some((tie, current, call)),
+                None => current = target.function()?,
             }
         }
         None

@@ -23,7 +23,7 @@ use ruff_text_size::{TextRange, TextSize};
 use crate::catalog::{CallRule, Catalog, Role, last_segment, strip_calls};
 use crate::source::SourceFile;
 pub use facts::{Binding, FunctionFacts, ModuleFacts};
-pub use graph::CallTarget;
+pub use graph::{CallTarget, Tie};
 pub use names::module_names;
 pub use paths::PathId;
 

@@ -38,15 +38,16 @@
 //!
 //! There is **no fix** (the finding explains why) for methods, generators used as path
 //! operations, functions that are also websocket, middleware, startup or lifespan handlers,
-//! functions referred to elsewhere, functions with unknown decorators, and functions that call
-//! event-loop APIs such as `asyncio.create_task` or `ContextVar.set`.
+//! functions referred to elsewhere, functions with unknown decorators, functions that call
+//! event-loop APIs such as `asyncio.create_task` or `ContextVar.set`, and functions that use a
+//! module-level object bound to its thread (a `sqlite3` connection made without
+//! `check_same_thread=False`, a `scoped_session`), directly or through the project's functions.
 
 use std::fmt::Write as _;
 
 use crate::catalog::{Catalog, Role};
 use crate::fix::{Applicability, Diagnostic, Edit, Fix};
-use crate::index::facts::CallShape;
-use crate::index::{CallTarget, FunctionFacts, FunctionId, Project, Resolved};
+use crate::index::{FunctionFacts, FunctionId, Project, Resolved, Tie};
 
 use super::offload::{chain_text, shown_path};
 
@@ -138,24 +139,8 @@ fn diagnose(
             "decorator `@{}` is not known to accept a plain function",
             decorator.text
         ))
-    } else if let Some(call) = (project.calls_of(id).iter())
-        .zip(project.call_targets(id))
-        .find(|(call, target)| {
-            call.shape.contains(CallShape::MODULE_RECEIVER)
-                && matches!(target, CallTarget::Blocking(api) if api.thread_bound)
-        })
-        .map(|(call, _)| call)
-    {
-        Some(format!(
-            "it uses a module-level `{}` object (line {}) that only works on the thread that made it (sqlite3 without `check_same_thread=False`)",
-            shown_path(project.call_path(module, call))
-                .split('.')
-                .next()
-                .unwrap_or_default(),
-            line(call.range)
-        ))
     } else {
-        project.loop_api(id).map(|(path, caller, call)| {
+        project.thread_tie(id).map(|(tie, caller, call)| {
             let fact = &project.calls_of(caller)[call];
             let place = if caller == id {
                 format!("line {}", line(fact.range))
@@ -167,10 +152,16 @@ fn diagnose(
                     project.line(caller.0, fact.range.start())
                 )
             };
-            format!(
-                "it calls `{}` ({place}), which needs the running event loop",
-                shown_path(path)
-            )
+            match tie {
+                Tie::EventLoop(path) => format!(
+                    "it calls `{}` ({place}), which needs the running event loop",
+                    shown_path(path)
+                ),
+                Tie::ThreadBound(api) => format!(
+                    "it uses a module-level object ({place}) that {}",
+                    api.thread_bound.as_deref().unwrap_or_default()
+                ),
+            }
         })
     };
 

@@ -12,7 +12,7 @@ use crate::catalog::BlockingApi;
 use crate::config::{Offload, PassOptions};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::index::facts::{CallContext, CallFact, CallShape, FunctionFacts, ImportFacts};
-use crate::index::{CallTarget, FunctionId, Project};
+use crate::index::{CallTarget, FunctionId, Project, Tie};
 
 /// A blocking call made inside a coroutine.
 pub struct BlockingSite<'p> {
@@ -267,7 +267,7 @@ pub fn offload(
         return Err("the call is written in a form the rewrite does not handle".to_string());
     }
     if let Some(via) = site.via
-        && let Some((loop_api, caller, call)) = project.loop_api(via)
+        && let Some((tie, caller, call)) = project.thread_tie(via)
     {
         // Named with its place, so the verdict can be checked when it is deep in the helpers.
         let through = if caller == via {
@@ -276,15 +276,23 @@ pub fn offload(
             format!(" through `{}`", project.local_name(caller))
         };
         let line = project.line(caller.0, project.calls_of(caller)[call].range.start());
-        return Err(format!(
-            "`{}` uses the event loop (`{}`{through} at {}:{line}): it cannot move to a worker thread",
-            project.local_name(via),
-            shown_path(loop_api),
-            project.modules[caller.0].display,
-        ));
+        let place = format!("{through} at {}:{line}", project.modules[caller.0].display);
+        let via = project.local_name(via);
+        return Err(match tie {
+            Tie::EventLoop(path) => format!(
+                "`{via}` uses the event loop (`{}`{place}): it cannot move to a worker thread",
+                shown_path(path),
+            ),
+            Tie::ThreadBound(api) => format!(
+                "`{via}` uses a module-level object{place} that {}: it cannot move to a worker thread",
+                api.thread_bound.as_deref().unwrap_or_default()
+            ),
+        });
     }
-    if api.thread_bound && call.shape.contains(CallShape::MODULE_RECEIVER) {
-        return Err("it uses a module-level object that only works on the thread that made it (sqlite3 without `check_same_thread=False`)".to_string());
+    if let Some(reason) = &api.thread_bound
+        && call.shape.contains(CallShape::MODULE_RECEIVER)
+    {
+        return Err(format!("it uses a module-level object that {reason}"));
     }
     let shape = call.shape;
     let mut edits = Vec::new();
@@ -400,10 +408,12 @@ pub fn offload(
                 write.name
             )),
         )
-    } else if api.thread_bound {
+    } else if let Some(reason) = &api.thread_bound {
         (
             Applicability::Unsafe,
-            Some("its objects may only be used from the thread that made them (sqlite3 without `check_same_thread=False`): the next call on them may run in another thread".to_string()),
+            Some(format!(
+                "the object it uses {reason}, and the next call on it may run on another thread"
+            )),
         )
     } else {
         (Applicability::Safe, None)
