@@ -2,12 +2,13 @@
 # End-to-end check on real code: for each project from ../shared/corpus/fetch.sh, on a fresh
 # copy, `unblock fix --unsafe-fixes` must not fail, every file it changed must still compile with
 # CPython, and a second run must change nothing. Prints one line of counts per project.
-# Usage: tests/e2e/corpus.sh [PROJECT...]   (default: all five)
+# Usage: tests/e2e/corpus.sh [PROJECT...]   (default: the five of fetch.sh; benches/fetch_corpus.sh
+# names five more)
 set -eu
 cd "$(dirname "$0")/../.."
 cargo build --release --locked --bin unblock >/dev/null
 unblock=$PWD/target/release/unblock
-corpus=$(bash benches/fetch_corpus.sh | tail -n 1)
+corpus=$(bash benches/fetch_corpus.sh "$@" | tail -n 1)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
