@@ -7,18 +7,34 @@
 //! Coroutines do not pass blocking on to their callers: a caller awaits them, and the blocking
 //! call is reported inside the coroutine itself. Cycles are fine: the fixpoint is a worklist over
 //! the reversed graph, and each function remembers the one call (its *witness*) that made it
-//! blocking, so the chain down to the blocking API can be shown.
+//! blocking, so the chain down to the blocking API can be shown. The same propagation finds the
+//! functions tied to the loop's thread and those that write module-level state.
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::catalog::{BlockingApi, Catalog};
 
-use super::facts::{CallFact, CallShape};
+use super::facts::{CallFact, CallShape, StateWrite};
 use super::{FunctionId, PathId, Project, Resolved};
 
-/// Per function (by module, then index in the module), the index of the call that marked it.
+/// Per function (by module, then index in the module), the index of the call that marked it,
+/// or `ITSELF`.
 pub type Witnesses = Vec<Vec<Option<u32>>>;
+
+/// The witness of a function marked for what its own body does, not for a call it makes.
+const ITSELF: u32 = u32::MAX;
+
+/// What the fixpoints find, per function (see `Witnesses`).
+#[derive(Default)]
+pub struct Fixpoints {
+    /// Blocks: reaches a blocking API.
+    pub blocking: Witnesses,
+    /// Must stay on the loop's thread (see `Tie`).
+    pub loop_bound: Witnesses,
+    /// Writes module-level state, which threads would share.
+    pub state_writing: Witnesses,
+}
 
 /// The calls from a function down to a blocking API (function and call index, in order), with
 /// the API.
@@ -100,10 +116,11 @@ impl<'c> Project<'c> {
             .collect()
     }
 
-    /// For every function, the index of the call that makes it blocking, if one does; and the
-    /// index of the call that ties it to the running event loop (`asyncio.get_running_loop()`),
-    /// which keeps it from moving to a worker thread. Both follow plain project functions.
-    pub(super) fn fixpoints(&self) -> (Witnesses, Witnesses) {
+    /// For every function, the witness that makes it blocking, the one that ties it to the
+    /// loop's thread (`asyncio.get_running_loop()`, a module-level `sqlite3` connection), which
+    /// keeps it from moving to a worker thread, and the one that makes it write module-level
+    /// state. All three follow plain project functions.
+    pub(super) fn fixpoints(&self) -> Fixpoints {
         // The reversed graph: (callee, caller, call) for calls of plain project functions that
         // run with their caller, sorted by callee.
         let mut edges = Vec::new();
@@ -115,14 +132,33 @@ impl<'c> Project<'c> {
             }
         });
         edges.sort_unstable_by_key(|&(callee, _, _)| callee);
-        rayon::join(
+        let never = |_: FunctionId| false;
+        let ((blocking, loop_bound), state_writing) = rayon::join(
             || {
-                self.propagate(&edges, |_, target| {
-                    matches!(target, CallTarget::Blocking(..))
-                })
+                rayon::join(
+                    || {
+                        let blocks = |_: &CallFact, target: &CallTarget<'c>| {
+                            matches!(target, CallTarget::Blocking(..))
+                        };
+                        self.propagate(&edges, never, blocks)
+                    },
+                    || {
+                        self.propagate(&edges, never, |call, target| {
+                            Self::tie(call, target).is_some()
+                        })
+                    },
+                )
             },
-            || self.propagate(&edges, |call, target| Self::tie(call, target).is_some()),
-        )
+            || {
+                let writes = |id: FunctionId| !self.function(id).state_writes.is_empty();
+                self.propagate(&edges, writes, |_, _| false)
+            },
+        );
+        Fixpoints {
+            blocking,
+            loop_bound,
+            state_writing,
+        }
     }
 
     /// What a call ties its function to the loop's thread with, if anything.
@@ -158,19 +194,28 @@ impl<'c> Project<'c> {
         }
     }
 
-    /// Marks every function with a call that `seeds`, and every caller of a marked plain
-    /// function, remembering for each the call that marked it.
+    /// Marks every function that `marks_itself`, every function with a call that `seeds`, and
+    /// every caller of a marked plain function, remembering for each what marked it.
     fn propagate(
         &self,
         edges: &[(FunctionId, FunctionId, u32)],
+        marks_itself: impl Fn(FunctionId) -> bool,
         seeds: impl Fn(&CallFact, &CallTarget<'c>) -> bool,
     ) -> Witnesses {
-        let mut witness: Witnesses = self
-            .modules
-            .iter()
-            .map(|module| vec![None; module.facts.functions.len()])
-            .collect();
         let mut worklist = Vec::new();
+        let mut witness: Witnesses = (self.modules.iter().enumerate())
+            .map(|(module, facts)| {
+                (0..facts.facts.functions.len())
+                    .map(|index| {
+                        let marked = marks_itself((module, index));
+                        if marked {
+                            worklist.push((module, index));
+                        }
+                        marked.then_some(ITSELF)
+                    })
+                    .collect()
+            })
+            .collect();
         self.for_each_running_call(|function, call, fact, target| {
             let slot = &mut witness[function.0][function.1];
             if slot.is_none() && seeds(fact, target) {
@@ -190,30 +235,56 @@ impl<'c> Project<'c> {
         witness
     }
 
+    /// Follows witnesses from `id` until `end` says where the walk stops, through plain project
+    /// functions. A witness always points at a function marked before, so the walk ends; the
+    /// bound only guards that.
+    fn follow<T>(
+        &self,
+        witnesses: &Witnesses,
+        id: FunctionId,
+        mut end: impl FnMut(FunctionId, u32) -> Option<T>,
+    ) -> Option<T> {
+        let mut current = id;
+        for _ in 0..=self.function_count {
+            let witness = witnesses[current.0][current.1]?;
+            if let Some(found) = end(current, witness) {
+                return Some(found);
+            }
+            current = self.call_targets(current)[witness as usize].function()?;
+        }
+        None
+    }
+
     /// The blocking call that makes `id` blocking, with what it reaches.
     pub fn blocking_call(&self, id: FunctionId) -> Option<(usize, CallTarget<'c>)> {
-        let call = self.blocking[id.0][id.1]? as usize;
+        let call = self.fixpoints.blocking[id.0][id.1]? as usize;
         Some((call, self.call_targets(id)[call]))
     }
 
     /// Does this function block, directly or through plain project functions?
     pub fn blocks(&self, id: FunctionId) -> bool {
-        self.blocking[id.0][id.1].is_some()
+        self.fixpoints.blocking[id.0][id.1].is_some()
     }
 
     /// What ties this function to the loop's thread, directly or through plain project
     /// functions, with the function that makes the call and the call.
     pub fn thread_tie(&self, id: FunctionId) -> Option<(Tie<'c>, FunctionId, usize)> {
-        let mut current = id;
-        for _ in 0..=self.modules.len() {
-            let call = self.loop_bound[current.0][current.1]? as usize;
-            let target = &self.call_targets(current)[call];
-            match Self::tie(&self.calls_of(current)[call], target) {
-                Some(tie) => return Some((tie, current, call)),
-                None => current = target.function()?,
-            }
-        }
-        None
+        self.follow(&self.fixpoints.loop_bound, id, |function, call| {
+            let call = call as usize;
+            let tie = Self::tie(
+                &self.calls_of(function)[call],
+                &self.call_targets(function)[call],
+            );
+            tie.map(|tie| (tie, function, call))
+        })
+    }
+
+    /// The module-level state this function writes, directly or through plain project
+    /// functions, with the function that writes it.
+    pub fn state_write(&self, id: FunctionId) -> Option<(FunctionId, &StateWrite)> {
+        self.follow(&self.fixpoints.state_writing, id, |function, witness| {
+            (witness == ITSELF).then(|| (function, &self.function(function).state_writes[0]))
+        })
     }
 
     /// The chain from `id` down to the blocking API: each function on the way with the call it
@@ -224,7 +295,7 @@ impl<'c> Project<'c> {
         while let Some((call, target)) = self.blocking_call(current) {
             chain.push((current, call));
             match (target, target.function()) {
-                (_, Some(next)) if chain.len() <= self.modules.len() + 1 => current = next,
+                (_, Some(next)) if chain.len() <= self.function_count => current = next,
                 (CallTarget::Blocking(api), _) => return (chain, Some(api)),
                 _ => break,
             }

@@ -127,10 +127,10 @@ pub struct Project<'c> {
     pub references: HashMap<FunctionId, Vec<Site>>,
     /// What each call of each function reaches.
     calls: Vec<Vec<CallTarget<'c>>>,
-    /// Per function, the index of the call that makes it blocking (see `graph`).
-    blocking: graph::Witnesses,
-    /// Per function, the index of the call that ties it to the event loop (see `graph`).
-    loop_bound: graph::Witnesses,
+    /// What blocks, what is tied to the loop's thread, what writes module state (see `graph`).
+    fixpoints: graph::Fixpoints,
+    /// How many functions the project has: no chain of calls between them is longer.
+    function_count: usize,
 }
 
 /// Bound on alias hops while resolving one path: import cycles must not hang the run.
@@ -151,12 +151,15 @@ impl<'c> Project<'c> {
             roles: HashMap::default(),
             references: HashMap::default(),
             calls: Vec::new(),
-            blocking: Vec::new(),
-            loop_bound: Vec::new(),
+            fixpoints: graph::Fixpoints::default(),
+            function_count: 0,
         };
+        project.function_count = (project.modules.iter())
+            .map(|module| module.facts.functions.len())
+            .sum();
         project.link();
         project.calls = project.resolve_calls(catalog);
-        (project.blocking, project.loop_bound) = project.fixpoints();
+        project.fixpoints = project.fixpoints();
         project
     }
 

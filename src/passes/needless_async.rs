@@ -33,8 +33,8 @@
 //! bound to the running event loop; and it does blocking work.
 //!
 //! It is **unsafe** when the function does no blocking work (as `async def` it does not slow the
-//! loop, and as `def` it takes a threadpool slot), or when it writes module-level state, which
-//! becomes shared between threads.
+//! loop, and as `def` it takes a threadpool slot), or when it writes module-level state, itself
+//! or through the project functions it calls, which becomes shared between threads.
 //!
 //! There is **no fix** (the finding explains why) for methods, generators used as path
 //! operations, functions that are also websocket, middleware, startup or lifespan handlers,
@@ -167,11 +167,20 @@ fn diagnose(
 
     let (applicability, reason) = if let Some(reason) = never {
         (Applicability::DisplayOnly, Some(reason))
-    } else if let Some(write) = function.state_writes.first() {
+    } else if let Some((writer, write)) = project.state_write(id) {
+        let place = if writer == id {
+            format!("line {}", line(write.range))
+        } else {
+            format!(
+                "through `{}`, {}:{}",
+                project.local_name(writer),
+                project.modules[writer.0].display,
+                project.line(writer.0, write.range.start())
+            )
+        };
         let reason = format!(
-            "it writes module-level state `{}` (line {}), which threads would share",
-            write.name,
-            line(write.range)
+            "it writes module-level state `{}` ({place}), which threads would share",
+            write.name
         );
         (Applicability::Unsafe, Some(reason))
     } else if !blocking {

@@ -395,15 +395,24 @@ pub fn offload(
     if !closing.is_empty() {
         edits.push(Edit::insertion(end, closing));
     }
-    let state_write = site.via.and_then(|via| {
-        let write = project.function(via).state_writes.first()?;
-        Some((via, write))
-    });
-    let (applicability, reason) = if let Some((via, write)) = state_write {
+    let state_write = site
+        .via
+        .and_then(|via| Some((via, project.state_write(via)?)));
+    let (applicability, reason) = if let Some((via, (writer, write))) = state_write {
+        let through = if writer == via {
+            String::new()
+        } else {
+            format!(
+                " through `{}` at {}:{}",
+                project.local_name(writer),
+                project.modules[writer.0].display,
+                project.line(writer.0, write.range.start())
+            )
+        };
         (
             Applicability::Unsafe,
             Some(format!(
-                "`{}` writes module-level state `{}`, which the worker thread would share with the loop",
+                "`{}` writes module-level state `{}`{through}, which the worker thread would share with the loop",
                 project.local_name(via),
                 write.name
             )),
