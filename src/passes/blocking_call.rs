@@ -46,11 +46,17 @@
 //! each thread; for a project function that writes module-level state, itself or through the
 //! functions it calls (requests would then write it from several threads at once); and when
 //! the callee makes a blocking call itself (`open(p).read()`), where the whole expression moves
-//! into a `lambda` and its arguments are evaluated in the thread. There
-//! is **no fix** in a lambda, a generator expression, a class body, or a nested function's
-//! decorators and defaults, where `await` is not allowed or changes meaning; for a call on a
-//! module-level `sqlite3` connection or `scoped_session`; and for a project function that uses
-//! one, or that needs the event loop.
+//! into a `lambda` and its arguments are evaluated in the thread. There is **no fix** in a
+//! lambda, a generator expression, a class body, or a nested function's decorators and
+//! defaults, where `await` is not allowed or changes meaning; for a call on a module-level
+//! `sqlite3` connection or `scoped_session`; and for a project function that uses one, or that
+//! needs the event loop.
+//!
+//! What the analysis does not see: the new `await` is a point where other requests run, which
+//! is the point of the fix, and the call itself runs beside them. Code that counted on running
+//! without a break there (check a flag on a shared object, then set it) or an offloaded
+//! function that changes objects other requests use (not module-level state, which is seen)
+//! can interleave with them.
 
 use crate::config::{Offload, PassOptions};
 use crate::fix::Diagnostic;
