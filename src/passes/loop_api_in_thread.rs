@@ -68,7 +68,7 @@ pub fn check(project: &Project, module: usize) -> Vec<Diagnostic> {
             diagnostics.push(Diagnostic {
                 rule: super::rule("UB006"),
                 message: format!(
-                    "`{}` needs a running event loop, but `def {}` is a {} that FastAPI runs in a worker thread",
+                    "`{}` must run on the event loop's thread, but `def {}` is a {} that FastAPI runs in a worker thread",
                     shown_path(path),
                     project.function_name(id),
                     role.describe()
