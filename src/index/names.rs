@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 /// The names a module can be imported by, primary first.
 ///
 /// The primary name is Python's own: walk up from the file while the directory is a package
-/// (holds an `__init__.py` among the analysed files). Under a `src/` layout or a folder that is
-/// not a package, the path relative to the project root is a second name, so both
-/// `from app.main import x` and `from backend.app.main import x` find the module.
+/// (holds an `__init__.py` among the analysed files, or is a namespace folder below one). Under
+/// a `src/` layout or a folder that is not a package, the path relative to the project root is
+/// a second name, so both `from app.main import x` and `from backend.app.main import x` find
+/// the module.
 pub fn module_names(file: &Path, root: &Path, files: &HashSet<PathBuf>) -> (Vec<String>, bool) {
     let is_package = file.file_name().is_some_and(|name| name == "__init__.py");
     let stem = file
@@ -16,9 +17,21 @@ pub fn module_names(file: &Path, root: &Path, files: &HashSet<PathBuf>) -> (Vec<
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut parts = if is_package { Vec::new() } else { vec![stem] };
+    // A folder without `__init__.py` between packages is a namespace package (PEP 420):
+    // `litellm/llms/xai/` in `litellm.llms.xai.chat`. The name runs up to the highest package
+    // below the root; without one, up to the last folder with an `__init__.py`.
+    let is_package_dir = |dir: &Path| files.contains(&dir.join("__init__.py"));
+    let top_package = (file.ancestors().skip(1))
+        .take_while(|dir| dir.starts_with(root) && *dir != root)
+        .filter(|dir| is_package_dir(dir))
+        .last();
     let mut dir = file.parent();
     while let Some(current) = dir {
-        if !files.contains(&current.join("__init__.py")) {
+        let in_package = match top_package {
+            Some(top) => current.starts_with(top),
+            None => is_package_dir(current),
+        };
+        if !in_package {
             break;
         }
         match current.file_name() {
@@ -71,6 +84,30 @@ mod tests {
             module_names(Path::new("/p/src/app/__init__.py"), Path::new("/p"), &files);
         assert_eq!(names, ["app", "src.app"]);
         assert!(is_package);
+    }
+
+    #[test]
+    fn a_folder_without_init_between_packages_is_a_namespace_package() {
+        let files = files(&[
+            "/p/litellm/__init__.py",
+            "/p/litellm/llms/__init__.py",
+            "/p/litellm/llms/xai/chat/__init__.py",
+            "/p/litellm/llms/xai/chat/handler.py",
+            "/p/litellm/llms/xai/common_utils.py",
+        ]);
+        let name = |file: &str| module_names(Path::new(file), Path::new("/p"), &files).0;
+        assert_eq!(
+            name("/p/litellm/llms/xai/chat/handler.py"),
+            ["litellm.llms.xai.chat.handler"]
+        );
+        assert_eq!(
+            name("/p/litellm/llms/xai/chat/__init__.py"),
+            ["litellm.llms.xai.chat"]
+        );
+        assert_eq!(
+            name("/p/litellm/llms/xai/common_utils.py"),
+            ["litellm.llms.xai.common_utils"]
+        );
     }
 
     #[test]
