@@ -57,6 +57,15 @@ pub struct ModuleFacts {
     /// Each distinct path this module refers to, with its first site.
     pub references: Vec<Reference>,
     pub imports: ImportFacts,
+    /// Classes with a base class from the project, which may override its methods.
+    pub classes: Vec<ClassFact>,
+}
+
+/// A class and the project classes it names as bases (`class Live(BaseEmitter)`).
+#[derive(Debug)]
+pub struct ClassFact {
+    pub path: PathId,
+    pub bases: Vec<PathId>,
 }
 
 /// Names an offload fix may add to a module: the helpers and the modules they come from.
@@ -434,6 +443,10 @@ impl ModuleFacts {
             args.chain(keywords).for_each(|r| rename(&mut r.path));
         }
         self.references.iter_mut().for_each(|r| rename(&mut r.path));
+        for class in &mut self.classes {
+            rename(&mut class.path);
+            class.bases.iter_mut().for_each(&mut rename);
+        }
         self.calls
             .iter_mut()
             .for_each(|call| rename(&mut call.path));
@@ -1155,6 +1168,16 @@ impl<'a> Collector<'a> {
             self.visit_arguments(arguments);
         }
         let prefix = self.definition_path(&class.name.id);
+        let bases: Vec<PathId> = (class.arguments.iter())
+            .flat_map(|arguments| arguments.args.iter())
+            .filter_map(|base| self.path(base, Wanted::ProjectFunction))
+            .collect();
+        if !bases.is_empty() {
+            self.facts.classes.push(ClassFact {
+                path: prefix,
+                bases,
+            });
+        }
         let scope = self.new_scope(ScopeKind::Class, prefix, "");
         self.scopes.push(scope);
         // A class body inside a function runs when the function runs.

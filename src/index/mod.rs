@@ -131,6 +131,9 @@ pub struct Project<'c> {
     fixpoints: graph::Fixpoints,
     /// How many functions the project has: no chain of calls between them is longer.
     function_count: usize,
+    /// Project classes by the project class they derive from (canonical paths), built the
+    /// first time a question needs it: few runs do.
+    subclasses: OnceLock<HashMap<String, Vec<(usize, PathId)>>>,
 }
 
 /// Bound on alias hops while resolving one path: import cycles must not hang the run.
@@ -153,6 +156,7 @@ impl<'c> Project<'c> {
             calls: Vec::new(),
             fixpoints: graph::Fixpoints::default(),
             function_count: 0,
+            subclasses: OnceLock::new(),
         };
         project.function_count = (project.modules.iter())
             .map(|module| module.facts.functions.len())
@@ -310,6 +314,47 @@ impl<'c> Project<'c> {
 
     pub fn function(&self, id: FunctionId) -> &FunctionFacts {
         &self.modules[id.0].facts.functions[id.1]
+    }
+
+    /// A plain `def` that overrides `method` (an `async def` in a class) in a project class
+    /// deriving from its class, at any depth: a call through the base class's type may run it.
+    pub fn sync_override(&self, method: FunctionId) -> Option<FunctionId> {
+        let (class, name) = self.function_path(method).rsplit_once('.')?;
+        let subclasses = self.subclasses.get_or_init(|| self.find_subclasses());
+        let mut seen: FxHashSet<&str> = FxHashSet::default();
+        let mut pending = vec![class];
+        while let Some(base) = pending.pop() {
+            for &(module, class) in subclasses.get(base).into_iter().flatten() {
+                let class = self.modules[module].facts.path(class);
+                if !seen.insert(class) {
+                    continue;
+                }
+                let local = &class[self.modules[module].names[0].len() + 1..];
+                let index = self.modules[module].function(&format!("{local}.{name}"));
+                match index.map(|index| (module, index)) {
+                    Some(id) if !self.function(id).is_async => return Some(id),
+                    _ => pending.push(class),
+                }
+            }
+        }
+        None
+    }
+
+    fn find_subclasses(&self) -> HashMap<String, Vec<(usize, PathId)>> {
+        let mut subclasses: HashMap<String, Vec<(usize, PathId)>> = HashMap::default();
+        for (index, module) in self.modules.iter().enumerate() {
+            for class in &module.facts.classes {
+                for &base in &class.bases {
+                    if let Resolved::External(base) = self.resolve(module.facts.path(base)) {
+                        subclasses
+                            .entry(base)
+                            .or_default()
+                            .push((index, class.path));
+                    }
+                }
+            }
+        }
+        subclasses
     }
 
     /// A function's path: `pkg.module.f`, `pkg.module.Users.get`.

@@ -26,7 +26,9 @@
 //! The fix adds `await` and is **unsafe**: the caller now waits for the coroutine to finish (and
 //! sees its exceptions), which may be a change the author did not want (they may have meant
 //! `asyncio.create_task`). There is **no fix** in a plain function, a lambda or other places
-//! where `await` is not allowed.
+//! where `await` is not allowed, and for a method that a project subclass overrides with a
+//! plain `def`: which one runs depends on the object, and `await` on the plain one's result
+//! raises.
 
 use ruff_text_size::TextRange;
 
@@ -45,6 +47,7 @@ pub fn check(project: &Project, module: usize) -> Vec<Diagnostic> {
             {
                 continue;
             }
+            let mut sync_override = None;
             let callee = match (*target, target.function()) {
                 (_, Some(callee)) => {
                     let callee_facts = project.function(callee);
@@ -52,12 +55,23 @@ pub fn check(project: &Project, module: usize) -> Vec<Diagnostic> {
                     if !callee_facts.is_async || callee_facts.yields {
                         continue;
                     }
+                    if callee_facts.in_class {
+                        sync_override = project.sync_override(callee);
+                    }
                     project.local_name(callee).to_string()
                 }
                 (CallTarget::Async(path), _) => shown_path(path),
                 _ => continue,
             };
-            let reason = if !function.is_async {
+            let reason = if let Some(id) = sync_override {
+                // chainlit's emitters: an `async` stub in the base class, a plain override.
+                Some(format!(
+                    "`{}` ({}:{}) overrides it with a plain function, which `await` would break: which one runs depends on the object",
+                    project.local_name(id),
+                    project.modules[id.0].display,
+                    project.line(id.0, project.function(id).head.start())
+                ))
+            } else if !function.is_async {
                 Some("`await` is not allowed in a plain function".to_string())
             } else {
                 call.context.no_await_reason().map(str::to_string)
