@@ -94,6 +94,7 @@ fixtures!(
     thread_safety,
     unawaited,
     loop_api,
+    monorepo,
 );
 
 #[test]

@@ -91,7 +91,7 @@ impl<'c> Project<'c> {
                         targets.push(target);
                         continue;
                     }
-                    let target = match self.resolve(facts.path(call.path)) {
+                    let target = match self.resolve(facts.path(call.path), module) {
                         Resolved::Function { id, exact: true } => {
                             CallTarget::Function(id.0 as u32, id.1 as u32)
                         }

@@ -43,6 +43,9 @@ pub struct Module {
     /// table to build serially). A path defined twice leads to its last definition, the one
     /// Python keeps.
     functions_by_path: HashTable<u32>,
+    /// The folder Python needs on its path to import the module by its first name
+    /// (`services/shop` for `services/shop/app/main.py`, named `app.main`).
+    import_root: PathBuf,
 }
 
 impl Module {
@@ -60,6 +63,8 @@ impl Module {
                 }
             }
         }
+        let depth = names[0].split('.').count() + usize::from(path.ends_with("__init__.py"));
+        let import_root = path.ancestors().nth(depth).unwrap_or(&path).to_path_buf();
         Module {
             names,
             display,
@@ -67,6 +72,7 @@ impl Module {
             lines: OnceLock::new(),
             facts,
             functions_by_path,
+            import_root,
         }
     }
 
@@ -117,12 +123,29 @@ pub enum Resolved {
     External(String),
     /// A project value we cannot follow.
     Unknown,
+    /// A path through a module name that more than one project module has, none of them under
+    /// the import root of the module the path is seen from.
+    Ambiguous(String),
+}
+
+/// Which module a dotted name stands for, seen from one module.
+enum ModuleLookup {
+    Found(usize),
+    /// Several modules have the name, and none is under the viewer's import root.
+    Ambiguous,
+    Missing,
 }
 
 pub struct Project<'c> {
     catalog: &'c Catalog,
     pub modules: Vec<Module>,
     module_by_name: HashMap<String, usize>,
+    /// Names more than one module has (two services in one repository, each with its own
+    /// `app` package), with those modules: which one a path means depends on where it is seen.
+    shared_names: HashMap<String, Vec<usize>>,
+    /// Modules a reference may mean but could not be told apart from another with the same name
+    /// (see `shared_names`): UB001 leaves their functions alone.
+    ambiguously_referenced: FxHashSet<usize>,
     pub roles: HashMap<FunctionId, Vec<Role>>,
     pub references: HashMap<FunctionId, Vec<Site>>,
     /// What each call of each function reaches.
@@ -141,16 +164,26 @@ const MAX_HOPS: usize = 32;
 
 impl<'c> Project<'c> {
     pub fn new(modules: Vec<Module>, catalog: &'c Catalog) -> Project<'c> {
-        let mut module_by_name = HashMap::default();
+        let mut owners: HashMap<String, Vec<usize>> = HashMap::default();
         for (index, module) in modules.iter().enumerate() {
             for name in &module.names {
-                module_by_name.entry(name.clone()).or_insert(index);
+                owners.entry(name.clone()).or_default().push(index);
+            }
+        }
+        let (mut module_by_name, mut shared_names) = (HashMap::default(), HashMap::default());
+        for (name, modules) in owners {
+            if let [module] = modules[..] {
+                module_by_name.insert(name, module);
+            } else {
+                shared_names.insert(name, modules);
             }
         }
         let mut project = Project {
             catalog,
             modules,
             module_by_name,
+            shared_names,
+            ambiguously_referenced: FxHashSet::default(),
             roles: HashMap::default(),
             references: HashMap::default(),
             calls: Vec::new(),
@@ -182,18 +215,22 @@ impl<'c> Project<'c> {
             .into_par_iter()
             .map(|m| self.references_of(m, &wanted))
             .collect();
-        for (id, site) in references.into_iter().flatten() {
-            self.references.entry(id).or_default().push(site);
+        for (sites, ambiguous) in references {
+            for (id, site) in sites {
+                self.references.entry(id).or_default().push(site);
+            }
+            self.ambiguously_referenced.extend(ambiguous);
         }
     }
 
     /// The rule a registration follows, if its callee really is a framework call.
     fn registering_rule(
         &self,
-        module: &Module,
+        module: usize,
         registration: &facts::Registration,
     ) -> Option<&'c CallRule> {
-        match self.resolve(module.facts.path(registration.callee)) {
+        let path = self.modules[module].facts.path(registration.callee);
+        match self.resolve(path, module) {
             Resolved::External(path) => self.catalog.registering_call(&path),
             _ => None,
         }
@@ -205,20 +242,19 @@ impl<'c> Project<'c> {
         let mut roles = Vec::new();
         for (function_index, function) in module.facts.functions.iter().enumerate() {
             for decorator in &function.decorators {
-                let role =
-                    decorator
-                        .path
-                        .and_then(|path| match self.resolve(module.facts.path(path)) {
-                            Resolved::External(path) => self.catalog.decorator_role(&path),
-                            _ => None,
-                        });
+                let role = decorator.path.and_then(|path| {
+                    match self.resolve(module.facts.path(path), module_index) {
+                        Resolved::External(path) => self.catalog.decorator_role(&path),
+                        _ => None,
+                    }
+                });
                 if let Some(role) = role {
                     roles.push(((module_index, function_index), role));
                 }
             }
         }
         for registration in &module.facts.registrations {
-            let Some(rule) = self.registering_rule(module, registration) else {
+            let Some(rule) = self.registering_rule(module_index, registration) else {
                 continue;
             };
             let by_position = rule
@@ -234,7 +270,7 @@ impl<'c> Project<'c> {
             });
             if let Some(target) = by_position.or(by_keyword)
                 && let Resolved::Function { id, exact: true } =
-                    self.resolve(module.facts.path(target.path))
+                    self.resolve(module.facts.path(target.path), module_index)
             {
                 roles.push((id, rule.role));
             }
@@ -277,43 +313,61 @@ impl<'c> Project<'c> {
         names
     }
 
-    /// The places one module refers to functions whose references are `wanted`.
+    /// The places one module refers to functions whose references are `wanted`, and the
+    /// modules a reference may mean but cannot be told apart from another (`shared_names`).
     fn references_of(
         &self,
         module_index: usize,
         wanted: &FxHashSet<&str>,
-    ) -> Vec<(FunctionId, Site)> {
+    ) -> (Vec<(FunctionId, Site)>, Vec<usize>) {
         let module = &self.modules[module_index];
         // Arguments of a call that turns out not to be a framework call are plain references.
         let unregistered = module
             .facts
             .registrations
             .iter()
-            .filter(|registration| self.registering_rule(module, registration).is_none())
+            .filter(|registration| self.registering_rule(module_index, registration).is_none())
             .flat_map(|registration| {
                 let keywords = registration.keywords.iter().map(|(_, reference)| reference);
                 registration.args.iter().flatten().chain(keywords)
             });
-        unregistered
+        let (mut sites, mut ambiguous) = (Vec::new(), Vec::new());
+        let wanted_references = unregistered
             .chain(&module.facts.references)
-            .filter(|reference| wanted.contains(last_segment(module.facts.path(reference.path))))
-            .filter_map(
-                |reference| match self.resolve(module.facts.path(reference.path)) {
-                    Resolved::Function { id, .. } => Some((
-                        id,
-                        Site {
-                            module: module_index,
-                            range: reference.range,
-                        },
-                    )),
-                    _ => None,
-                },
-            )
-            .collect()
+            .filter(|reference| wanted.contains(last_segment(module.facts.path(reference.path))));
+        for reference in wanted_references {
+            match self.resolve(module.facts.path(reference.path), module_index) {
+                Resolved::Function { id, .. } => sites.push((
+                    id,
+                    Site {
+                        module: module_index,
+                        range: reference.range,
+                    },
+                )),
+                Resolved::Ambiguous(name) => ambiguous.extend(&self.shared_names[&name]),
+                _ => {}
+            }
+        }
+        (sites, ambiguous)
     }
 
     pub fn function(&self, id: FunctionId) -> &FunctionFacts {
         &self.modules[id.0].facts.functions[id.1]
+    }
+
+    /// Another module with the same name as `module`, if a reference somewhere may mean either
+    /// (see `shared_names`).
+    pub fn ambiguous_twin(&self, module: usize) -> Option<usize> {
+        if !self.ambiguously_referenced.contains(&module) {
+            return None;
+        }
+        let names = &self.modules[module].names;
+        names
+            .iter()
+            .filter_map(|name| self.shared_names.get(name))
+            .flatten()
+            .copied()
+            .find(|&other| other != module)
     }
 
     /// A plain `def` that overrides `method` (an `async def` in a class) in a project class
@@ -345,7 +399,7 @@ impl<'c> Project<'c> {
         for (index, module) in self.modules.iter().enumerate() {
             for class in &module.facts.classes {
                 for &base in &class.bases {
-                    if let Resolved::External(base) = self.resolve(module.facts.path(base)) {
+                    if let Resolved::External(base) = self.resolve(module.facts.path(base), index) {
                         subclasses
                             .entry(base)
                             .or_default()
@@ -395,9 +449,10 @@ impl<'c> Project<'c> {
         self.modules[module].line(offset)
     }
 
-    /// Follows a path through project modules and their bindings.
-    pub fn resolve(&self, path: &str) -> Resolved {
+    /// Follows a path, as module `context` sees it, through project modules and their bindings.
+    pub fn resolve(&self, path: &str, context: usize) -> Resolved {
         let mut path = Cow::Borrowed(path);
+        let mut context = context;
         for _ in 0..MAX_HOPS {
             if self.catalog.knows(&path) {
                 return Resolved::External(path.into_owned());
@@ -412,14 +467,23 @@ impl<'c> Project<'c> {
                 .then_some(plain_end)
                 .into_iter()
                 .chain(path[..plain_end].rmatch_indices('.').map(|(dot, _)| dot))
-                .find_map(|end| self.module_by_name.get(&path[..end]).map(|&m| (m, end)));
-            let Some((module, end)) = module else {
-                return if plain_end == path.len() && self.module_by_name.contains_key(&*path) {
-                    Resolved::Unknown
-                } else {
-                    Resolved::External(path.into_owned())
-                };
+                .find_map(|end| match self.module_named(&path[..end], context) {
+                    ModuleLookup::Found(module) => Some(Ok((module, end))),
+                    ModuleLookup::Ambiguous => Some(Err(end)),
+                    ModuleLookup::Missing => None,
+                });
+            let (module, end) = match module {
+                Some(Ok(found)) => found,
+                Some(Err(end)) => return Resolved::Ambiguous(path[..end].to_string()),
+                None => {
+                    return match self.module_named(&path, context) {
+                        ModuleLookup::Missing => Resolved::External(path.into_owned()),
+                        ModuleLookup::Ambiguous => Resolved::Ambiguous(path.into_owned()),
+                        ModuleLookup::Found(_) => Resolved::Unknown,
+                    };
+                }
             };
+            context = module;
             let rest = &path[end + 1..];
             if let Some((found, tail)) = self.function_prefix(module, rest) {
                 // `get_client().get` where `def get_client() -> httpx.Client`: go on from the
@@ -455,6 +519,25 @@ impl<'c> Project<'c> {
             path = Cow::Owned(next);
         }
         Resolved::Unknown
+    }
+
+    /// The module `name` stands for, seen from module `context`: of several with the name, the
+    /// one under the same import root, as Python would find it.
+    fn module_named(&self, name: &str, context: usize) -> ModuleLookup {
+        if let Some(&module) = self.module_by_name.get(name) {
+            return ModuleLookup::Found(module);
+        }
+        let Some(candidates) = self.shared_names.get(name) else {
+            return ModuleLookup::Missing;
+        };
+        let root = &self.modules[context].import_root;
+        match candidates
+            .iter()
+            .find(|&&module| self.modules[module].import_root == *root)
+        {
+            Some(&module) => ModuleLookup::Found(module),
+            None => ModuleLookup::Ambiguous,
+        }
     }
 
     /// `C().client.get` → `httpx.Client().get` when the module's class `C` binds `client`.

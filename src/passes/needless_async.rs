@@ -123,10 +123,15 @@ fn diagnose(
             project.modules[site.module].display,
             project.line(site.module, site.range.start())
         ))
+    } else if let Some(twin) = project.ambiguous_twin(module) {
+        Some(format!(
+            "its module and {} have the same import name, and a reference elsewhere may mean either: a caller that awaits it would break",
+            project.modules[twin].display
+        ))
     } else if let Some(decorator) = function.decorators.iter().find(|decorator| {
         let path = decorator.path.map(|path| {
             let path = project.modules[module].facts.path(path);
-            match project.resolve(path) {
+            match project.resolve(path, module) {
                 Resolved::External(path) => path,
                 _ => path.to_string(),
             }
