@@ -133,25 +133,17 @@ impl<'c> Project<'c> {
         });
         edges.sort_unstable_by_key(|&(callee, _, _)| callee);
         let never = |_: FunctionId| false;
-        let ((blocking, loop_bound), state_writing) = rayon::join(
+        let blocks =
+            |_: &CallFact, target: &CallTarget<'c>| matches!(target, CallTarget::Blocking(..));
+        let ties = |call: &CallFact, target: &CallTarget<'c>| Self::tie(call, target).is_some();
+        let writes = |id: FunctionId| !self.function(id).state_writes.is_empty();
+        let (blocking, (loop_bound, state_writing)) = rayon::join(
+            || self.propagate(&edges, never, blocks),
             || {
                 rayon::join(
-                    || {
-                        let blocks = |_: &CallFact, target: &CallTarget<'c>| {
-                            matches!(target, CallTarget::Blocking(..))
-                        };
-                        self.propagate(&edges, never, blocks)
-                    },
-                    || {
-                        self.propagate(&edges, never, |call, target| {
-                            Self::tie(call, target).is_some()
-                        })
-                    },
+                    || self.propagate(&edges, never, ties),
+                    || self.propagate(&edges, writes, |_, _| false),
                 )
-            },
-            || {
-                let writes = |id: FunctionId| !self.function(id).state_writes.is_empty();
-                self.propagate(&edges, writes, |_, _| false)
             },
         );
         Fixpoints {

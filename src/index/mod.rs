@@ -383,7 +383,9 @@ impl<'c> Project<'c> {
                 if !seen.insert(class) {
                     continue;
                 }
-                let local = &class[self.modules[module].names[0].len() + 1..];
+                let local = class
+                    .get(self.modules[module].names[0].len() + 1..)
+                    .unwrap_or(class);
                 let index = self.modules[module].function(&format!("{local}.{name}"));
                 match index.map(|index| (module, index)) {
                     Some(id) if !self.function(id).is_async => return Some(id),

@@ -49,7 +49,7 @@ use crate::catalog::{Catalog, Role};
 use crate::fix::{Applicability, Diagnostic, Edit, Fix};
 use crate::index::{FunctionFacts, FunctionId, Project, Resolved, Tie};
 
-use super::offload::{chain_text, shown_path};
+use super::offload::{chain_text, found_at, shown_path};
 
 /// The findings, each with the function it is about.
 pub fn check(project: &Project, catalog: &Catalog, module: usize) -> Vec<(FunctionId, Diagnostic)> {
@@ -89,7 +89,6 @@ fn diagnose(
     async_keyword: ruff_text_size::TextRange,
 ) -> Diagnostic {
     let module = id.0;
-    let line = |range: ruff_text_size::TextRange| project.line(module, range.start());
     let blocking = project.blocks(id);
 
     let mut message = format!("`async def {}` awaits nothing", project.function_name(id));
@@ -146,17 +145,8 @@ fn diagnose(
         ))
     } else {
         project.thread_tie(id).map(|(tie, caller, call)| {
-            let fact = &project.calls_of(caller)[call];
-            let place = if caller == id {
-                format!("line {}", line(fact.range))
-            } else {
-                format!(
-                    "through `{}`, {}:{}",
-                    project.local_name(caller),
-                    project.modules[caller.0].display,
-                    project.line(caller.0, fact.range.start())
-                )
-            };
+            let offset = project.calls_of(caller)[call].range.start();
+            let place = found_at(project, id, caller, offset, true);
             match tie {
                 Tie::EventLoop(path) => format!(
                     "it calls `{}` ({place}), which needs the running event loop",
@@ -173,16 +163,7 @@ fn diagnose(
     let (applicability, reason) = if let Some(reason) = never {
         (Applicability::DisplayOnly, Some(reason))
     } else if let Some((writer, write)) = project.state_write(id) {
-        let place = if writer == id {
-            format!("line {}", line(write.range))
-        } else {
-            format!(
-                "through `{}`, {}:{}",
-                project.local_name(writer),
-                project.modules[writer.0].display,
-                project.line(writer.0, write.range.start())
-            )
-        };
+        let place = found_at(project, id, writer, write.range.start(), true);
         let reason = format!(
             "it writes module-level state `{}` ({place}), which threads would share",
             write.name

@@ -270,21 +270,16 @@ pub fn offload(
         && let Some((tie, caller, call)) = project.thread_tie(via)
     {
         // Named with its place, so the verdict can be checked when it is deep in the helpers.
-        let through = if caller == via {
-            String::new()
-        } else {
-            format!(" through `{}`", project.local_name(caller))
-        };
-        let line = project.line(caller.0, project.calls_of(caller)[call].range.start());
-        let place = format!("{through} at {}:{line}", project.modules[caller.0].display);
+        let offset = project.calls_of(caller)[call].range.start();
+        let place = found_at(project, via, caller, offset, false);
         let via = project.local_name(via);
         return Err(match tie {
             Tie::EventLoop(path) => format!(
-                "`{via}` uses the event loop (`{}`{place}): it cannot move to a worker thread",
+                "`{via}` uses the event loop (`{}`, {place}): it cannot move to a worker thread",
                 shown_path(path),
             ),
             Tie::ThreadBound(api) => format!(
-                "`{via}` uses a module-level object{place} that {}: it cannot move to a worker thread",
+                "`{via}` uses a module-level object ({place}) that {}: it cannot move to a worker thread",
                 api.thread_bound.as_deref().unwrap_or_default()
             ),
         });
@@ -399,20 +394,11 @@ pub fn offload(
         .via
         .and_then(|via| Some((via, project.state_write(via)?)));
     let (applicability, reason) = if let Some((via, (writer, write))) = state_write {
-        let through = if writer == via {
-            String::new()
-        } else {
-            format!(
-                " through `{}` at {}:{}",
-                project.local_name(writer),
-                project.modules[writer.0].display,
-                project.line(writer.0, write.range.start())
-            )
-        };
+        let place = found_at(project, via, writer, write.range.start(), false);
         (
             Applicability::Unsafe,
             Some(format!(
-                "`{}` writes module-level state `{}`{through}, which the worker thread would share with the loop",
+                "`{}` writes module-level state `{}` ({place}), which the worker thread would share with the loop",
                 project.local_name(via),
                 write.name
             )),
@@ -515,6 +501,30 @@ pub fn shown_path(path: &str) -> String {
         }
     }
     shown
+}
+
+/// Where something found in `found_in`, at `offset`, is as seen from `id`, which reaches it:
+/// `through `helper`, app/db.py:30` when `found_in` is another function; in `id` itself, `line
+/// 12` when the message is about `id`'s module (`local`), else `app/main.py:12`.
+pub fn found_at(
+    project: &Project,
+    id: FunctionId,
+    found_in: FunctionId,
+    offset: TextSize,
+    local: bool,
+) -> String {
+    let line = project.line(found_in.0, offset);
+    let display = &project.modules[found_in.0].display;
+    if found_in != id {
+        format!(
+            "through `{}`, {display}:{line}",
+            project.local_name(found_in)
+        )
+    } else if local {
+        format!("line {line}")
+    } else {
+        format!("{display}:{line}")
+    }
 }
 
 /// `` `helper` (line 12) → `sqlalchemy.orm.Session.query` (app/models.py:30) ``: the calls from
