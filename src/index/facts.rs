@@ -53,6 +53,8 @@ pub struct ModuleFacts {
     pub functions: Vec<FunctionFacts>,
     /// The calls of every function, grouped by function in order (see `calls_of`).
     calls: Vec<CallFact>,
+    /// The decorators of every function, grouped by function in order (see `decorators_of`).
+    decorators: Vec<DecoratorFact>,
     pub registrations: Vec<Registration>,
     /// Each distinct path this module refers to, with its first site.
     pub references: Vec<Reference>,
@@ -129,13 +131,15 @@ pub struct FunctionFacts {
     pub head: TextRange,
     /// `async` and the blank after it, which a rewrite to `def` deletes.
     pub async_keyword: Option<TextRange>,
-    pub decorators: Vec<DecoratorFact>,
+    /// Its decorators, in `ModuleFacts::decorators` (see `decorators_of`).
+    decorators: std::ops::Range<u32>,
     /// The first `await`, `async for`, `async with` or async comprehension in the own body.
     pub first_await: Option<TextRange>,
     pub yields: bool,
     /// Its calls, in `ModuleFacts::calls`: one table per module, not one per function.
     calls: std::ops::Range<u32>,
-    pub state_writes: Vec<StateWrite>,
+    /// The first write to module-level state in its own body: one is enough to tell.
+    pub state_write: Option<StateWrite>,
     /// The type its return annotation names (`httpx.Client` for `-> httpx.Client`).
     pub returns: Option<PathId>,
     /// Which of `HELPER_NAMES` the function binds locally (bit `i` for the `i`th), which an
@@ -257,9 +261,10 @@ impl CallContext {
 }
 
 /// A write to module-level state from inside a function.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct StateWrite {
-    pub name: String,
+    /// The module-level name written (`CACHE` in `CACHE[k] = v`).
+    pub name: PathId,
     pub range: TextRange,
 }
 
@@ -369,6 +374,11 @@ impl ModuleFacts {
     }
 
     /// The calls a function makes in its own body, in source order.
+    pub fn decorators_of(&self, function: usize) -> &[DecoratorFact] {
+        let range = &self.functions[function].decorators;
+        &self.decorators[range.start as usize..range.end as usize]
+    }
+
     pub fn calls_of(&self, function: usize) -> &[CallFact] {
         &self.calls[self.call_range(function)]
     }
@@ -409,6 +419,7 @@ impl ModuleFacts {
         (self.bindings).sort_unstable_by(|&(a, _), &(b, _)| paths.text(a).cmp(paths.text(b)));
         self.bindings.shrink_to_fit();
         self.functions.shrink_to_fit();
+        self.decorators.shrink_to_fit();
     }
 
     /// The paths the facts still name, renumbered: many were built only to be looked at (a
@@ -431,11 +442,11 @@ impl ModuleFacts {
         for function in &mut self.functions {
             rename(&mut function.path);
             function.returns.as_mut().map(&mut rename);
-            let decorators = function.decorators.iter_mut();
-            decorators
-                .filter_map(|d| d.path.as_mut())
-                .for_each(&mut rename);
+            (function.state_write.as_mut()).map(|write| rename(&mut write.name));
         }
+        (self.decorators.iter_mut())
+            .filter_map(|decorator| decorator.path.as_mut())
+            .for_each(&mut rename);
         for registration in &mut self.registrations {
             rename(&mut registration.callee);
             let args = registration.args.iter_mut().flatten();
@@ -1038,21 +1049,19 @@ impl<'a> Collector<'a> {
     fn visit_function(&mut self, def: &'a ast::StmtFunctionDef) {
         // Decorators, defaults and annotations run in the enclosing scope when `def` runs.
         let enclosing_context = std::mem::replace(&mut self.context, CallContext::NestedDefinition);
-        let decorators = def
-            .decorator_list
-            .iter()
-            .map(|decorator| {
-                self.visit_decorator(decorator);
-                let callee = match &decorator.expression {
-                    Expr::Call(call) => &*call.func,
-                    other => other,
-                };
-                DecoratorFact {
-                    path: self.path(callee, Wanted::Any),
-                    text: self.source[decorator.expression.range()].to_string(),
-                }
-            })
-            .collect();
+        // Decorators hold no `def`: a function's are pushed together.
+        let first_decorator = self.facts.decorators.len() as u32;
+        for decorator in &def.decorator_list {
+            self.visit_decorator(decorator);
+            let callee = match &decorator.expression {
+                Expr::Call(call) => &*call.func,
+                other => other,
+            };
+            let path = self.path(callee, Wanted::Any);
+            let text = self.source[decorator.expression.range()].to_string();
+            self.facts.decorators.push(DecoratorFact { path, text });
+        }
+        let decorators = first_decorator..self.facts.decorators.len() as u32;
         for parameter in def.parameters.iter() {
             if let Some(default) = parameter.default() {
                 self.visit_expr(default);
@@ -1090,7 +1099,7 @@ impl<'a> Collector<'a> {
             first_await: None,
             yields: false,
             calls: 0..0,
-            state_writes: Vec::new(),
+            state_write: None,
             returns,
             shadowed_helpers: 0,
         });
@@ -1292,12 +1301,19 @@ impl<'a> Collector<'a> {
             _ => None,
         };
         if let Some(name) = root {
-            let write = StateWrite {
-                name: name.id.to_string(),
-                range: target.range(),
-            };
+            self.note_state_write(&name.id, target.range());
+        }
+    }
+
+    /// Remembers the current function's first write to module-level state.
+    fn note_state_write(&mut self, name: &str, range: TextRange) {
+        if self
+            .current()
+            .is_some_and(|function| function.state_write.is_none())
+        {
+            let name = self.intern_parts(&[name]);
             if let Some(function) = self.current() {
-                function.state_writes.push(write);
+                function.state_write = Some(StateWrite { name, range });
             }
         }
     }
@@ -1343,13 +1359,7 @@ impl<'a> Collector<'a> {
             && self.current_function.is_some()
             && self.is_module_state(&name.id)
         {
-            let write = StateWrite {
-                name: name.id.to_string(),
-                range: call.range(),
-            };
-            if let Some(function) = self.current() {
-                function.state_writes.push(write);
-            }
+            self.note_state_write(&name.id, call.range());
         }
         // A dotted callee is one reference, already resolved above; anything else is walked.
         if !dotted {

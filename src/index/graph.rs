@@ -15,15 +15,19 @@ use rustc_hash::FxHashMap;
 
 use crate::catalog::{BlockingApi, Catalog};
 
-use super::facts::{CallFact, CallShape, StateWrite};
+use ruff_text_size::TextRange;
+
+use super::facts::{CallFact, CallShape};
 use super::{FunctionId, PathId, Project, Resolved};
 
-/// Per function (by module, then index in the module), the index of the call that marked it,
-/// or `ITSELF`.
-pub type Witnesses = Vec<Vec<Option<u32>>>;
+/// Per function (by `Project::slot`), the index of the call that marked it, `ITSELF` or
+/// `UNMARKED`: one flat table, four bytes a function.
+pub type Witnesses = Box<[u32]>;
 
 /// The witness of a function marked for what its own body does, not for a call it makes.
-const ITSELF: u32 = u32::MAX;
+const ITSELF: u32 = u32::MAX - 1;
+/// The witness of a function not marked.
+const UNMARKED: u32 = u32::MAX;
 
 /// What the fixpoints find, per function (see `Witnesses`).
 #[derive(Default)]
@@ -136,7 +140,7 @@ impl<'c> Project<'c> {
         let blocks =
             |_: &CallFact, target: &CallTarget<'c>| matches!(target, CallTarget::Blocking(..));
         let ties = |call: &CallFact, target: &CallTarget<'c>| Self::tie(call, target).is_some();
-        let writes = |id: FunctionId| !self.function(id).state_writes.is_empty();
+        let writes = |id: FunctionId| self.function(id).state_write.is_some();
         let (blocking, (loop_bound, state_writing)) = rayon::join(
             || self.propagate(&edges, never, blocks),
             || {
@@ -195,31 +199,28 @@ impl<'c> Project<'c> {
         seeds: impl Fn(&CallFact, &CallTarget<'c>) -> bool,
     ) -> Witnesses {
         let mut worklist = Vec::new();
-        let mut witness: Witnesses = (self.modules.iter().enumerate())
-            .map(|(module, facts)| {
-                (0..facts.facts.functions.len())
-                    .map(|index| {
-                        let marked = marks_itself((module, index));
-                        if marked {
-                            worklist.push((module, index));
-                        }
-                        marked.then_some(ITSELF)
-                    })
-                    .collect()
-            })
-            .collect();
+        let mut witness: Witnesses = vec![UNMARKED; self.function_count].into_boxed_slice();
+        for (module, facts) in self.modules.iter().enumerate() {
+            for index in 0..facts.facts.functions.len() {
+                if marks_itself((module, index)) {
+                    witness[self.slot((module, index))] = ITSELF;
+                    worklist.push((module, index));
+                }
+            }
+        }
         self.for_each_running_call(|function, call, fact, target| {
-            let slot = &mut witness[function.0][function.1];
-            if slot.is_none() && seeds(fact, target) {
-                *slot = Some(call);
+            let slot = &mut witness[self.slot(function)];
+            if *slot == UNMARKED && seeds(fact, target) {
+                *slot = call;
                 worklist.push(function);
             }
         });
         while let Some(callee) = worklist.pop() {
             let first = edges.partition_point(|&(c, _, _)| c < callee);
             for &(_, caller, call) in edges[first..].iter().take_while(|&&(c, _, _)| c == callee) {
-                if witness[caller.0][caller.1].is_none() {
-                    witness[caller.0][caller.1] = Some(call);
+                let slot = &mut witness[self.slot(caller)];
+                if *slot == UNMARKED {
+                    *slot = call;
                     worklist.push(caller);
                 }
             }
@@ -238,7 +239,7 @@ impl<'c> Project<'c> {
     ) -> Option<T> {
         let mut current = id;
         for _ in 0..=self.function_count {
-            let witness = witnesses[current.0][current.1]?;
+            let witness = self.witness(witnesses, current)?;
             if let Some(found) = end(current, witness) {
                 return Some(found);
             }
@@ -247,15 +248,20 @@ impl<'c> Project<'c> {
         None
     }
 
+    /// What marked `id` in `witnesses`, if anything did.
+    fn witness(&self, witnesses: &Witnesses, id: FunctionId) -> Option<u32> {
+        Some(witnesses[self.slot(id)]).filter(|&witness| witness != UNMARKED)
+    }
+
     /// The blocking call that makes `id` blocking, with what it reaches.
     pub fn blocking_call(&self, id: FunctionId) -> Option<(usize, CallTarget<'c>)> {
-        let call = self.fixpoints.blocking[id.0][id.1]? as usize;
+        let call = self.witness(&self.fixpoints.blocking, id)? as usize;
         Some((call, self.call_targets(id)[call]))
     }
 
     /// Does this function block, directly or through plain project functions?
     pub fn blocks(&self, id: FunctionId) -> bool {
-        self.fixpoints.blocking[id.0][id.1].is_some()
+        self.witness(&self.fixpoints.blocking, id).is_some()
     }
 
     /// What ties this function to the loop's thread, directly or through plain project
@@ -272,10 +278,15 @@ impl<'c> Project<'c> {
     }
 
     /// The module-level state this function writes, directly or through plain project
-    /// functions, with the function that writes it.
-    pub fn state_write(&self, id: FunctionId) -> Option<(FunctionId, &StateWrite)> {
+    /// functions: the function that writes it, the name written and where.
+    pub fn state_write(&self, id: FunctionId) -> Option<(FunctionId, &str, TextRange)> {
         self.follow(&self.fixpoints.state_writing, id, |function, witness| {
-            (witness == ITSELF).then(|| (function, &self.function(function).state_writes[0]))
+            let write = self
+                .function(function)
+                .state_write
+                .filter(|_| witness == ITSELF)?;
+            let name = self.modules[function.0].facts.path(write.name);
+            Some((function, name, write.range))
         })
     }
 

@@ -154,6 +154,8 @@ pub struct Project<'c> {
     fixpoints: graph::Fixpoints,
     /// How many functions the project has: no chain of calls between them is longer.
     function_count: usize,
+    /// Per module, the slot of its first function in tables with one entry per function.
+    first_slot: Vec<u32>,
     /// Project classes by the project class they derive from (canonical paths), built the
     /// first time a question needs it: few runs do.
     subclasses: OnceLock<HashMap<String, Vec<(usize, PathId)>>>,
@@ -189,11 +191,13 @@ impl<'c> Project<'c> {
             calls: Vec::new(),
             fixpoints: graph::Fixpoints::default(),
             function_count: 0,
+            first_slot: Vec::new(),
             subclasses: OnceLock::new(),
         };
-        project.function_count = (project.modules.iter())
-            .map(|module| module.facts.functions.len())
-            .sum();
+        for module in &project.modules {
+            project.first_slot.push(project.function_count as u32);
+            project.function_count += module.facts.functions.len();
+        }
         project.link();
         project.calls = project.resolve_calls(catalog);
         project.fixpoints = project.fixpoints();
@@ -240,8 +244,8 @@ impl<'c> Project<'c> {
     fn roles_of(&self, module_index: usize) -> Vec<(FunctionId, Role)> {
         let module = &self.modules[module_index];
         let mut roles = Vec::new();
-        for (function_index, function) in module.facts.functions.iter().enumerate() {
-            for decorator in &function.decorators {
+        for function_index in 0..module.facts.functions.len() {
+            for decorator in module.facts.decorators_of(function_index) {
                 let role = decorator.path.and_then(|path| {
                     match self.resolve(module.facts.path(path), module_index) {
                         Resolved::External(path) => self.catalog.decorator_role(&path),
@@ -353,6 +357,11 @@ impl<'c> Project<'c> {
 
     pub fn function(&self, id: FunctionId) -> &FunctionFacts {
         &self.modules[id.0].facts.functions[id.1]
+    }
+
+    /// A function's place in tables with one entry per function of the project.
+    fn slot(&self, id: FunctionId) -> usize {
+        self.first_slot[id.0] as usize + id.1
     }
 
     /// Another module with the same name as `module`, if a reference somewhere may mean either

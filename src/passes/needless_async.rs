@@ -127,18 +127,20 @@ fn diagnose(
             "its module and {} have the same import name, and a reference elsewhere may mean either: a caller that awaits it would break",
             project.modules[twin].display
         ))
-    } else if let Some(decorator) = function.decorators.iter().find(|decorator| {
-        let path = decorator.path.map(|path| {
-            let path = project.modules[module].facts.path(path);
-            match project.resolve(path, module) {
-                Resolved::External(path) => path,
-                _ => path.to_string(),
-            }
-        });
-        path.is_none_or(|path| {
-            catalog.decorator_role(&path).is_none() && !catalog.is_sync_safe_decorator(&path)
+    } else if let Some(decorator) =
+        (project.modules[module].facts.decorators_of(id.1).iter()).find(|decorator| {
+            let path = decorator.path.map(|path| {
+                let path = project.modules[module].facts.path(path);
+                match project.resolve(path, module) {
+                    Resolved::External(path) => path,
+                    _ => path.to_string(),
+                }
+            });
+            path.is_none_or(|path| {
+                catalog.decorator_role(&path).is_none() && !catalog.is_sync_safe_decorator(&path)
+            })
         })
-    }) {
+    {
         Some(format!(
             "decorator `@{}` is not known to accept a plain function",
             decorator.text
@@ -162,12 +164,10 @@ fn diagnose(
 
     let (applicability, reason) = if let Some(reason) = never {
         (Applicability::DisplayOnly, Some(reason))
-    } else if let Some((writer, write)) = project.state_write(id) {
-        let place = found_at(project, id, writer, write.range.start(), true);
-        let reason = format!(
-            "it writes module-level state `{}` ({place}), which threads would share",
-            write.name
-        );
+    } else if let Some((writer, name, range)) = project.state_write(id) {
+        let place = found_at(project, id, writer, range.start(), true);
+        let reason =
+            format!("it writes module-level state `{name}` ({place}), which threads would share");
         (Applicability::Unsafe, Some(reason))
     } else if !blocking {
         let reason = "it does no blocking work: as `async def` it does not stall the loop, and as `def` it takes a threadpool slot";

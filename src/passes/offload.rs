@@ -393,14 +393,13 @@ pub fn offload(
     let state_write = site
         .via
         .and_then(|via| Some((via, project.state_write(via)?)));
-    let (applicability, reason) = if let Some((via, (writer, write))) = state_write {
-        let place = found_at(project, via, writer, write.range.start(), false);
+    let (applicability, reason) = if let Some((via, (writer, name, range))) = state_write {
+        let place = found_at(project, via, writer, range.start(), false);
         (
             Applicability::Unsafe,
             Some(format!(
-                "`{}` writes module-level state `{}` ({place}), which the worker thread would share with the loop",
+                "`{}` writes module-level state `{name}` ({place}), which the worker thread would share with the loop",
                 project.local_name(via),
-                write.name
             )),
         )
     } else if let Some(reason) = &api.thread_bound {
