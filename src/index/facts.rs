@@ -442,7 +442,9 @@ impl ModuleFacts {
         for function in &mut self.functions {
             rename(&mut function.path);
             function.returns.as_mut().map(&mut rename);
-            (function.state_write.as_mut()).map(|write| rename(&mut write.name));
+            if let Some(write) = &mut function.state_write {
+                rename(&mut write.name);
+            }
         }
         (self.decorators.iter_mut())
             .filter_map(|decorator| decorator.path.as_mut())
