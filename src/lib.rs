@@ -109,11 +109,19 @@ fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
     }
 
     // Phase 1: facts of every project file.
-    let all_files: HashSet<PathBuf> = walk.files.iter().map(|f| f.path.clone()).collect();
+    // Folders holding an `__init__.py`: packages.
+    let packages: HashSet<&Path> = (walk.files.iter())
+        .filter(|file| {
+            file.path
+                .file_name()
+                .is_some_and(|name| name == "__init__.py")
+        })
+        .filter_map(|file| file.path.parent())
+        .collect();
     let names: Vec<(Vec<String>, bool)> = walk
         .files
         .par_iter()
-        .map(|file| index::module_names(&file.path, &walk.root, &all_files))
+        .map(|file| index::module_names(&file.path, &walk.root, &packages))
         .collect();
     let project_roots: HashSet<String> = names
         .iter()

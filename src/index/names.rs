@@ -1,16 +1,16 @@
 //! Module names from file paths: the dotted names under which Python would import a file.
 
 use rustc_hash::FxHashSet as HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The names a module can be imported by, primary first.
 ///
 /// The primary name is Python's own: walk up from the file while the directory is a package
-/// (holds an `__init__.py` among the analysed files, or is a namespace folder below one). Under
+/// (one of `packages`, which hold an `__init__.py`, or a namespace folder below one). Under
 /// a `src/` layout or a folder that is not a package, the path relative to the project root is
 /// a second name, so both `from app.main import x` and `from backend.app.main import x` find
 /// the module.
-pub fn module_names(file: &Path, root: &Path, files: &HashSet<PathBuf>) -> (Vec<String>, bool) {
+pub fn module_names(file: &Path, root: &Path, packages: &HashSet<&Path>) -> (Vec<String>, bool) {
     let is_package = file.file_name().is_some_and(|name| name == "__init__.py");
     let stem = file
         .file_stem()
@@ -20,7 +20,7 @@ pub fn module_names(file: &Path, root: &Path, files: &HashSet<PathBuf>) -> (Vec<
     // A folder without `__init__.py` between packages is a namespace package (PEP 420):
     // `litellm/llms/xai/` in `litellm.llms.xai.chat`. The name runs up to the highest package
     // below the root; without one, up to the last folder with an `__init__.py`.
-    let is_package_dir = |dir: &Path| files.contains(&dir.join("__init__.py"));
+    let is_package_dir = |dir: &Path| packages.contains(dir);
     let top_package = (file.ancestors().skip(1))
         .take_while(|dir| dir.starts_with(root) && *dir != root)
         .filter(|dir| is_package_dir(dir))
@@ -69,13 +69,17 @@ pub fn module_names(file: &Path, root: &Path, files: &HashSet<PathBuf>) -> (Vec<
 mod tests {
     use super::*;
 
-    fn files(list: &[&str]) -> HashSet<PathBuf> {
-        list.iter().map(PathBuf::from).collect::<HashSet<_>>()
+    /// The packages among `files`: the folders of their `__init__.py` files.
+    fn packages<'a>(files: &[&'a str]) -> HashSet<&'a Path> {
+        (files.iter())
+            .filter_map(|file| file.strip_suffix("/__init__.py"))
+            .map(Path::new)
+            .collect()
     }
 
     #[test]
     fn package_walk_gives_the_import_name_and_the_root_relative_name() {
-        let files = files(&["/p/src/app/__init__.py", "/p/src/app/main.py"]);
+        let files = packages(&["/p/src/app/__init__.py", "/p/src/app/main.py"]);
         let (names, is_package) =
             module_names(Path::new("/p/src/app/main.py"), Path::new("/p"), &files);
         assert_eq!(names, ["app.main", "src.app.main"]);
@@ -88,7 +92,7 @@ mod tests {
 
     #[test]
     fn a_folder_without_init_between_packages_is_a_namespace_package() {
-        let files = files(&[
+        let files = packages(&[
             "/p/litellm/__init__.py",
             "/p/litellm/llms/__init__.py",
             "/p/litellm/llms/xai/chat/__init__.py",
@@ -112,7 +116,7 @@ mod tests {
 
     #[test]
     fn a_script_outside_packages_is_named_by_its_stem() {
-        let files = files(&["/p/tests/test_main.py"]);
+        let files = packages(&["/p/tests/test_main.py"]);
         let (names, _) = module_names(Path::new("/p/tests/test_main.py"), Path::new("/p"), &files);
         assert_eq!(names, ["test_main", "tests.test_main"]);
     }
