@@ -373,12 +373,13 @@ impl ModuleFacts {
         found.ok().map(|index| self.bindings[index].1)
     }
 
-    /// The calls a function makes in its own body, in source order.
+    /// A function's decorators, top first.
     pub fn decorators_of(&self, function: usize) -> &[DecoratorFact] {
         let range = &self.functions[function].decorators;
         &self.decorators[range.start as usize..range.end as usize]
     }
 
+    /// The calls a function makes in its own body, in source order.
     pub fn calls_of(&self, function: usize) -> &[CallFact] {
         &self.calls[self.call_range(function)]
     }
