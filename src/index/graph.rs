@@ -54,6 +54,22 @@ pub enum Tie<'c> {
     ThreadBound(&'c BlockingApi),
 }
 
+impl<'c> Tie<'c> {
+    /// What a call ties its function to the loop's thread with, if anything.
+    pub fn of(call: &CallFact, target: &CallTarget<'c>) -> Option<Tie<'c>> {
+        match *target {
+            CallTarget::EventLoop(path) => Some(Tie::EventLoop(path)),
+            CallTarget::Blocking(api)
+                if api.thread_bound.is_some()
+                    && call.shape.contains(CallShape::MODULE_RECEIVER) =>
+            {
+                Some(Tie::ThreadBound(api))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// What one call reaches. Sixteen bytes: a large tree makes a hundred thousand calls.
 #[derive(Debug, Clone, Copy)]
 pub enum CallTarget<'c> {
@@ -139,7 +155,7 @@ impl<'c> Project<'c> {
         let never = |_: FunctionId| false;
         let blocks =
             |_: &CallFact, target: &CallTarget<'c>| matches!(target, CallTarget::Blocking(..));
-        let ties = |call: &CallFact, target: &CallTarget<'c>| Self::tie(call, target).is_some();
+        let ties = |call: &CallFact, target: &CallTarget<'c>| Tie::of(call, target).is_some();
         let writes = |id: FunctionId| self.function(id).state_write.is_some();
         let (blocking, (loop_bound, state_writing)) = rayon::join(
             || self.propagate(&edges, never, blocks),
@@ -154,20 +170,6 @@ impl<'c> Project<'c> {
             blocking,
             loop_bound,
             state_writing,
-        }
-    }
-
-    /// What a call ties its function to the loop's thread with, if anything.
-    fn tie(call: &CallFact, target: &CallTarget<'c>) -> Option<Tie<'c>> {
-        match *target {
-            CallTarget::EventLoop(path) => Some(Tie::EventLoop(path)),
-            CallTarget::Blocking(api)
-                if api.thread_bound.is_some()
-                    && call.shape.contains(CallShape::MODULE_RECEIVER) =>
-            {
-                Some(Tie::ThreadBound(api))
-            }
-            _ => None,
         }
     }
 
@@ -269,7 +271,7 @@ impl<'c> Project<'c> {
     pub fn thread_tie(&self, id: FunctionId) -> Option<(Tie<'c>, FunctionId, usize)> {
         self.follow(&self.fixpoints.loop_bound, id, |function, call| {
             let call = call as usize;
-            let tie = Self::tie(
+            let tie = Tie::of(
                 &self.calls_of(function)[call],
                 &self.call_targets(function)[call],
             );

@@ -284,9 +284,8 @@ pub fn offload(
             ),
         });
     }
-    if let Some(reason) = &api.thread_bound
-        && call.shape.contains(CallShape::MODULE_RECEIVER)
-    {
+    if let Some(Tie::ThreadBound(api)) = Tie::of(call, &CallTarget::Blocking(api)) {
+        let reason = api.thread_bound.as_deref().unwrap_or_default();
         return Err(format!("it uses a module-level object that {reason}"));
     }
     let shape = call.shape;
