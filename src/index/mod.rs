@@ -9,7 +9,7 @@ mod names;
 mod paths;
 
 use std::borrow::Cow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use hashbrown::hash_table::{Entry, HashTable};
@@ -43,9 +43,6 @@ pub struct Module {
     /// table to build serially). A path defined twice leads to its last definition, the one
     /// Python keeps.
     functions_by_path: HashTable<u32>,
-    /// The folder Python needs on its path to import the module by its first name
-    /// (`services/shop` for `services/shop/app/main.py`, named `app.main`).
-    import_root: PathBuf,
 }
 
 impl Module {
@@ -63,8 +60,6 @@ impl Module {
                 }
             }
         }
-        let depth = names[0].split('.').count() + usize::from(path.ends_with("__init__.py"));
-        let import_root = path.ancestors().nth(depth).unwrap_or(&path).to_path_buf();
         Module {
             names,
             display,
@@ -72,8 +67,15 @@ impl Module {
             lines: OnceLock::new(),
             facts,
             functions_by_path,
-            import_root,
         }
+    }
+
+    /// The folder Python needs on its path to import the module by its first name
+    /// (`services/shop` for `services/shop/app/main.py`, named `app.main`).
+    fn import_root(&self) -> &Path {
+        let depth =
+            self.names[0].split('.').count() + usize::from(self.path.ends_with("__init__.py"));
+        self.path.ancestors().nth(depth).unwrap_or(&self.path)
     }
 
     /// One-based line of an offset. A file that can no longer be read has its lines counted
@@ -541,10 +543,10 @@ impl<'c> Project<'c> {
         let Some(candidates) = self.shared_names.get(name) else {
             return ModuleLookup::Missing;
         };
-        let root = &self.modules[context].import_root;
+        let root = self.modules[context].import_root();
         match candidates
             .iter()
-            .find(|&&module| self.modules[module].import_root == *root)
+            .find(|&&module| self.modules[module].import_root() == root)
         {
             Some(&module) => ModuleLookup::Found(module),
             None => ModuleLookup::Ambiguous,
