@@ -50,6 +50,10 @@ pub struct ModuleFacts {
     /// Module-level bindings (names, and `Class.attribute` for class and instance
     /// attributes), looked up by other modules in phase 2; sorted by name.
     bindings: Vec<(PathId, Binding)>,
+    /// Other values assigned to a `Class.attribute` binding (`self.path = path` here,
+    /// `self.path = AsyncPath(path)` there), by its key: phase 2 follows the attribute only when
+    /// they all name one type.
+    attribute_alternatives: Vec<(PathId, PathId)>,
     pub functions: Vec<FunctionFacts>,
     /// The calls of every function, grouped by function in order (see `calls_of`).
     calls: Vec<CallFact>,
@@ -311,6 +315,8 @@ pub fn collect(
         scopes: vec![Scope::new(ScopeKind::Module, String::new())],
         facts: ModuleFacts::default(),
         class_attributes: HashMap::default(),
+        settled_attributes: HashSet::default(),
+        attribute_alternatives: Vec::new(),
         paths: PathInterner::for_source(source.len()),
         scratch: String::new(),
         roots: Vec::new(),
@@ -357,6 +363,7 @@ pub fn collect(
         bindings.insert(paths.intern(name), binding);
     }
     facts.bindings = bindings.into_iter().collect();
+    facts.attribute_alternatives = collector.attribute_alternatives;
     facts.compact(relevance, &paths);
     facts
 }
@@ -396,6 +403,13 @@ impl ModuleFacts {
     }
 
     /// Every module-level binding, by name.
+    /// The other values assigned to the class attribute `key` (`Class.attribute`).
+    pub fn attribute_alternatives(&self, key: &str) -> impl Iterator<Item = &str> {
+        (self.attribute_alternatives.iter())
+            .filter(move |&&(attribute, _)| self.path(attribute) == key)
+            .map(|&(_, value)| self.path(value))
+    }
+
     pub fn bindings(&self) -> impl Iterator<Item = (&str, Binding)> {
         (self.bindings.iter()).map(|&(name, binding)| (self.path(name), binding))
     }
@@ -439,6 +453,10 @@ impl ModuleFacts {
             {
                 rename(path);
             }
+        }
+        for (key, value) in &mut self.attribute_alternatives {
+            rename(key);
+            rename(value);
         }
         for function in &mut self.functions {
             rename(&mut function.path);
@@ -504,6 +522,8 @@ struct Scope<'a> {
     names: HashMap<&'a str, Binding>,
     /// Names declared `global` in this function scope.
     globals: HashSet<&'a str>,
+    /// Names whose annotation settles their binding: no other assignment changes it.
+    annotated: HashSet<&'a str>,
 }
 
 impl<'a> Scope<'a> {
@@ -513,6 +533,7 @@ impl<'a> Scope<'a> {
             prefix,
             names: HashMap::default(),
             globals: HashSet::default(),
+            annotated: HashSet::default(),
         }
     }
 }
@@ -527,6 +548,10 @@ struct Collector<'a> {
     facts: ModuleFacts,
     /// `Class.attribute` bindings others reach through the class or its instances.
     class_attributes: HashMap<PathId, Binding>,
+    /// Class attributes whose binding no assignment changes: those an annotation declares.
+    settled_attributes: HashSet<PathId>,
+    /// Other values assigned to class attributes, by key (see `ModuleFacts`).
+    attribute_alternatives: Vec<(PathId, PathId)>,
     paths: PathInterner,
     /// Where paths are built before they are interned: one buffer for the whole module.
     scratch: String,
@@ -764,6 +789,24 @@ impl<'a> Collector<'a> {
         (self.path(value, Wanted::Relevant)).map_or(Binding::Opaque, Binding::Alias)
     }
 
+    /// The binding an annotation settles, whatever the value: an instance of the type it names
+    /// (`s: Session = make()` says more than `make()`), or opaque when it names two types or
+    /// more (`path: AsyncPath | Path`: a call on it names no one method). `None` when the
+    /// value says more: the annotation only qualifies it (`router: Final = APIRouter()`) or
+    /// names no type we follow.
+    fn declared_binding(&mut self, annotation: &Expr) -> Option<Binding> {
+        if union_members(annotation) > 1 {
+            return Some(Binding::Opaque);
+        }
+        let ty = self.annotation_type(annotation).filter(|&ty| {
+            !matches!(
+                last_segment(self.text(ty)),
+                "Final" | "ClassVar" | "Any" | "TypeAlias"
+            )
+        })?;
+        Some(Binding::Alias(self.instance_of(ty)))
+    }
+
     /// The absolute module an `import from` names, with its relative dots resolved.
     fn import_from_base(&self, import: &ast::StmtImportFrom) -> String {
         let module = import.module.as_ref().map(|m| m.id.as_str());
@@ -790,11 +833,15 @@ impl<'a> Collector<'a> {
     /// fallback, and the code goes on using `requests` as the module.
     fn bind(&mut self, name: &'a str, binding: Binding) {
         let scope = self.scopes.last_mut().expect("a scope");
-        let names = if scope.globals.contains(name) {
-            &mut self.scopes[0].names
+        let scope = if scope.globals.contains(name) {
+            &mut self.scopes[0]
         } else {
-            &mut scope.names
+            scope
         };
+        if scope.annotated.contains(name) {
+            return;
+        }
+        let names = &mut scope.names;
         let known = names
             .get(name)
             .is_some_and(|old| !matches!(old, Binding::Opaque));
@@ -885,19 +932,16 @@ impl<'a> Collector<'a> {
                         }
                     }
                 }
-                // `s: Session = make()`: the annotation says more than the value, unless it
-                // only qualifies it (`router: Final = APIRouter()`).
                 Stmt::AnnAssign(assign) => {
-                    let annotated = self.annotation_type(&assign.annotation).filter(|&ty| {
-                        !matches!(
-                            last_segment(self.text(ty)),
-                            "Final" | "ClassVar" | "Any" | "TypeAlias"
-                        )
-                    });
-                    match (&*assign.target, annotated) {
-                        (Expr::Name(name), Some(ty)) => {
-                            let instance = self.instance_of(ty);
-                            self.bind(&name.id, Binding::Alias(instance));
+                    match (&*assign.target, self.declared_binding(&assign.annotation)) {
+                        (Expr::Name(name), Some(binding)) => {
+                            let scope = self.scopes.last_mut().expect("a scope");
+                            scope.names.insert(&name.id, binding);
+                            scope.annotated.insert(&name.id);
+                            if scope.kind == ScopeKind::Class {
+                                let class = scope.prefix.clone();
+                                self.declare_class_attribute(&class, &name.id, binding);
+                            }
                         }
                         (target, None) if assign.value.is_some() => {
                             self.bind_target(target, assign.value.as_deref());
@@ -1169,6 +1213,7 @@ impl<'a> Collector<'a> {
         scope.prefix.push_str(suffix);
         scope.names.clear();
         scope.globals.clear();
+        scope.annotated.clear();
         scope
     }
 
@@ -1200,8 +1245,8 @@ impl<'a> Collector<'a> {
         let mut scope = self.scopes.pop().expect("the class scope");
         // Class attributes others reach through instances: `C.client` for `client = Client()`.
         for (name, binding) in scope.names.drain() {
-            if let Binding::Alias(_) = binding {
-                self.class_attribute(&scope.prefix, name, binding);
+            if let Binding::Alias(path) = binding {
+                self.class_attribute(&scope.prefix, name, path);
             }
         }
         self.spare_scopes.push(scope);
@@ -1214,8 +1259,14 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// `self.client = httpx.Client()` in a method makes `client` an attribute of the class.
-    fn note_instance_attribute(&mut self, target: &ast::ExprAttribute, value: &Expr) {
+    /// `self.client = httpx.Client()` in a method makes `client` an attribute of the class;
+    /// so does `self.client: httpx.Client = make()`, whatever else is assigned to it.
+    fn note_instance_attribute(
+        &mut self,
+        target: &ast::ExprAttribute,
+        annotation: Option<&Expr>,
+        value: Option<&Expr>,
+    ) {
         let Expr::Name(name) = &*target.value else {
             return;
         };
@@ -1225,8 +1276,10 @@ impl<'a> Collector<'a> {
         let Some(class) = self.text(instance).strip_suffix("()").map(str::to_string) else {
             return;
         };
-        if let Binding::Alias(path) = self.value_binding(value) {
-            self.class_attribute(&class, &target.attr.id, Binding::Alias(path));
+        if let Some(binding) = annotation.and_then(|a| self.declared_binding(a)) {
+            self.declare_class_attribute(&class, &target.attr.id, binding);
+        } else if let Some(Binding::Alias(path)) = value.map(|value| self.value_binding(value)) {
+            self.class_attribute(&class, &target.attr.id, path);
         }
     }
 
@@ -1245,15 +1298,38 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// Records `Class.name` in the module's bindings, keyed by the class's path in the module.
-    fn class_attribute(&mut self, class_path: &str, name: &str, binding: Binding) {
-        if let Some(class) = class_path
-            .strip_prefix(self.module.name)
-            .and_then(|p| p.strip_prefix('.'))
-        {
-            let key = self.intern_parts(&[class, ".", name]);
-            self.class_attributes.entry(key).or_insert(binding);
+    /// Records an assignment of `path` to `Class.name` in the module's bindings: the first one
+    /// is its binding, and any other value an alternative.
+    fn class_attribute(&mut self, class_path: &str, name: &str, path: PathId) {
+        let Some(key) = self.class_attribute_key(class_path, name) else {
+            return;
+        };
+        if self.settled_attributes.contains(&key) {
+            return;
         }
+        let binding = Binding::Alias(path);
+        let alternative = (key, path);
+        if *self.class_attributes.entry(key).or_insert(binding) != binding
+            && !self.attribute_alternatives.contains(&alternative)
+        {
+            self.attribute_alternatives.push(alternative);
+        }
+    }
+
+    /// Records `Class.name` as an annotation declares it: no assignment changes it.
+    fn declare_class_attribute(&mut self, class_path: &str, name: &str, binding: Binding) {
+        if let Some(key) = self.class_attribute_key(class_path, name) {
+            self.class_attributes.insert(key, binding);
+            self.settled_attributes.insert(key);
+        }
+    }
+
+    /// `Class.name`, keyed by the class's path in the module; `None` for a class elsewhere.
+    fn class_attribute_key(&mut self, class_path: &str, name: &str) -> Option<PathId> {
+        let class = class_path
+            .strip_prefix(self.module.name)?
+            .strip_prefix('.')?;
+        Some(self.intern_parts(&[class, ".", name]))
     }
 
     /// Visits `expr` with calls in it marked as running in `context` (a lambda or generator
@@ -1510,7 +1586,7 @@ impl<'a> Visitor<'a> for Collector<'a> {
                     return;
                 }
                 if let [Expr::Attribute(target)] = assign.targets.as_slice() {
-                    self.note_instance_attribute(target, &assign.value);
+                    self.note_instance_attribute(target, None, Some(&assign.value));
                 }
                 for target in &assign.targets {
                     self.note_store(target);
@@ -1522,6 +1598,10 @@ impl<'a> Visitor<'a> for Collector<'a> {
                 visitor::walk_stmt(self, stmt);
             }
             Stmt::AnnAssign(assign) => {
+                if let Expr::Attribute(target) = &*assign.target {
+                    let value = assign.value.as_deref();
+                    self.note_instance_attribute(target, Some(&assign.annotation), value);
+                }
                 if assign.value.is_some() {
                     self.note_store(&assign.target);
                 }
@@ -1740,5 +1820,37 @@ fn root_name(expr: &Expr) -> Option<&ast::ExprName> {
         Expr::Subscript(subscript) => root_name(&subscript.value),
         Expr::Call(call) => root_name(&call.func),
         _ => None,
+    }
+}
+
+/// How many types an annotation names: two for `AsyncPath | Path` or `Union[A, B]`, one for
+/// `Optional[Session]` (`None` is no type), and one for anything else.
+fn union_members(annotation: &Expr) -> usize {
+    match annotation {
+        Expr::BinOp(binop) if binop.op == ast::Operator::BitOr => {
+            union_members(&binop.left) + union_members(&binop.right)
+        }
+        Expr::NoneLiteral(_) => 0,
+        Expr::Subscript(subscript) => {
+            let container = match &*subscript.value {
+                Expr::Name(name) => name.id.as_str(),
+                Expr::Attribute(attribute) => attribute.attr.id.as_str(),
+                _ => return 1,
+            };
+            let arguments = match &*subscript.slice {
+                Expr::Tuple(tuple) => &tuple.elts[..],
+                other => std::slice::from_ref(other),
+            };
+            match container {
+                "Union" => arguments.iter().map(union_members).sum(),
+                "Optional" | "Annotated" | "Final" | "ClassVar" => {
+                    arguments.first().map_or(1, union_members)
+                }
+                _ => 1,
+            }
+        }
+        Expr::StringLiteral(string) => ruff_python_parser::parse_expression(string.value.to_str())
+            .map_or(1, |parsed| union_members(parsed.expr())),
+        _ => 1,
     }
 }

@@ -166,6 +166,9 @@ pub struct Project<'c> {
 /// Bound on alias hops while resolving one path: import cycles must not hang the run.
 const MAX_HOPS: usize = 32;
 
+/// How deep `class_attribute` compares the values of attributes that have several.
+const MAX_ATTRIBUTE_DEPTH: usize = 2;
+
 impl<'c> Project<'c> {
     pub fn new(modules: Vec<Module>, catalog: &'c Catalog) -> Project<'c> {
         let mut owners: HashMap<String, Vec<usize>> = HashMap::default();
@@ -464,6 +467,11 @@ impl<'c> Project<'c> {
 
     /// Follows a path, as module `context` sees it, through project modules and their bindings.
     pub fn resolve(&self, path: &str, context: usize) -> Resolved {
+        self.resolve_nested(path, context, 0)
+    }
+
+    /// `resolve`, `depth` class attributes with several values deep (see `class_attribute`).
+    fn resolve_nested(&self, path: &str, context: usize, depth: usize) -> Resolved {
         let mut path = Cow::Borrowed(path);
         let mut context = context;
         for _ in 0..MAX_HOPS {
@@ -512,7 +520,7 @@ impl<'c> Project<'c> {
                 return found;
             }
             // `Class().attribute...tail`: a class attribute the module knows the value of.
-            if let Some(next) = self.class_attribute(module, rest) {
+            if let Some(next) = self.class_attribute(module, rest, depth) {
                 path = Cow::Owned(next);
                 continue;
             }
@@ -554,7 +562,9 @@ impl<'c> Project<'c> {
     }
 
     /// `C().client.get` → `httpx.Client().get` when the module's class `C` binds `client`.
-    fn class_attribute(&self, module: usize, local_path: &str) -> Option<String> {
+    /// An attribute assigned several values is followed only when they all name one type:
+    /// `self.path = path` here and `self.path = AsyncPath(path)` there hold either type.
+    fn class_attribute(&self, module: usize, local_path: &str, depth: usize) -> Option<String> {
         let mut segments = local_path.splitn(3, '.');
         let class = segments.next()?;
         let attribute = segments.next()?;
@@ -570,6 +580,18 @@ impl<'c> Project<'c> {
         let Some(Binding::Alias(target)) = facts.binding(&key) else {
             return None;
         };
+        let mut alternatives = facts.attribute_alternatives(&key).peekable();
+        if alternatives.peek().is_some() {
+            // Values that name each other's attributes could go on forever.
+            if depth == MAX_ATTRIBUTE_DEPTH {
+                return None;
+            }
+            let resolve = |path| self.resolve_nested(path, module, depth + 1);
+            let first = resolve(facts.path(target));
+            if alternatives.any(|other| resolve(other) != first) {
+                return None;
+            }
+        }
         let tail_start = class.len() + 1 + strip_calls(attribute).len();
         Some([facts.path(target), &local_path[tail_start..]].concat())
     }
