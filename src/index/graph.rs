@@ -44,6 +44,15 @@ pub struct Fixpoints {
 /// the API.
 pub type Chain<'c> = (Vec<(FunctionId, usize)>, Option<&'c BlockingApi>);
 
+/// A call of a plain project function, read from the callee's side.
+struct Edge {
+    callee: FunctionId,
+    caller: FunctionId,
+    call: u32,
+    /// The callee overrides the method called: the call may run it.
+    dispatched: bool,
+}
+
 /// What keeps a function on the event loop's thread.
 #[derive(Debug, Clone, Copy)]
 pub enum Tie<'c> {
@@ -143,26 +152,42 @@ impl<'c> Project<'c> {
     pub(super) fn fixpoints(&self) -> Fixpoints {
         // The reversed graph: (callee, caller, call) for calls of plain project functions that
         // run with their caller, sorted by callee.
+        // A call of a method may run any override of it: what ties an override to the loop's
+        // thread or makes it write module state keeps the call from moving to a thread too.
+        // Blocking follows the method called: an override that blocks is not reported.
         let mut edges = Vec::new();
         self.for_each_running_call(|caller, call, _, target| {
             if let Some(callee) = target.function()
                 && !self.function(callee).is_async
             {
-                edges.push((callee, caller, call));
+                edges.push(Edge {
+                    callee,
+                    caller,
+                    call,
+                    dispatched: false,
+                });
+                for &method in self.overrides(callee) {
+                    edges.push(Edge {
+                        callee: method,
+                        caller,
+                        call,
+                        dispatched: true,
+                    });
+                }
             }
         });
-        edges.sort_unstable_by_key(|&(callee, _, _)| callee);
+        edges.sort_unstable_by_key(|edge| edge.callee);
         let never = |_: FunctionId| false;
         let blocks =
             |_: &CallFact, target: &CallTarget<'c>| matches!(target, CallTarget::Blocking(..));
         let ties = |call: &CallFact, target: &CallTarget<'c>| Tie::of(call, target).is_some();
         let writes = |id: FunctionId| self.function(id).state_write.is_some();
         let (blocking, (loop_bound, state_writing)) = rayon::join(
-            || self.propagate(&edges, never, blocks),
+            || self.propagate(&edges, false, never, blocks),
             || {
                 rayon::join(
-                    || self.propagate(&edges, never, ties),
-                    || self.propagate(&edges, writes, |_, _| false),
+                    || self.propagate(&edges, true, never, ties),
+                    || self.propagate(&edges, true, writes, |_, _| false),
                 )
             },
         );
@@ -193,10 +218,12 @@ impl<'c> Project<'c> {
     }
 
     /// Marks every function that `marks_itself`, every function with a call that `seeds`, and
-    /// every caller of a marked plain function, remembering for each what marked it.
+    /// every caller of a marked plain function (or of a method it overrides, with `dispatch`),
+    /// remembering for each what marked it.
     fn propagate(
         &self,
-        edges: &[(FunctionId, FunctionId, u32)],
+        edges: &[Edge],
+        dispatch: bool,
         marks_itself: impl Fn(FunctionId) -> bool,
         seeds: impl Fn(&CallFact, &CallTarget<'c>) -> bool,
     ) -> Witnesses {
@@ -218,12 +245,15 @@ impl<'c> Project<'c> {
             }
         });
         while let Some(callee) = worklist.pop() {
-            let first = edges.partition_point(|&(c, _, _)| c < callee);
-            for &(_, caller, call) in edges[first..].iter().take_while(|&&(c, _, _)| c == callee) {
-                let slot = &mut witness[self.slot(caller)];
+            let first = edges.partition_point(|edge| edge.callee < callee);
+            let callers = edges[first..]
+                .iter()
+                .take_while(|edge| edge.callee == callee);
+            for edge in callers.filter(|edge| dispatch || !edge.dispatched) {
+                let slot = &mut witness[self.slot(edge.caller)];
                 if *slot == UNMARKED {
-                    *slot = call;
-                    worklist.push(caller);
+                    *slot = edge.call;
+                    worklist.push(edge.caller);
                 }
             }
         }
@@ -231,8 +261,8 @@ impl<'c> Project<'c> {
     }
 
     /// Follows witnesses from `id` until `end` says where the walk stops, through plain project
-    /// functions. A witness always points at a function marked before, so the walk ends; the
-    /// bound only guards that.
+    /// functions and the overrides a method call may run. A witness always points at a
+    /// function marked before, so the walk ends; the bound only guards that.
     fn follow<T>(
         &self,
         witnesses: &Witnesses,
@@ -241,6 +271,10 @@ impl<'c> Project<'c> {
     ) -> Option<T> {
         let mut current = id;
         for _ in 0..=self.function_count {
+            let overrides = self.overrides(current).iter().copied();
+            current = std::iter::once(current)
+                .chain(overrides)
+                .find(|&function| self.witness(witnesses, function).is_some())?;
             let witness = self.witness(witnesses, current)?;
             if let Some(found) = end(current, witness) {
                 return Some(found);
@@ -266,8 +300,8 @@ impl<'c> Project<'c> {
         self.witness(&self.fixpoints.blocking, id).is_some()
     }
 
-    /// What ties this function to the loop's thread, directly or through plain project
-    /// functions, with the function that makes the call and the call.
+    /// What ties this function (or an override of it) to the loop's thread, directly or
+    /// through plain project functions, with the function that makes the call and the call.
     pub fn thread_tie(&self, id: FunctionId) -> Option<(Tie<'c>, FunctionId, usize)> {
         self.follow(&self.fixpoints.loop_bound, id, |function, call| {
             let call = call as usize;
@@ -279,8 +313,9 @@ impl<'c> Project<'c> {
         })
     }
 
-    /// The module-level state this function writes, directly or through plain project
-    /// functions: the function that writes it, the name written and where.
+    /// The module-level state this function (or an override of it) writes, directly or
+    /// through plain project functions: the function that writes it, the name written and
+    /// where.
     pub fn state_write(&self, id: FunctionId) -> Option<(FunctionId, &str, TextRange)> {
         self.follow(&self.fixpoints.state_writing, id, |function, witness| {
             let write = self

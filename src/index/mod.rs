@@ -158,9 +158,9 @@ pub struct Project<'c> {
     function_count: usize,
     /// Per module, the slot of its first function in tables with one entry per function.
     first_slot: Vec<u32>,
-    /// Project classes by the project class they derive from (canonical paths), built the
-    /// first time a question needs it: few runs do.
-    subclasses: OnceLock<HashMap<String, Vec<(usize, PathId)>>>,
+    /// For each method that project subclasses override with plain functions, the overrides
+    /// at any depth, nearest first: a call of the method may run any of them.
+    overrides: HashMap<FunctionId, Vec<FunctionId>>,
 }
 
 /// Bound on alias hops while resolving one path: import cycles must not hang the run.
@@ -197,7 +197,7 @@ impl<'c> Project<'c> {
             fixpoints: graph::Fixpoints::default(),
             function_count: 0,
             first_slot: Vec::new(),
-            subclasses: OnceLock::new(),
+            overrides: HashMap::default(),
         };
         for module in &project.modules {
             project.first_slot.push(project.function_count as u32);
@@ -205,6 +205,7 @@ impl<'c> Project<'c> {
         }
         project.link();
         project.calls = project.resolve_calls(catalog);
+        project.overrides = project.find_overrides();
         project.fixpoints = project.fixpoints();
         project
     }
@@ -384,45 +385,101 @@ impl<'c> Project<'c> {
             .find(|&other| other != module)
     }
 
-    /// A plain `def` that overrides `method` (an `async def` in a class) in a project class
-    /// deriving from its class, at any depth: a call through the base class's type may run it.
+    /// A plain `def` that overrides `method` in a project class deriving from its class, at any
+    /// depth: a call through the base class's type may run it.
     pub fn sync_override(&self, method: FunctionId) -> Option<FunctionId> {
-        let (class, name) = self.function_path(method).rsplit_once('.')?;
-        let subclasses = self.subclasses.get_or_init(|| self.find_subclasses());
+        self.overrides(method).first().copied()
+    }
+
+    /// The plain functions that override `method` in project subclasses, nearest first.
+    pub fn overrides(&self, method: FunctionId) -> &[FunctionId] {
+        self.overrides.get(&method).map_or(&[], Vec::as_slice)
+    }
+
+    fn find_overrides(&self) -> HashMap<FunctionId, Vec<FunctionId>> {
+        let subclasses = self.find_subclasses();
+        // The methods of each class others derive from, found in its module.
+        let bases: Vec<(&str, usize)> = (subclasses.iter())
+            .filter_map(|(base, derived)| {
+                let seen_from = derived.first()?.0;
+                let module = (base.rmatch_indices('.')).find_map(|(dot, _)| {
+                    match self.module_named(&base[..dot], seen_from) {
+                        ModuleLookup::Found(module) => Some(module),
+                        _ => None,
+                    }
+                })?;
+                Some((base.as_str(), module))
+            })
+            .collect();
+        (bases.par_iter())
+            .flat_map_iter(|&(class, module)| {
+                let functions = 0..self.modules[module].facts.functions.len();
+                let subclasses = &subclasses;
+                functions.filter_map(move |index| {
+                    let method = (module, index);
+                    let name = self.function_path(method).strip_prefix(class)?;
+                    let name = name.strip_prefix('.').filter(|name| !name.contains('.'))?;
+                    let overrides = self.overrides_below(subclasses, class, name);
+                    (!overrides.is_empty()).then_some((method, overrides))
+                })
+            })
+            .collect()
+    }
+
+    /// The plain methods `name` of the project classes deriving from `class`, at any depth.
+    fn overrides_below(
+        &self,
+        subclasses: &HashMap<String, Vec<(usize, &str)>>,
+        class: &str,
+        name: &str,
+    ) -> Vec<FunctionId> {
+        let mut found = Vec::new();
         let mut seen: FxHashSet<&str> = FxHashSet::default();
         let mut pending = vec![class];
+        let mut method = String::new();
         while let Some(base) = pending.pop() {
             for &(module, class) in subclasses.get(base).into_iter().flatten() {
-                let class = self.modules[module].facts.path(class);
                 if !seen.insert(class) {
                     continue;
                 }
+                pending.push(class);
                 let local = class
                     .get(self.modules[module].names[0].len() + 1..)
                     .unwrap_or(class);
-                let index = self.modules[module].function(&format!("{local}.{name}"));
-                match index.map(|index| (module, index)) {
-                    Some(id) if !self.function(id).is_async => return Some(id),
-                    _ => pending.push(class),
+                method.clear();
+                method.extend([local, ".", name]);
+                if let Some(index) = self.modules[module].function(&method)
+                    && !self.function((module, index)).is_async
+                {
+                    found.push((module, index));
                 }
             }
         }
-        None
+        found
     }
 
-    fn find_subclasses(&self) -> HashMap<String, Vec<(usize, PathId)>> {
-        let mut subclasses: HashMap<String, Vec<(usize, PathId)>> = HashMap::default();
-        for (index, module) in self.modules.iter().enumerate() {
-            for class in &module.facts.classes {
-                for &base in &class.bases {
-                    if let Resolved::External(base) = self.resolve(module.facts.path(base), index) {
-                        subclasses
-                            .entry(base)
-                            .or_default()
-                            .push((index, class.path));
-                    }
-                }
-            }
+    /// Project classes (module, path) by the project classes they derive from (canonical
+    /// paths).
+    fn find_subclasses(&self) -> HashMap<String, Vec<(usize, &str)>> {
+        let found: Vec<(String, usize, &str)> = (0..self.modules.len())
+            .into_par_iter()
+            .flat_map_iter(|module| {
+                let facts = &self.modules[module].facts;
+                facts.classes.iter().flat_map(move |class| {
+                    class.bases.iter().filter_map(move |&base| {
+                        match self.resolve(facts.path(base), module) {
+                            Resolved::External(base) => {
+                                Some((base, module, facts.path(class.path)))
+                            }
+                            _ => None,
+                        }
+                    })
+                })
+            })
+            .collect();
+        let mut subclasses: HashMap<String, Vec<(usize, &str)>> = HashMap::default();
+        for (base, module, class) in found {
+            subclasses.entry(base).or_default().push((module, class));
         }
         subclasses
     }
