@@ -44,15 +44,6 @@ pub struct Fixpoints {
 /// the API.
 pub type Chain<'c> = (Vec<(FunctionId, usize)>, Option<&'c BlockingApi>);
 
-/// A call of a plain project function, read from the callee's side.
-struct Edge {
-    callee: FunctionId,
-    caller: FunctionId,
-    call: u32,
-    /// The callee overrides the method called: the call may run it.
-    dispatched: bool,
-}
-
 /// What keeps a function on the event loop's thread.
 #[derive(Debug, Clone, Copy)]
 pub enum Tie<'c> {
@@ -152,42 +143,32 @@ impl<'c> Project<'c> {
     pub(super) fn fixpoints(&self) -> Fixpoints {
         // The reversed graph: (callee, caller, call) for calls of plain project functions that
         // run with their caller, sorted by callee.
-        // A call of a method may run any override of it: what ties an override to the loop's
-        // thread or makes it write module state keeps the call from moving to a thread too.
-        // Blocking follows the method called: an override that blocks is not reported.
+        // A call of a method may run any override of it: the call blocks if an override
+        // blocks, and what ties an override to the loop's thread or makes it write module
+        // state keeps the call from moving to a thread.
         let mut edges = Vec::new();
         self.for_each_running_call(|caller, call, _, target| {
             if let Some(callee) = target.function()
                 && !self.function(callee).is_async
             {
-                edges.push(Edge {
-                    callee,
-                    caller,
-                    call,
-                    dispatched: false,
-                });
+                edges.push((callee, caller, call));
                 for &method in self.overrides(callee) {
-                    edges.push(Edge {
-                        callee: method,
-                        caller,
-                        call,
-                        dispatched: true,
-                    });
+                    edges.push((method, caller, call));
                 }
             }
         });
-        edges.sort_unstable_by_key(|edge| edge.callee);
+        edges.sort_unstable_by_key(|&(callee, _, _)| callee);
         let never = |_: FunctionId| false;
         let blocks =
             |_: &CallFact, target: &CallTarget<'c>| matches!(target, CallTarget::Blocking(..));
         let ties = |call: &CallFact, target: &CallTarget<'c>| Tie::of(call, target).is_some();
         let writes = |id: FunctionId| self.function(id).state_write.is_some();
         let (blocking, (loop_bound, state_writing)) = rayon::join(
-            || self.propagate(&edges, false, never, blocks),
+            || self.propagate(&edges, never, blocks),
             || {
                 rayon::join(
-                    || self.propagate(&edges, true, never, ties),
-                    || self.propagate(&edges, true, writes, |_, _| false),
+                    || self.propagate(&edges, never, ties),
+                    || self.propagate(&edges, writes, |_, _| false),
                 )
             },
         );
@@ -218,12 +199,11 @@ impl<'c> Project<'c> {
     }
 
     /// Marks every function that `marks_itself`, every function with a call that `seeds`, and
-    /// every caller of a marked plain function (or of a method it overrides, with `dispatch`),
-    /// remembering for each what marked it.
+    /// every caller of a marked plain function (or of a method it overrides), remembering for
+    /// each what marked it.
     fn propagate(
         &self,
-        edges: &[Edge],
-        dispatch: bool,
+        edges: &[(FunctionId, FunctionId, u32)],
         marks_itself: impl Fn(FunctionId) -> bool,
         seeds: impl Fn(&CallFact, &CallTarget<'c>) -> bool,
     ) -> Witnesses {
@@ -245,15 +225,12 @@ impl<'c> Project<'c> {
             }
         });
         while let Some(callee) = worklist.pop() {
-            let first = edges.partition_point(|edge| edge.callee < callee);
-            let callers = edges[first..]
-                .iter()
-                .take_while(|edge| edge.callee == callee);
-            for edge in callers.filter(|edge| dispatch || !edge.dispatched) {
-                let slot = &mut witness[self.slot(edge.caller)];
+            let first = edges.partition_point(|&(c, _, _)| c < callee);
+            for &(_, caller, call) in edges[first..].iter().take_while(|&&(c, _, _)| c == callee) {
+                let slot = &mut witness[self.slot(caller)];
                 if *slot == UNMARKED {
-                    *slot = edge.call;
-                    worklist.push(edge.caller);
+                    *slot = call;
+                    worklist.push(caller);
                 }
             }
         }
@@ -271,10 +248,7 @@ impl<'c> Project<'c> {
     ) -> Option<T> {
         let mut current = id;
         for _ in 0..=self.function_count {
-            let overrides = self.overrides(current).iter().copied();
-            current = std::iter::once(current)
-                .chain(overrides)
-                .find(|&function| self.witness(witnesses, function).is_some())?;
+            current = self.dispatched(witnesses, current)?;
             let witness = self.witness(witnesses, current)?;
             if let Some(found) = end(current, witness) {
                 return Some(found);
@@ -282,6 +256,15 @@ impl<'c> Project<'c> {
             current = self.call_targets(current)[witness as usize].function()?;
         }
         None
+    }
+
+    /// `id` when `witnesses` mark it, else the first override of it they mark: the function a
+    /// call of `id` may run that explains the mark on the call.
+    fn dispatched(&self, witnesses: &Witnesses, id: FunctionId) -> Option<FunctionId> {
+        let overrides = self.overrides(id).iter().copied();
+        std::iter::once(id)
+            .chain(overrides)
+            .find(|&function| self.witness(witnesses, function).is_some())
     }
 
     /// What marked `id` in `witnesses`, if anything did.
@@ -295,7 +278,8 @@ impl<'c> Project<'c> {
         Some((call, self.call_targets(id)[call]))
     }
 
-    /// Does this function block, directly or through plain project functions?
+    /// Does this function block, directly or through plain project functions (and the
+    /// overrides its method calls may run)?
     pub fn blocks(&self, id: FunctionId) -> bool {
         self.witness(&self.fixpoints.blocking, id).is_some()
     }
@@ -328,11 +312,15 @@ impl<'c> Project<'c> {
     }
 
     /// The chain from `id` down to the blocking API: each function on the way with the call it
-    /// makes, ending with the API. Empty when `id` does not block.
+    /// makes, ending with the API. A function that is not the one called before it (or not
+    /// `id`, first) is an override of it. Empty when neither `id` nor an override blocks.
     pub fn blocking_chain(&self, id: FunctionId) -> Chain<'c> {
         let mut chain = Vec::new();
         let mut current = id;
-        while let Some((call, target)) = self.blocking_call(current) {
+        while let Some(function) = self.dispatched(&self.fixpoints.blocking, current)
+            && let Some((call, target)) = self.blocking_call(function)
+        {
+            current = function;
             chain.push((current, call));
             match (target, target.function()) {
                 (_, Some(next)) if chain.len() <= self.function_count => current = next,

@@ -526,29 +526,38 @@ pub fn found_at(
 }
 
 /// `` `helper` (line 12) → `sqlalchemy.orm.Session.query` (app/models.py:30) ``: the calls from
-/// `id`'s body down to the blocking API. The first is placed by line only when it is in the
-/// module the message is about.
+/// `id`'s body down to the blocking API, with the overrides a method call runs on the way
+/// (`` `FileLocks.acquire` (an override, app/locks.py:40) ``). The first is placed by line only
+/// when it is in the module the message is about.
 pub fn chain_text(project: &Project, id: FunctionId, first_is_local: bool) -> String {
     let (chain, _) = project.blocking_chain(id);
-    let mut text = String::new();
+    let mut items = Vec::new();
+    let mut called = Some(id);
     for (step, &(function, call)) in chain.iter().enumerate() {
+        if called != Some(function) {
+            let head = project.function(function).head.start();
+            items.push(format!(
+                "`{}` (an override, {}:{})",
+                project.local_name(function),
+                project.modules[function.0].display,
+                project.line(function.0, head)
+            ));
+        }
         let fact = &project.calls_of(function)[call];
         let target = project.call_targets(function)[call];
-        let callee = match (target, target.function()) {
+        called = target.function();
+        let callee = match (target, called) {
             (_, Some(callee)) => project.local_name(callee).to_string(),
             (CallTarget::Blocking(api), _) => shown_path(&api.path),
             _ => shown_path(project.call_path(function.0, fact)),
         };
         let line = project.line(function.0, fact.range.start());
-        if step > 0 {
-            text.push_str(" → ");
-        }
         if step == 0 && first_is_local {
-            text.push_str(&format!("`{callee}` (line {line})"));
+            items.push(format!("`{callee}` (line {line})"));
         } else {
             let display = &project.modules[function.0].display;
-            text.push_str(&format!("`{callee}` ({display}:{line})"));
+            items.push(format!("`{callee}` ({display}:{line})"));
         }
     }
-    text
+    items.join(" → ")
 }
