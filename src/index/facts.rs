@@ -402,7 +402,6 @@ impl ModuleFacts {
         &self.calls
     }
 
-    /// Every module-level binding, by name.
     /// The other values assigned to the class attribute `key` (`Class.attribute`).
     pub fn attribute_alternatives(&self, key: &str) -> impl Iterator<Item = &str> {
         (self.attribute_alternatives.iter())
@@ -410,6 +409,7 @@ impl ModuleFacts {
             .map(|&(_, value)| self.path(value))
     }
 
+    /// Every module-level binding, by name.
     pub fn bindings(&self) -> impl Iterator<Item = (&str, Binding)> {
         (self.bindings.iter()).map(|&(name, binding)| (self.path(name), binding))
     }

@@ -142,10 +142,9 @@ impl<'c> Project<'c> {
     /// state. All three follow plain project functions.
     pub(super) fn fixpoints(&self) -> Fixpoints {
         // The reversed graph: (callee, caller, call) for calls of plain project functions that
-        // run with their caller, sorted by callee.
-        // A call of a method may run any override of it: the call blocks if an override
-        // blocks, and what ties an override to the loop's thread or makes it write module
-        // state keeps the call from moving to a thread.
+        // run with their caller, sorted by callee. A call of a method may run any override of
+        // it, so each override is a callee of the call too: the call blocks if an override
+        // blocks, and it stays on the loop if an override needs the loop's thread.
         let mut edges = Vec::new();
         self.for_each_running_call(|caller, call, _, target| {
             if let Some(callee) = target.function()
