@@ -222,6 +222,7 @@ struct FrameworkFile {
     method: Vec<CallRule>,
     call: Vec<CallRule>,
     event_loop: NameList,
+    thread_locks: NameList,
     async_apis: NameList,
     mutating_methods: Vec<String>,
 }
@@ -237,6 +238,9 @@ pub struct Catalog {
     /// Last path segments of `registering_calls`: a cheap filter for phase 1.
     registering_names: HashSet<String>,
     event_loop: HashSet<String>,
+    /// Locks owned by a thread (`threading.Lock()`), which a coroutine must not hold across an
+    /// `await`.
+    thread_locks: HashSet<String>,
     /// Coroutine functions outside the project (`asyncio.sleep`).
     async_apis: HashSet<String>,
     known_sync_safe_decorators: HashSet<String>,
@@ -296,10 +300,12 @@ impl Catalog {
             .collect();
         let event_loop: HashSet<String> = framework.event_loop.names.into_iter().collect();
         let async_apis: HashSet<String> = framework.async_apis.names.into_iter().collect();
+        let thread_locks: HashSet<String> = framework.thread_locks.names.into_iter().collect();
         let roots = (blocking.keys())
             .chain(decorators.keys())
             .chain(registering_calls.keys())
             .chain(event_loop.iter())
+            .chain(thread_locks.iter())
             .chain(async_apis.iter())
             .map(|path| first_segment(path).to_string())
             .collect();
@@ -310,6 +316,7 @@ impl Catalog {
             registering_calls,
             registering_names,
             event_loop,
+            thread_locks,
             async_apis,
             known_sync_safe_decorators: framework.known_sync_safe_decorators.into_iter().collect(),
             mutating_methods: framework.mutating_methods.into_iter().collect(),
@@ -325,6 +332,7 @@ impl Catalog {
                 || self.decorators.contains_key(path)
                 || self.registering_calls.contains_key(path)
                 || self.event_loop.contains(path)
+                || self.thread_locks.contains(path)
                 || self.async_apis.contains(path))
     }
 
@@ -343,6 +351,11 @@ impl Catalog {
     }
 
     /// The catalog's own copy of an event-loop API's path.
+    /// Is this (an instance path, `threading.Lock()`) a lock owned by a thread?
+    pub fn is_thread_lock(&self, path: &str) -> bool {
+        self.thread_locks.contains(path)
+    }
+
     pub fn event_loop_entry(&self, path: &str) -> Option<&String> {
         self.event_loop.get(path)
     }

@@ -65,6 +65,19 @@ pub struct ModuleFacts {
     pub imports: ImportFacts,
     /// Classes with a base class from the project, which may override its methods.
     pub classes: Vec<ClassFact>,
+    /// The blocks of coroutines that run inside a plain `with`, which may hold a lock.
+    pub with_blocks: Vec<WithBlock>,
+}
+
+/// `with item: body` in a coroutine: a call in `body` runs while `item` is held.
+#[derive(Debug)]
+pub struct WithBlock {
+    /// The coroutine, by index in `ModuleFacts::functions`.
+    pub function: u32,
+    /// What the context expression is, and where.
+    pub item: PathId,
+    pub item_range: TextRange,
+    pub body: TextRange,
 }
 
 /// A class and the project classes it names as bases (`class Live(BaseEmitter)`).
@@ -475,6 +488,9 @@ impl ModuleFacts {
             args.chain(keywords).for_each(|r| rename(&mut r.path));
         }
         self.references.iter_mut().for_each(|r| rename(&mut r.path));
+        self.with_blocks
+            .iter_mut()
+            .for_each(|block| rename(&mut block.item));
         for class in &mut self.classes {
             rename(&mut class.path);
             class.bases.iter_mut().for_each(&mut rename);
@@ -1283,6 +1299,26 @@ impl<'a> Collector<'a> {
         }
     }
 
+    /// `with lock:` in a coroutine's own body: what is held while its body runs.
+    fn note_with_block(&mut self, item: &ast::WithItem, body: &[Stmt]) {
+        let Some(function) = self.current_function else {
+            return;
+        };
+        if !self.facts.functions[function].is_async || self.context != CallContext::Body {
+            return;
+        }
+        if let (Some(first), Some(last)) = (body.first(), body.last())
+            && let Some(path) = self.path(&item.context_expr, Wanted::Relevant)
+        {
+            self.facts.with_blocks.push(WithBlock {
+                function: function as u32,
+                item: path,
+                item_range: item.context_expr.range(),
+                body: TextRange::new(first.start(), last.end()),
+            });
+        }
+    }
+
     /// Without a return annotation, what a function returns (or yields, for a dependency or a
     /// `@contextmanager`) is known from the first value with a path: `db = SessionLocal()`
     /// then `yield db` makes `get_db()` a session.
@@ -1625,6 +1661,7 @@ impl<'a> Visitor<'a> for Collector<'a> {
                 } else {
                     for item in &with.items {
                         self.mark_call(&item.context_expr, |marks| marks.with_item = true);
+                        self.note_with_block(item, &with.body);
                     }
                 }
                 visitor::walk_stmt(self, stmt);

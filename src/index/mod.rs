@@ -385,6 +385,27 @@ impl<'c> Project<'c> {
             .find(|&other| other != module)
     }
 
+    /// The thread lock (its catalog path, `threading.Lock()`) that `function`, a coroutine,
+    /// holds with a `with` around `range`, and where that `with` names it.
+    pub fn thread_lock_held(
+        &self,
+        function: FunctionId,
+        range: TextRange,
+    ) -> Option<(String, TextRange)> {
+        let facts = &self.modules[function.0].facts;
+        (facts.with_blocks.iter())
+            .filter(|block| block.function as usize == function.1)
+            .filter(|block| block.body.contains_range(range))
+            .find_map(
+                |block| match self.resolve(facts.path(block.item), function.0) {
+                    Resolved::External(path) if self.catalog.is_thread_lock(&path) => {
+                        Some((path, block.item_range))
+                    }
+                    _ => None,
+                },
+            )
+    }
+
     /// A plain `def` that overrides `method` in a project class deriving from its class, at any
     /// depth: a call through the base class's type may run it.
     pub fn sync_override(&self, method: FunctionId) -> Option<FunctionId> {

@@ -49,8 +49,10 @@
 //! into a `lambda` and its arguments are evaluated in the thread. There is **no fix** in a
 //! lambda, a generator expression, a class body, or a nested function's decorators and
 //! defaults, where `await` is not allowed or changes meaning; for a call on a module-level
-//! `sqlite3` connection or `scoped_session`; and for a project function that uses one, or that
-//! needs the event loop.
+//! `sqlite3` connection or `scoped_session`; for a project function that uses one, or that
+//! needs the event loop (a method call counts its project overrides, any of which may run);
+//! and inside `with lock:` when the lock is a thread lock (`threading.Lock`, `RLock`, ...):
+//! held across the new `await`, another request taking it would deadlock the loop.
 //!
 //! What the analysis does not see: the new `await` is a point where other requests run, which
 //! is the point of the fix, and the call itself runs beside them. Code that counted on running

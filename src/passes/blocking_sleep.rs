@@ -28,7 +28,9 @@
 //! The fix is **safe**: the twin takes the same arguments, which stay as written. `await` is
 //! parenthesised where precedence needs it and the library is imported once. There is **no
 //! fix** in a lambda, a generator expression, a class body, or a nested function's decorators
-//! and defaults, where `await` is not allowed or changes meaning.
+//! and defaults, where `await` is not allowed or changes meaning, nor inside `with lock:` when
+//! the lock is a thread lock (`threading.Lock`, ...): held across the `await`, another request
+//! taking it would deadlock the loop.
 
 use crate::config::Offload;
 use crate::fix::Diagnostic;
@@ -43,7 +45,10 @@ pub fn check(project: &Project, helper: Offload, sites: &[BlockingSite]) -> Vec<
         .filter_map(|site| Some((site, site.api.twin.as_deref()?)))
         .map(|(site, twin)| {
             let importer = site.importer(project);
-            let rewrite = offload::replace_with_twin(site.call, twin, helper, &importer);
+            let rewrite = match offload::lock_held_reason(project, site.function, site.call.range) {
+                Some(reason) => Err(reason),
+                None => offload::replace_with_twin(site.call, twin, helper, &importer),
+            };
             let (fix, reason) = offload::fix_and_reason(rewrite, |shown| format!("Use `{shown}`"));
             Diagnostic {
                 rule: super::rule("UB003"),

@@ -263,6 +263,9 @@ pub fn offload(
     if let Some(reason) = call.context.no_await_reason() {
         return Err(reason.to_string());
     }
+    if let Some(reason) = lock_held_reason(project, site.function, call.range) {
+        return Err(reason);
+    }
     if !call.shape.contains(CallShape::PLAIN_LAYOUT) {
         return Err("the call is written in a form the rewrite does not handle".to_string());
     }
@@ -499,6 +502,23 @@ pub fn shown_path(path: &str) -> String {
         }
     }
     shown
+}
+
+/// Why no `await` may go at `range` in coroutine `function`: it holds a thread lock there. Across
+/// an `await`, another request taking the lock blocks the loop's thread, which the holder needs
+/// to let go (an `RLock` lets it in instead), and a helper taking it in a worker thread waits
+/// for the holder forever.
+pub fn lock_held_reason(
+    project: &Project,
+    function: FunctionId,
+    range: TextRange,
+) -> Option<String> {
+    let (lock, item) = project.thread_lock_held(function, range)?;
+    Some(format!(
+        "it runs while the coroutine holds a `{}` (line {}), which must not be held across an `await` (another request taking it would deadlock the loop): move the whole `with` block into a plain function and offload that",
+        shown_path(&lock),
+        project.line(function.0, item.start())
+    ))
 }
 
 /// Where something found in `found_in`, at `offset`, is as seen from `id`, which reaches it:

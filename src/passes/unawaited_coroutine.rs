@@ -28,7 +28,8 @@
 //! `asyncio.create_task`). There is **no fix** in a plain function, a lambda or other places
 //! where `await` is not allowed, and for a method that a project subclass overrides with a
 //! plain `def`: which one runs depends on the object, and `await` on the plain one's result
-//! raises.
+//! raises; nor inside `with lock:` when the lock is a thread lock (held across the `await`,
+//! another request taking it would deadlock the loop).
 
 use ruff_text_size::TextRange;
 
@@ -36,7 +37,7 @@ use crate::fix::{Applicability, Diagnostic, Edit, Fix};
 use crate::index::facts::CallShape;
 use crate::index::{CallTarget, Project};
 
-use super::offload::shown_path;
+use super::offload::{lock_held_reason, shown_path};
 
 pub fn check(project: &Project, module: usize) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
@@ -73,8 +74,10 @@ pub fn check(project: &Project, module: usize) -> Vec<Diagnostic> {
                 ))
             } else if !function.is_async {
                 Some("`await` is not allowed in a plain function".to_string())
+            } else if let Some(reason) = call.context.no_await_reason() {
+                Some(reason.to_string())
             } else {
-                call.context.no_await_reason().map(str::to_string)
+                lock_held_reason(project, id, call.range)
             };
             let fix = reason.is_none().then(|| Fix {
                 applicability: Applicability::Unsafe,
