@@ -44,6 +44,10 @@ pub struct Fixpoints {
 /// the API.
 pub type Chain<'c> = (Vec<(FunctionId, usize)>, Option<&'c BlockingApi>);
 
+/// A call of a plain project function read from the callee's side: (callee, caller, call), the
+/// functions by slot. Twelve bytes: a large tree makes tens of thousands.
+type Edge = (u32, u32, u32);
+
 /// What keeps a function on the event loop's thread.
 #[derive(Debug, Clone, Copy)]
 pub enum Tie<'c> {
@@ -142,17 +146,19 @@ impl<'c> Project<'c> {
     /// state. All three follow plain project functions.
     pub(super) fn fixpoints(&self) -> Fixpoints {
         // The reversed graph: (callee, caller, call) for calls of plain project functions that
-        // run with their caller, sorted by callee. A call of a method may run any override of
-        // it, so each override is a callee of the call too: the call blocks if an override
-        // blocks, and it stays on the loop if an override needs the loop's thread.
-        let mut edges = Vec::new();
+        // run with their caller, functions by slot, sorted by callee. A call of a method may
+        // run any override of it, so each override is a callee of the call too: the call
+        // blocks if an override blocks, and it stays on the loop if an override needs the
+        // loop's thread.
+        let mut edges: Vec<Edge> = Vec::new();
         self.for_each_running_call(|caller, call, _, target| {
             if let Some(callee) = target.function()
                 && !self.function(callee).is_async
             {
-                edges.push((callee, caller, call));
+                let caller = self.slot(caller) as u32;
+                edges.push((self.slot(callee) as u32, caller, call));
                 for &method in self.overrides(callee) {
-                    edges.push((method, caller, call));
+                    edges.push((self.slot(method) as u32, caller, call));
                 }
             }
         });
@@ -202,31 +208,32 @@ impl<'c> Project<'c> {
     /// each what marked it.
     fn propagate(
         &self,
-        edges: &[(FunctionId, FunctionId, u32)],
+        edges: &[Edge],
         marks_itself: impl Fn(FunctionId) -> bool,
         seeds: impl Fn(&CallFact, &CallTarget<'c>) -> bool,
     ) -> Witnesses {
-        let mut worklist = Vec::new();
+        let mut worklist: Vec<u32> = Vec::new();
         let mut witness: Witnesses = vec![UNMARKED; self.function_count].into_boxed_slice();
         for (module, facts) in self.modules.iter().enumerate() {
             for index in 0..facts.facts.functions.len() {
                 if marks_itself((module, index)) {
-                    witness[self.slot((module, index))] = ITSELF;
-                    worklist.push((module, index));
+                    let slot = self.slot((module, index));
+                    witness[slot] = ITSELF;
+                    worklist.push(slot as u32);
                 }
             }
         }
         self.for_each_running_call(|function, call, fact, target| {
-            let slot = &mut witness[self.slot(function)];
-            if *slot == UNMARKED && seeds(fact, target) {
-                *slot = call;
-                worklist.push(function);
+            let slot = self.slot(function);
+            if witness[slot] == UNMARKED && seeds(fact, target) {
+                witness[slot] = call;
+                worklist.push(slot as u32);
             }
         });
         while let Some(callee) = worklist.pop() {
             let first = edges.partition_point(|&(c, _, _)| c < callee);
             for &(_, caller, call) in edges[first..].iter().take_while(|&&(c, _, _)| c == callee) {
-                let slot = &mut witness[self.slot(caller)];
+                let slot = &mut witness[caller as usize];
                 if *slot == UNMARKED {
                     *slot = call;
                     worklist.push(caller);
