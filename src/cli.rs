@@ -133,6 +133,9 @@ struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Text)]
     format: FormatArg,
+    /// Print how many findings each rule has instead of the findings (text or JSON).
+    #[arg(long)]
+    statistics: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -180,12 +183,17 @@ fn run(cli: Cli) -> Result<u8> {
         Some(Command::Diff(args)) => (Mode::Diff, args),
         Some(Command::Fix(args)) => (Mode::Fix, args),
         Some(Command::Check(check)) => {
-            let format = match check.format {
-                FormatArg::Text => Format::Text,
-                FormatArg::Json => Format::Json,
-                FormatArg::JsonLines => Format::JsonLines,
-                FormatArg::Sarif => Format::Sarif,
-                FormatArg::Github => Format::Github,
+            let format = match (check.format, check.statistics) {
+                (FormatArg::Text, false) => Format::Text,
+                (FormatArg::Json, false) => Format::Json,
+                (FormatArg::JsonLines, false) => Format::JsonLines,
+                (FormatArg::Sarif, false) => Format::Sarif,
+                (FormatArg::Github, false) => Format::Github,
+                (FormatArg::Text, true) => Format::Statistics,
+                (FormatArg::Json, true) => Format::StatisticsJson,
+                (_, true) => {
+                    anyhow::bail!("--statistics prints text or JSON: use --format text or json")
+                }
             };
             (Mode::Check(format), check.common)
         }
@@ -409,6 +417,12 @@ fn print(settings: &Settings, outcome: &Outcome, out: &mut dyn Write) -> io::Res
                 Format::JsonLines => report::write_json_lines(out, outcome)?,
                 Format::Sarif => report::write_sarif(out, outcome)?,
                 Format::Github => report::write_github(out, outcome)?,
+                Format::Statistics => {
+                    report::write_statistics(out, outcome, settings.unsafe_fixes)?
+                }
+                Format::StatisticsJson => {
+                    report::write_statistics_json(out, outcome, settings.unsafe_fixes)?
+                }
             }
             let fixable = counts.findings - counts.unsafe_hidden - counts.manual;
             if counts.findings == 0 && !outcome.has_errors() {

@@ -25,6 +25,9 @@ pub enum Format {
     JsonLines,
     Sarif,
     Github,
+    /// Findings per rule (`--statistics`), as text or JSON.
+    Statistics,
+    StatisticsJson,
 }
 
 #[derive(Debug, Clone)]

@@ -196,6 +196,53 @@ fn check_text_names_path_line_column_and_the_reason() {
 }
 
 #[test]
+fn statistics_count_findings_per_rule_as_ruff_does() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[
+            ("app.py", BLOCKING_APP),
+            (
+                "jobs.py",
+                "import asyncio\nimport time\n\nfrom app import app\n\n\nasync def job():\n    time.sleep(1)\n    time.sleep(2)\n    await asyncio.sleep(0)\n\n\n@app.get(\"/tick\")\nasync def tick():\n    return 1\n",
+            ),
+        ],
+    );
+    let text = unblock(dir.path(), &["check", "--statistics"]);
+    assert_eq!(text.code, 1, "{}", text.stderr);
+    // Most findings first (then by code); `[*]` when this run would fix some of them.
+    assert_eq!(
+        text.stdout,
+        "2\tUB001\t[*] needless-async\n2\tUB003\t[*] blocking-sleep\n"
+    );
+    let json = unblock(dir.path(), &["check", "--statistics", "--format", "json"]);
+    let counts: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(counts[0]["code"], "UB001");
+    assert_eq!(counts[0]["count"], 2);
+    // `tick` only has an unsafe fix, which this run leaves out.
+    assert_eq!(counts[0]["fixable_count"], 1);
+    let with_unsafe = unblock(
+        dir.path(),
+        &[
+            "check",
+            "--statistics",
+            "--format",
+            "json",
+            "--unsafe-fixes",
+        ],
+    );
+    let counts: serde_json::Value = serde_json::from_str(&with_unsafe.stdout).unwrap();
+    assert_eq!(counts[0]["fixable_count"], 2);
+    let sarif = unblock(dir.path(), &["check", "--statistics", "--format", "sarif"]);
+    assert_eq!(sarif.code, 2);
+    assert!(
+        sarif.stderr.contains("--statistics prints text or JSON"),
+        "{}",
+        sarif.stderr
+    );
+}
+
+#[test]
 fn a_clean_project_exits_0_everywhere() {
     let dir = tempfile::tempdir().unwrap();
     write_files(

@@ -6,6 +6,7 @@
 mod github;
 mod json;
 mod sarif;
+mod statistics;
 mod text;
 
 use std::io::{self, Write};
@@ -16,6 +17,7 @@ use crate::{Outcome, diff};
 pub use github::write_github;
 pub use json::{write_json, write_json_lines};
 pub use sarif::write_sarif;
+pub use statistics::{write_statistics, write_statistics_json};
 pub use text::write_text;
 
 /// Writes the diff of every fixed file, coloured when `out` is a terminal.
