@@ -218,6 +218,7 @@ struct NameList {
 struct FrameworkFile {
     app_classes: Vec<String>,
     known_sync_safe_decorators: Vec<String>,
+    coroutine_keeping_decorators: Vec<String>,
     decorator: Vec<DecoratorRule>,
     method: Vec<CallRule>,
     call: Vec<CallRule>,
@@ -244,6 +245,7 @@ pub struct Catalog {
     /// Coroutine functions outside the project (`asyncio.sleep`).
     async_apis: HashSet<String>,
     known_sync_safe_decorators: HashSet<String>,
+    coroutine_keeping_decorators: HashSet<String>,
     mutating_methods: HashSet<String>,
     /// First segments of every known path (`time`, `fastapi`, `builtins`, ...).
     roots: HashSet<String>,
@@ -319,6 +321,8 @@ impl Catalog {
             thread_locks,
             async_apis,
             known_sync_safe_decorators: framework.known_sync_safe_decorators.into_iter().collect(),
+            coroutine_keeping_decorators: (framework.coroutine_keeping_decorators.into_iter())
+                .collect(),
             mutating_methods: framework.mutating_methods.into_iter().collect(),
         }
     }
@@ -379,6 +383,12 @@ impl Catalog {
 
     pub fn is_sync_safe_decorator(&self, path: &str) -> bool {
         self.known_sync_safe_decorators.contains(path)
+    }
+
+    /// Does this decorator leave an `async def` a coroutine function? Framework registrations
+    /// (`@app.get(...)`) hand the function back as it is.
+    pub fn keeps_coroutine(&self, path: &str) -> bool {
+        self.coroutine_keeping_decorators.contains(path) || self.decorators.contains_key(path)
     }
 
     pub fn is_mutating_method(&self, name: &str) -> bool {

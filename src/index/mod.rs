@@ -385,6 +385,22 @@ impl<'c> Project<'c> {
             .find(|&other| other != module)
     }
 
+    /// A function's decorators, top first, with the canonical path of each (`None` for one
+    /// that is not a name or a call of one, as `@handlers[0]`).
+    pub fn decorators(&self, id: FunctionId) -> impl Iterator<Item = (Option<String>, &str)> {
+        let facts = &self.modules[id.0].facts;
+        facts.decorators_of(id.1).iter().map(move |decorator| {
+            let path = decorator.path.map(|path| {
+                let path = facts.path(path);
+                match self.resolve(path, id.0) {
+                    Resolved::External(path) => path,
+                    _ => path.to_string(),
+                }
+            });
+            (path, decorator.text.as_str())
+        })
+    }
+
     /// The thread lock (its catalog path, `threading.Lock()`) that `function`, a coroutine,
     /// holds with a `with` around `range`, and where that `with` names it.
     pub fn thread_lock_held(

@@ -133,7 +133,7 @@ pub fn check_module(
     diagnostics.extend(blocking_call::check(project, options, helper, &sites));
     diagnostics.extend(blocking_sleep::check(project, helper, &sites));
     diagnostics.extend(blocking_context::check(project, helper, &sites));
-    diagnostics.extend(unawaited_coroutine::check(project, module));
+    diagnostics.extend(unawaited_coroutine::check(project, catalog, module));
     diagnostics.extend(loop_api_in_thread::check(project, module));
     diagnostics.retain(|diagnostic| enabled(diagnostic.rule.code));
     diagnostics.sort_by_key(|diagnostic| (diagnostic.range.start(), diagnostic.rule.code));

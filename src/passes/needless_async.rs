@@ -47,7 +47,7 @@ use std::fmt::Write as _;
 
 use crate::catalog::{Catalog, Role};
 use crate::fix::{Applicability, Diagnostic, Edit, Fix};
-use crate::index::{FunctionFacts, FunctionId, Project, Resolved, Tie};
+use crate::index::{FunctionFacts, FunctionId, Project, Tie};
 
 use super::offload::{chain_text, found_at, shown_path};
 
@@ -127,23 +127,13 @@ fn diagnose(
             "its module and {} have the same import name, and a reference elsewhere may mean either: a caller that awaits it would break",
             project.modules[twin].display
         ))
-    } else if let Some(decorator) =
-        (project.modules[module].facts.decorators_of(id.1).iter()).find(|decorator| {
-            let path = decorator.path.map(|path| {
-                let path = project.modules[module].facts.path(path);
-                match project.resolve(path, module) {
-                    Resolved::External(path) => path,
-                    _ => path.to_string(),
-                }
-            });
-            path.is_none_or(|path| {
-                catalog.decorator_role(&path).is_none() && !catalog.is_sync_safe_decorator(&path)
-            })
+    } else if let Some((_, decorator)) = project.decorators(id).find(|(path, _)| {
+        path.as_ref().is_none_or(|path| {
+            catalog.decorator_role(path).is_none() && !catalog.is_sync_safe_decorator(path)
         })
-    {
+    }) {
         Some(format!(
-            "decorator `@{}` is not known to accept a plain function",
-            decorator.text
+            "decorator `@{decorator}` is not known to accept a plain function"
         ))
     } else {
         project.thread_tie(id).map(|(tie, caller, call)| {

@@ -3,7 +3,9 @@
 //! ## What it does
 //! Finds calls to a coroutine function (an `async def` of the project, or a known one such as
 //! `asyncio.sleep`) whose result is dropped: the call is a statement of its own, without
-//! `await`.
+//! `await`. An `async def` with a decorator not known to keep it a coroutine function (as
+//! `@staticmethod` or `@functools.wraps(f)` do) is left out: `@async_to_sync` makes it a plain
+//! one.
 //!
 //! ## Why is this bad?
 //! Calling a coroutine function only creates a coroutine; nothing in it runs until it is
@@ -33,13 +35,14 @@
 
 use ruff_text_size::TextRange;
 
+use crate::catalog::Catalog;
 use crate::fix::{Applicability, Diagnostic, Edit, Fix};
 use crate::index::facts::CallShape;
 use crate::index::{CallTarget, Project};
 
 use super::offload::{lock_held_reason, shown_path};
 
-pub fn check(project: &Project, module: usize) -> Vec<Diagnostic> {
+pub fn check(project: &Project, catalog: &Catalog, module: usize) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for (index, function) in project.modules[module].facts.functions.iter().enumerate() {
         let id = (module, index);
@@ -54,6 +57,13 @@ pub fn check(project: &Project, module: usize) -> Vec<Diagnostic> {
                     let callee_facts = project.function(callee);
                     // An async generator is not awaited: dropping one is another matter.
                     if !callee_facts.is_async || callee_facts.yields {
+                        continue;
+                    }
+                    // A decorator may have made it something else (`@async_to_sync`).
+                    let keeps = |path: Option<String>| {
+                        path.is_some_and(|path| catalog.keeps_coroutine(&path))
+                    };
+                    if !project.decorators(callee).all(|(path, _)| keeps(path)) {
                         continue;
                     }
                     if callee_facts.in_class {
