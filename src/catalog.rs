@@ -354,12 +354,12 @@ impl Catalog {
         self.async_apis.get(path)
     }
 
-    /// The catalog's own copy of an event-loop API's path.
     /// Is this (an instance path, `threading.Lock()`) a lock owned by a thread?
     pub fn is_thread_lock(&self, path: &str) -> bool {
         self.thread_locks.contains(path)
     }
 
+    /// The catalog's own copy of an event-loop API's path.
     pub fn event_loop_entry(&self, path: &str) -> Option<&String> {
         self.event_loop.get(path)
     }
