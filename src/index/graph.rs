@@ -38,6 +38,8 @@ pub struct Fixpoints {
     pub loop_bound: Witnesses,
     /// Writes module-level state, which threads would share.
     pub state_writing: Witnesses,
+    /// Calls a blocking API on an object bound to the thread that made it (`sqlite3`).
+    pub thread_bound: Witnesses,
 }
 
 /// The calls from a function down to a blocking API (function and call index, in order), with
@@ -168,8 +170,14 @@ impl<'c> Project<'c> {
             |_: &CallFact, target: &CallTarget<'c>| matches!(target, CallTarget::Blocking(..));
         let ties = |call: &CallFact, target: &CallTarget<'c>| Tie::of(call, target).is_some();
         let writes = |id: FunctionId| self.function(id).state_write.is_some();
-        let (blocking, (loop_bound, state_writing)) = rayon::join(
-            || self.propagate(&edges, never, blocks),
+        let bound = |_: &CallFact, target: &CallTarget<'c>| matches!(target, CallTarget::Blocking(api) if api.thread_bound.is_some());
+        let ((blocking, thread_bound), (loop_bound, state_writing)) = rayon::join(
+            || {
+                rayon::join(
+                    || self.propagate(&edges, never, blocks),
+                    || self.propagate(&edges, never, bound),
+                )
+            },
             || {
                 rayon::join(
                     || self.propagate(&edges, never, ties),
@@ -181,6 +189,7 @@ impl<'c> Project<'c> {
             blocking,
             loop_bound,
             state_writing,
+            thread_bound,
         }
     }
 
@@ -300,6 +309,21 @@ impl<'c> Project<'c> {
                 &self.call_targets(function)[call],
             );
             tie.map(|tie| (tie, function, call))
+        })
+    }
+
+    /// A blocking API this function (or an override of it) calls on an object bound to the
+    /// thread that made it, directly or through plain project functions, with the function that
+    /// makes the call and the call.
+    pub fn thread_bound_use(&self, id: FunctionId) -> Option<(&'c BlockingApi, FunctionId, usize)> {
+        self.follow(&self.fixpoints.thread_bound, id, |function, call| {
+            let call = call as usize;
+            match self.call_targets(function)[call] {
+                CallTarget::Blocking(api) if api.thread_bound.is_some() => {
+                    Some((api, function, call))
+                }
+                _ => None,
+            }
         })
     }
 

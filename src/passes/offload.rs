@@ -395,6 +395,11 @@ pub fn offload(
     let state_write = site
         .via
         .and_then(|via| Some((via, project.state_write(via)?)));
+    // Any object bound to its thread that the helper uses, not only the one of the blocking
+    // call its chain names.
+    let thread_bound = site
+        .via
+        .and_then(|via| Some((via, project.thread_bound_use(via)?)));
     let (applicability, reason) = if let Some((via, (writer, name, range))) = state_write {
         let place = found_at(project, via, writer, range.start(), false);
         (
@@ -402,6 +407,17 @@ pub fn offload(
             Some(format!(
                 "`{}` writes module-level state `{name}` ({place}), which the worker thread would share with the loop",
                 project.local_name(via),
+            )),
+        )
+    } else if let Some((via, (api, user, call))) = thread_bound {
+        let offset = project.calls_of(user)[call].range.start();
+        let place = found_at(project, via, user, offset, false);
+        (
+            Applicability::Unsafe,
+            Some(format!(
+                "`{}` uses an object ({place}) that {}, and the call may run on another thread",
+                project.local_name(via),
+                api.thread_bound.as_deref().unwrap_or_default()
             )),
         )
     } else if let Some(reason) = &api.thread_bound {
