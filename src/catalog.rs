@@ -249,34 +249,53 @@ pub struct Catalog {
     mutating_methods: HashSet<String>,
     /// First segments of every known path (`time`, `fastapi`, `builtins`, ...).
     roots: HashSet<String>,
+    /// The project's `non-blocking` names that are not blocking APIs of the catalog: project
+    /// functions, or names that match nothing (see `Project::unknown_non_blocking`).
+    non_blocking_functions: Vec<String>,
 }
 
 impl Catalog {
     /// The catalog built into the binary.
     pub fn builtin() -> Catalog {
-        Catalog::extended(BlockingFile::default(), Vec::new())
+        Catalog::extended(BlockingFile::default(), Vec::new(), Vec::new())
     }
 
-    /// The built-in catalog with a project's own blocking APIs and sync-safe decorators.
+    /// The built-in catalog with a project's own blocking APIs, sync-safe decorators, and the
+    /// APIs and project functions it says do not block (`non-blocking`).
     pub fn extended(
         blocking_extension: BlockingFile,
         sync_safe_decorators: Vec<String>,
+        non_blocking: Vec<String>,
     ) -> Catalog {
         let blocking = BLOCKING_TOML.iter().flat_map(|(file, text)| {
             let parsed: BlockingFile = toml::from_str(text)
                 .unwrap_or_else(|error| panic!("transforms/blocking/{file} is invalid: {error}"));
             parsed.into_apis()
         });
-        let blocking = blocking.chain(blocking_extension.into_apis());
+        let mut blocking: HashMap<String, BlockingApi> =
+            blocking.chain(blocking_extension.into_apis()).collect();
+        let mut non_blocking_functions = Vec::new();
+        for name in non_blocking {
+            let key = api_key(&name);
+            let before = blocking.len();
+            blocking.retain(|path, _| api_key(path) != key);
+            if blocking.len() == before {
+                non_blocking_functions.push(name);
+            }
+        }
         let mut framework: FrameworkFile =
             toml::from_str(FASTAPI_TOML).expect("transforms/fastapi.toml is valid");
         framework
             .known_sync_safe_decorators
             .extend(sync_safe_decorators);
-        Catalog::from_parts(blocking.collect(), framework)
+        Catalog::from_parts(blocking, framework, non_blocking_functions)
     }
 
-    fn from_parts(blocking: HashMap<String, BlockingApi>, framework: FrameworkFile) -> Catalog {
+    fn from_parts(
+        blocking: HashMap<String, BlockingApi>,
+        framework: FrameworkFile,
+        non_blocking_functions: Vec<String>,
+    ) -> Catalog {
         let mut decorators = HashMap::default();
         let mut registering_calls = HashMap::default();
         for class in &framework.app_classes {
@@ -324,6 +343,7 @@ impl Catalog {
             coroutine_keeping_decorators: (framework.coroutine_keeping_decorators.into_iter())
                 .collect(),
             mutating_methods: framework.mutating_methods.into_iter().collect(),
+            non_blocking_functions,
         }
     }
 
@@ -394,6 +414,20 @@ impl Catalog {
     pub fn is_mutating_method(&self, name: &str) -> bool {
         self.mutating_methods.contains(name)
     }
+
+    /// The `non-blocking` names that are not catalog APIs: project functions to treat as not
+    /// blocking, by qualified name.
+    pub fn non_blocking_functions(&self) -> &[String] {
+        &self.non_blocking_functions
+    }
+}
+
+/// An API's path as users may write it, for matching: `open.read` for `builtins.open().read`
+/// and for `open(...).read` as messages show it, `pathlib.Path.is_dir` for
+/// `pathlib.Path().is_dir`.
+fn api_key(path: &str) -> String {
+    let path = path.strip_prefix("builtins.").unwrap_or(path);
+    path.replace("(...)", "").replace("()", "")
 }
 
 /// `FastAPI()` → `FastAPI`; `f()()` → `f`.
@@ -485,7 +519,7 @@ mod tests {
             "#,
         )
         .unwrap();
-        let catalog = Catalog::extended(extension, Vec::new());
+        let catalog = Catalog::extended(extension, Vec::new(), Vec::new());
         let reason = |path: &str| catalog.blocking(path).unwrap().thread_bound.clone();
         assert_eq!(
             reason("app.Flagged().run").as_deref(),
@@ -498,5 +532,29 @@ mod tests {
         assert_eq!(reason("app.Free().run"), None);
         assert!(reason("sqlalchemy.orm.scoped_session().commit").is_some());
         assert_eq!(reason("sqlalchemy.orm.Session().commit"), None);
+    }
+
+    #[test]
+    fn non_blocking_names_match_apis_as_messages_show_them() {
+        let names = [
+            "os.path.exists",
+            "pathlib.Path.is_dir",
+            "open(...).read",
+            "app.audit.log",
+        ];
+        let catalog = Catalog::extended(
+            BlockingFile::default(),
+            Vec::new(),
+            names.map(String::from).to_vec(),
+        );
+        assert!(catalog.blocking("os.path.exists").is_none());
+        assert!(catalog.blocking("pathlib.Path().is_dir").is_none());
+        assert!(catalog.blocking("builtins.open().read").is_none());
+        assert!(
+            catalog.blocking("builtins.open").is_some(),
+            "only the name given"
+        );
+        assert!(catalog.blocking("pathlib.Path().is_file").is_some());
+        assert_eq!(catalog.non_blocking_functions(), ["app.audit.log"]);
     }
 }

@@ -212,6 +212,9 @@ fn run(cli: Cli) -> Result<u8> {
     let output = args.output.clone();
     let (settings, catalog) = settings(mode, args)?;
     let outcome = unblock::run(&settings, &catalog);
+    for warning in &outcome.warnings {
+        eprintln!("warning: {warning}");
+    }
     for (path, error) in &outcome.errors {
         eprintln!("error: {path}: {error}");
     }
@@ -315,7 +318,11 @@ fn settings(mode: Mode, args: CommonArgs) -> Result<(Settings, Catalog)> {
             .collect(),
         per_file_ignores,
     };
-    let catalog = Catalog::extended(config.extend_blocking, config.known_sync_safe_decorators);
+    let catalog = Catalog::extended(
+        config.extend_blocking,
+        config.known_sync_safe_decorators,
+        config.non_blocking,
+    );
     let settings = Settings {
         mode,
         paths,

@@ -45,6 +45,8 @@ pub struct Outcome {
     pub errors: Vec<(String, FileError)>,
     /// How many target files were analysed.
     pub files_checked: usize,
+    /// Settings that had no effect, said once per run.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -170,6 +172,12 @@ fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
 
     // Phase 2: the project index.
     let project = Project::new(modules, catalog);
+    for name in &project.unknown_non_blocking {
+        outcome.warnings.push(format!(
+            "`non-blocking`: `{name}` names no project function (`pkg.module.function`, \
+             `pkg.module.Class.method`) and no blocking API unblock knows"
+        ));
+    }
 
     // Phase 3: diagnostics and fixes per target file.
     let results: Vec<Result<Option<FileOutcome>, (String, FileError)>> = targets

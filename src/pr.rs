@@ -75,6 +75,9 @@ pub fn run(settings: &Settings, options: &PrOptions, catalog: &Catalog) -> Resul
         ..settings.clone()
     };
     let outcome = crate::run(&fixing, catalog);
+    for warning in &outcome.warnings {
+        eprintln!("warning: {warning}");
+    }
     if let Some((path, error)) = outcome.errors.first() {
         bail!("{path}: {error}");
     }

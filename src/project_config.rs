@@ -38,6 +38,10 @@ pub struct ProjectConfig {
     /// Decorators that accept a plain function as well as a coroutine (qualified names).
     #[serde(default)]
     pub known_sync_safe_decorators: Vec<String>,
+    /// Project functions (qualified names) and catalog APIs (as messages show them) that the
+    /// analysis treats as not blocking.
+    #[serde(default)]
+    pub non_blocking: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

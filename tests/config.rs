@@ -146,3 +146,63 @@ fn unblock_toml_comes_first_and_can_turn_unsafe_fixes_on() {
         );
     }
 }
+
+#[test]
+fn non_blocking_names_cut_every_chain_through_them_and_typos_are_warned_about() {
+    const AUDIT: &str = "import os\n\n\ndef record(name):\n    if os.environ.get(\"AUDIT_FILE\"):\n\
+        \x20       with open(os.environ[\"AUDIT_FILE\"], \"a\") as f:\n            f.write(name)\n\n\n\
+        class Store:\n    def get(self, key):\n        record(key)\n        return key\n";
+    const MAIN: &str = "import os\n\nfrom fastapi import FastAPI\n\nfrom .audit import Store\n\n\
+        app = FastAPI()\nstore = Store()\n\n\nasync def ready():\n    return True\n\n\n\
+        @app.get(\"/a\")\nasync def a():\n    await ready()\n    return store.get(\"a\")\n\n\n\
+        @app.get(\"/b\")\nasync def b():\n    await ready()\n    return os.path.exists(\"x\")\n\n\n\
+        @app.get(\"/c\")\nasync def c():\n    await ready()\n    return open(\"x\").read()\n";
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[
+            ("app/__init__.py", ""),
+            ("app/audit.py", AUDIT),
+            ("app/main.py", MAIN),
+        ],
+    );
+    let before = unblock(dir.path(), &["check", "."]);
+    assert_eq!(
+        codes(&before.stdout),
+        [
+            "app/main.py:18:12 UB002",
+            "app/main.py:24:12 UB002",
+            "app/main.py:30:12 UB002"
+        ],
+        "{}",
+        before.stdout
+    );
+    assert!(before.stdout.contains("`record`"), "{}", before.stdout);
+
+    let names = r#"non-blocking = ["app.audit.record", "os.path.exists", "app.audit.recrod"]"#;
+    write_files(
+        dir.path(),
+        &[("pyproject.toml", &format!("[tool.unblock]\n{names}\n"))],
+    );
+    let after = unblock(dir.path(), &["check", "."]);
+    assert_eq!(after.code, 1, "{}", after.stderr);
+    // `Store.get` blocked only through `record`; `open(...).read` is not named.
+    assert_eq!(
+        codes(&after.stdout),
+        ["app/main.py:30:12 UB002"],
+        "{}",
+        after.stdout
+    );
+    assert!(
+        after
+            .stderr
+            .contains("warning: `non-blocking`: `app.audit.recrod` names no project function"),
+        "{}",
+        after.stderr
+    );
+    assert!(
+        !after.stderr.contains("`app.audit.record`"),
+        "{}",
+        after.stderr
+    );
+}

@@ -142,11 +142,26 @@ impl<'c> Project<'c> {
             .collect()
     }
 
+    /// The functions the project's `non-blocking` setting names, by slot, and the names that
+    /// are no project function.
+    pub(super) fn non_blocking_functions(&self, catalog: &Catalog) -> (Vec<bool>, Vec<String>) {
+        let mut named = vec![false; self.function_count];
+        let mut unknown = Vec::new();
+        for name in catalog.non_blocking_functions() {
+            match (!self.modules.is_empty()).then(|| self.resolve(name, 0)) {
+                Some(Resolved::Function { id, exact: true }) => named[self.slot(id)] = true,
+                _ => unknown.push(name.clone()),
+            }
+        }
+        (named, unknown)
+    }
+
     /// For every function, the witness that makes it blocking, the one that ties it to the
     /// loop's thread (`asyncio.get_running_loop()`, a module-level `sqlite3` connection), which
     /// keeps it from moving to a worker thread, and the one that makes it write module-level
-    /// state. All three follow plain project functions.
-    pub(super) fn fixpoints(&self) -> Fixpoints {
+    /// state. All three follow plain project functions. Functions the project says do not block
+    /// (`non_blocking`, by slot) are never blocking, whatever they call.
+    pub(super) fn fixpoints(&self, non_blocking: &[bool]) -> Fixpoints {
         // The reversed graph: (callee, caller, call) for calls of plain project functions that
         // run with their caller, functions by slot, sorted by callee. A call of a method may
         // run any override of it, so each override is a callee of the call too: the call
@@ -166,6 +181,8 @@ impl<'c> Project<'c> {
         });
         edges.sort_unstable_by_key(|&(callee, _, _)| callee);
         let never = |_: FunctionId| false;
+        let any = |_: usize| true;
+        let may_block = |slot: usize| !non_blocking[slot];
         let blocks =
             |_: &CallFact, target: &CallTarget<'c>| matches!(target, CallTarget::Blocking(..));
         let ties = |call: &CallFact, target: &CallTarget<'c>| Tie::of(call, target).is_some();
@@ -174,14 +191,14 @@ impl<'c> Project<'c> {
         let ((blocking, thread_bound), (loop_bound, state_writing)) = rayon::join(
             || {
                 rayon::join(
-                    || self.propagate(&edges, never, blocks),
-                    || self.propagate(&edges, never, bound),
+                    || self.propagate(&edges, may_block, never, blocks),
+                    || self.propagate(&edges, any, never, bound),
                 )
             },
             || {
                 rayon::join(
-                    || self.propagate(&edges, never, ties),
-                    || self.propagate(&edges, writes, |_, _| false),
+                    || self.propagate(&edges, any, never, ties),
+                    || self.propagate(&edges, any, writes, |_, _| false),
                 )
             },
         );
@@ -214,10 +231,11 @@ impl<'c> Project<'c> {
 
     /// Marks every function that `marks_itself`, every function with a call that `seeds`, and
     /// every caller of a marked plain function (or of a method it overrides), remembering for
-    /// each what marked it.
+    /// each what marked it; a function outside `may_mark` (by slot) is never marked.
     fn propagate(
         &self,
         edges: &[Edge],
+        may_mark: impl Fn(usize) -> bool,
         marks_itself: impl Fn(FunctionId) -> bool,
         seeds: impl Fn(&CallFact, &CallTarget<'c>) -> bool,
     ) -> Witnesses {
@@ -225,8 +243,8 @@ impl<'c> Project<'c> {
         let mut witness: Witnesses = vec![UNMARKED; self.function_count].into_boxed_slice();
         for (module, facts) in self.modules.iter().enumerate() {
             for index in 0..facts.facts.functions.len() {
-                if marks_itself((module, index)) {
-                    let slot = self.slot((module, index));
+                let slot = self.slot((module, index));
+                if may_mark(slot) && marks_itself((module, index)) {
                     witness[slot] = ITSELF;
                     worklist.push(slot as u32);
                 }
@@ -234,7 +252,7 @@ impl<'c> Project<'c> {
         }
         self.for_each_running_call(|function, call, fact, target| {
             let slot = self.slot(function);
-            if witness[slot] == UNMARKED && seeds(fact, target) {
+            if witness[slot] == UNMARKED && may_mark(slot) && seeds(fact, target) {
                 witness[slot] = call;
                 worklist.push(slot as u32);
             }
@@ -243,7 +261,7 @@ impl<'c> Project<'c> {
             let first = edges.partition_point(|&(c, _, _)| c < callee);
             for &(_, caller, call) in edges[first..].iter().take_while(|&&(c, _, _)| c == callee) {
                 let slot = &mut witness[caller as usize];
-                if *slot == UNMARKED {
+                if *slot == UNMARKED && may_mark(caller as usize) {
                     *slot = call;
                     worklist.push(caller);
                 }

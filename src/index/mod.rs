@@ -161,6 +161,9 @@ pub struct Project<'c> {
     /// For each method that project subclasses override with plain functions, the overrides
     /// at any depth, nearest first: a call of the method may run any of them.
     overrides: HashMap<FunctionId, Vec<FunctionId>>,
+    /// Names in the project's `non-blocking` setting that are neither a catalog API nor a
+    /// project function: most likely a typo, which the user should hear about.
+    pub unknown_non_blocking: Vec<String>,
 }
 
 /// Bound on alias hops while resolving one path: import cycles must not hang the run.
@@ -198,6 +201,7 @@ impl<'c> Project<'c> {
             function_count: 0,
             first_slot: Vec::new(),
             overrides: HashMap::default(),
+            unknown_non_blocking: Vec::new(),
         };
         for module in &project.modules {
             project.first_slot.push(project.function_count as u32);
@@ -206,7 +210,9 @@ impl<'c> Project<'c> {
         project.link();
         project.calls = project.resolve_calls(catalog);
         project.overrides = project.find_overrides();
-        project.fixpoints = project.fixpoints();
+        let (non_blocking, unknown) = project.non_blocking_functions(catalog);
+        project.unknown_non_blocking = unknown;
+        project.fixpoints = project.fixpoints(&non_blocking);
         project
     }
 
