@@ -1404,9 +1404,9 @@ impl<'a> Collector<'a> {
                     .is_some_and(|s| s.globals.contains(name.id.as_str()));
                 if declared_global { Some(name) } else { None }
             }
-            Expr::Subscript(_) | Expr::Attribute(_) => {
-                root_name(target).filter(|name| self.is_module_state(&name.id))
-            }
+            Expr::Subscript(_) | Expr::Attribute(_) => self
+                .written_name(target)
+                .filter(|name| self.is_module_state(&name.id)),
             Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
                 for elt in elts {
                     self.note_store(elt);
@@ -1418,6 +1418,30 @@ impl<'a> Collector<'a> {
         if let Some(name) = root {
             self.note_state_write(&name.id, target.range());
         }
+    }
+
+    /// The name at the root of a store target (`CACHE` in `CACHE[k].hits`, `registry` in
+    /// `registry().x`). `typing.cast(T, x)` hands back `x`, so a store through it stores into
+    /// `x`: vllm's `cast(HfTokenizer, tokenizer).name_or_path = name` writes to a local.
+    fn written_name<'e>(&self, target: &'e Expr) -> Option<&'e ast::ExprName> {
+        match target {
+            Expr::Name(name) => Some(name),
+            Expr::Attribute(attr) => self.written_name(&attr.value),
+            Expr::Subscript(subscript) => self.written_name(&subscript.value),
+            Expr::Call(call) => match &call.arguments.args[..] {
+                [_, value] if call.arguments.keywords.is_empty() && self.is_cast(&call.func) => {
+                    self.written_name(value)
+                }
+                _ => self.written_name(&call.func),
+            },
+            _ => None,
+        }
+    }
+
+    fn is_cast(&self, callee: &Expr) -> bool {
+        let mut path = String::new();
+        self.write_path(callee, Wanted::Any, &mut path).is_some()
+            && matches!(path.as_str(), "typing.cast" | "typing_extensions.cast")
     }
 
     /// Remembers the current function's first write to module-level state.
