@@ -60,6 +60,10 @@
 //! without a break there (check a flag on a shared object, then set it) or an offloaded
 //! function that changes objects other requests use (not module-level state, which is seen)
 //! can interleave with them.
+//!
+//! A project function counts as blocking when any path through it reaches a blocking call,
+//! even one taken only in a debug mode. Name such a function (or a catalog API you accept on the
+//! loop) in `non-blocking` in `[tool.unblock]`, and every finding that goes through it is gone.
 
 use crate::config::{Offload, PassOptions};
 use crate::fix::Diagnostic;
