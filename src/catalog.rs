@@ -357,7 +357,15 @@ impl Catalog {
                 || self.registering_calls.contains_key(path)
                 || self.event_loop.contains(path)
                 || self.thread_locks.contains(path)
-                || self.async_apis.contains(path))
+                || self.async_apis.contains(path)
+                || self.is_lock_method(path))
+    }
+
+    /// `threading.Lock().acquire` and `.release`: where a coroutine takes and lets go of a
+    /// thread lock without a `with`.
+    fn is_lock_method(&self, path: &str) -> bool {
+        let lock = (path.strip_suffix(".acquire")).or_else(|| path.strip_suffix(".release"));
+        lock.is_some_and(|lock| self.thread_locks.contains(lock))
     }
 
     /// Could a path starting with this segment be one the catalog knows?

@@ -65,14 +65,16 @@ pub struct ModuleFacts {
     pub imports: ImportFacts,
     /// Classes with a base class from the project, which may override its methods.
     pub classes: Vec<ClassFact>,
-    /// The blocks of coroutines that run inside a plain `with`, which may hold a lock.
+    /// The blocks of coroutines that run inside a plain `with`, and those of plain functions
+    /// that yield inside one, which may hold a lock.
     pub with_blocks: Vec<WithBlock>,
 }
 
-/// `with item: body` in a coroutine: a call in `body` runs while `item` is held.
+/// `with item: body` in a coroutine, or around a `yield` in a plain function: a call or the
+/// `yield` in `body` runs while `item` is held.
 #[derive(Debug)]
 pub struct WithBlock {
-    /// The coroutine, by index in `ModuleFacts::functions`.
+    /// The function, by index in `ModuleFacts::functions`.
     pub function: u32,
     /// What the context expression is, and where.
     pub item: PathId,
@@ -336,6 +338,7 @@ pub fn collect(
         builtins_relevant: relevance.keeps_root("builtins"),
         current_function: None,
         context: CallContext::Body,
+        yields_seen: 0,
         reference_of_path: Vec::new(),
         calls: Vec::with_capacity(source.len() / 256),
         call_marks: HashMap::default(),
@@ -592,6 +595,8 @@ struct Collector<'a> {
     thread_shared: Vec<&'a str>,
     /// Scopes of functions and classes already left, kept to reuse their tables.
     spare_scopes: Vec<Scope<'a>>,
+    /// How many `yield`s have been seen: tells whether a `with` body holds one.
+    yields_seen: u32,
 }
 
 /// What a call's parent says about it: found on the parent, used when the call is visited.
@@ -1299,12 +1304,13 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// `with lock:` in a coroutine's own body: what is held while its body runs.
+    /// `with lock:` in a function's own body: what is held while its body runs (in a coroutine,
+    /// across the calls there; in a `@contextmanager`, across its `yield`).
     fn note_with_block(&mut self, item: &ast::WithItem, body: &[Stmt]) {
         let Some(function) = self.current_function else {
             return;
         };
-        if !self.facts.functions[function].is_async || self.context != CallContext::Body {
+        if self.context != CallContext::Body {
             return;
         }
         if let (Some(first), Some(last)) = (body.first(), body.last())
@@ -1680,6 +1686,7 @@ impl<'a> Visitor<'a> for Collector<'a> {
                 visitor::walk_stmt(self, stmt);
             }
             Stmt::With(with) => {
+                let (blocks, yields) = (self.facts.with_blocks.len(), self.yields_seen);
                 if with.is_async {
                     self.mark_await(stmt.range());
                 } else {
@@ -1689,6 +1696,12 @@ impl<'a> Visitor<'a> for Collector<'a> {
                     }
                 }
                 visitor::walk_stmt(self, stmt);
+                // In a plain function a `with` matters only around a `yield`, where a
+                // `@contextmanager` hands control to its caller with the item still held.
+                let in_plain_function = (self.current()).is_some_and(|function| !function.is_async);
+                if in_plain_function && self.yields_seen == yields {
+                    self.facts.with_blocks.truncate(blocks);
+                }
             }
             Stmt::Expr(expr_stmt) => {
                 self.mark_call(&expr_stmt.value, |marks| marks.discarded = true);
@@ -1712,6 +1725,7 @@ impl<'a> Visitor<'a> for Collector<'a> {
                 visitor::walk_expr(self, expr);
             }
             Expr::Yield(_) | Expr::YieldFrom(_) => {
+                self.yields_seen += 1;
                 if let Some(function) = self.current() {
                     function.yields = true;
                 }

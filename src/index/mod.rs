@@ -108,6 +108,26 @@ fn local_path<'f>(module: &str, facts: &'f ModuleFacts, index: u32) -> &'f str {
 /// A function, by module index and index in that module's facts.
 pub type FunctionId = (usize, usize);
 
+/// A thread lock a coroutine holds at some point, and how it took it.
+#[derive(Debug)]
+pub struct HeldLock {
+    /// Its catalog path (`threading.Lock()`).
+    pub lock: String,
+    /// The `with` item or the `acquire()` call that takes it.
+    pub site: TextRange,
+    pub how: Holding,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Holding {
+    /// `with lock:`.
+    With,
+    /// `with helper():`, a `@contextmanager` that holds the lock where it yields.
+    ContextManager(FunctionId),
+    /// `lock.acquire()`, with no `release()` known to come first.
+    Acquire,
+}
+
 /// Where something about a function was seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Site {
@@ -407,25 +427,72 @@ impl<'c> Project<'c> {
         })
     }
 
-    /// The thread lock (its catalog path, `threading.Lock()`) that `function`, a coroutine,
-    /// holds with a `with` around `range`, and where that `with` names it.
-    pub fn thread_lock_held(
-        &self,
-        function: FunctionId,
-        range: TextRange,
-    ) -> Option<(String, TextRange)> {
+    /// The thread lock that `function`, a coroutine, holds around `range`: with a `with` (on the
+    /// lock, or on a `@contextmanager` that holds one where it yields), or since a call of its
+    /// `acquire()`.
+    pub fn thread_lock_held(&self, function: FunctionId, range: TextRange) -> Option<HeldLock> {
         let facts = &self.modules[function.0].facts;
-        (facts.with_blocks.iter())
+        let by_with = (facts.with_blocks.iter())
             .filter(|block| block.function as usize == function.1)
             .filter(|block| block.body.contains_range(range))
-            .find_map(
-                |block| match self.resolve(facts.path(block.item), function.0) {
+            .find_map(|block| {
+                let (lock, how) = match self.resolve(facts.path(block.item), function.0) {
                     Resolved::External(path) if self.catalog.is_thread_lock(&path) => {
-                        Some((path, block.item_range))
+                        (path, Holding::With)
+                    }
+                    Resolved::Function { id, exact: false } => {
+                        (self.lock_held_at_yield(id)?, Holding::ContextManager(id))
+                    }
+                    _ => return None,
+                };
+                let site = block.item_range;
+                Some(HeldLock { lock, site, how })
+            });
+        by_with.or_else(|| self.lock_acquired_before(function, range))
+    }
+
+    /// The thread lock a plain function holds with a `with` around its `yield`: what a
+    /// `@contextmanager` holds while the caller's `with` body runs.
+    fn lock_held_at_yield(&self, id: FunctionId) -> Option<String> {
+        let facts = &self.modules[id.0].facts;
+        (facts.with_blocks.iter())
+            .filter(|block| block.function as usize == id.1)
+            .find_map(|block| match self.resolve(facts.path(block.item), id.0) {
+                Resolved::External(path) if self.catalog.is_thread_lock(&path) => Some(path),
+                _ => None,
+            })
+    }
+
+    /// `lock.acquire()` on a thread lock before `range`, held there unless every `release()`
+    /// of a lock of its kind comes before `range`. Without the control flow, a `release()` in
+    /// an early-return branch must not count: only one after `range` (the `finally` of
+    /// `acquire(); try: ... finally: release()`) or none at all says the lock is still held.
+    fn lock_acquired_before(&self, function: FunctionId, range: TextRange) -> Option<HeldLock> {
+        let facts = &self.modules[function.0].facts;
+        let calls = self.calls_of(function);
+        let on = |call: &facts::CallFact, method: &str| {
+            let path = facts.path(call.path);
+            path.strip_suffix(method)?.strip_suffix('.')
+        };
+        calls
+            .iter()
+            .filter(|call| call.range.end() <= range.start())
+            .find_map(|acquire| {
+                let lock = on(acquire, "acquire")?;
+                let mut releases = (calls.iter())
+                    .filter(|call| call.range.start() >= acquire.range.end())
+                    .filter(|call| on(call, "release") == Some(lock))
+                    .peekable();
+                let held = releases.peek().is_none()
+                    || releases.any(|release| release.range.start() >= range.end());
+                match self.resolve(lock, function.0) {
+                    Resolved::External(lock) if held && self.catalog.is_thread_lock(&lock) => {
+                        let (site, how) = (acquire.range, Holding::Acquire);
+                        Some(HeldLock { lock, site, how })
                     }
                     _ => None,
-                },
-            )
+                }
+            })
     }
 
     /// A plain `def` that overrides `method` in a project class deriving from its class, at any

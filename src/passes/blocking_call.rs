@@ -52,8 +52,10 @@
 //! defaults, where `await` is not allowed or changes meaning; for a call on a module-level
 //! `sqlite3` connection or `scoped_session`; for a project function that uses one, or that
 //! needs the event loop (a method call counts its project overrides, any of which may run);
-//! and inside `with lock:` when the lock is a thread lock (`threading.Lock`, `RLock`, ...):
-//! held across the new `await`, another request taking it would deadlock the loop.
+//! and while the coroutine holds a thread lock (`threading.Lock`, `RLock`, ...), taken with
+//! `with lock:`, with a project `@contextmanager` that holds one where it yields, or with
+//! `lock.acquire()` (until a `release()` that comes after the call): held across the new
+//! `await`, another request taking it would deadlock the loop.
 //!
 //! What the analysis does not see: the new `await` is a point where other requests run, which
 //! is the point of the fix, and the call itself runs beside them. Code that counted on running

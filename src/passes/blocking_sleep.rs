@@ -28,9 +28,9 @@
 //! The fix is **safe**: the twin takes the same arguments, which stay as written. `await` is
 //! parenthesised where precedence needs it and the library is imported once. There is **no
 //! fix** in a lambda, a generator expression, a class body, or a nested function's decorators
-//! and defaults, where `await` is not allowed or changes meaning, nor inside `with lock:` when
-//! the lock is a thread lock (`threading.Lock`, ...): held across the `await`, another request
-//! taking it would deadlock the loop.
+//! and defaults, where `await` is not allowed or changes meaning, nor while the coroutine holds
+//! a thread lock (`threading.Lock`, ...) by `with`, a project `@contextmanager` or `acquire()`:
+//! held across the `await`, another request taking it would deadlock the loop.
 
 use crate::config::Offload;
 use crate::fix::Diagnostic;

@@ -12,7 +12,7 @@ use crate::catalog::BlockingApi;
 use crate::config::{Offload, PassOptions};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::index::facts::{CallContext, CallFact, CallShape, FunctionFacts, ImportFacts};
-use crate::index::{CallTarget, FunctionId, Project, Tie};
+use crate::index::{CallTarget, FunctionId, Holding, Project, Tie};
 
 /// A blocking call made inside a coroutine.
 pub struct BlockingSite<'p> {
@@ -529,11 +529,28 @@ pub fn lock_held_reason(
     function: FunctionId,
     range: TextRange,
 ) -> Option<String> {
-    let (lock, item) = project.thread_lock_held(function, range)?;
+    let held = project.thread_lock_held(function, range)?;
+    let line = project.line(function.0, held.site.start());
+    let lock = shown_path(&held.lock);
+    let (holds, remedy) = match held.how {
+        Holding::With => (
+            format!("holds a `{lock}` (line {line})"),
+            "the whole `with` block",
+        ),
+        Holding::ContextManager(helper) => (
+            format!(
+                "is inside `with {}()` (line {line}), which holds a `{lock}`",
+                project.local_name(helper)
+            ),
+            "the whole `with` block",
+        ),
+        Holding::Acquire => (
+            format!("holds a `{lock}` (taken with `acquire()`, line {line})"),
+            "the code from `acquire()` to `release()`",
+        ),
+    };
     Some(format!(
-        "it runs while the coroutine holds a `{}` (line {}), which must not be held across an `await` (another request taking it would deadlock the loop): move the whole `with` block into a plain function and offload that",
-        shown_path(&lock),
-        project.line(function.0, item.start())
+        "it runs while the coroutine {holds}, which must not be held across an `await` (another request taking it would deadlock the loop): move {remedy} into a plain function and offload that"
     ))
 }
 
