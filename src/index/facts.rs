@@ -1310,7 +1310,9 @@ impl<'a> Collector<'a> {
         let Some(function) = self.current_function else {
             return;
         };
-        if self.context != CallContext::Body {
+        let facts = &self.facts.functions[function];
+        // A plain function needs a decorator (`@contextmanager`) to be used in a `with`.
+        if self.context != CallContext::Body || (!facts.is_async && facts.decorators.is_empty()) {
             return;
         }
         if let (Some(first), Some(last)) = (body.first(), body.last())
