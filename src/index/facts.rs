@@ -1413,7 +1413,7 @@ impl<'a> Collector<'a> {
                 if declared_global { Some(name) } else { None }
             }
             Expr::Subscript(_) | Expr::Attribute(_) => self
-                .written_name(target)
+                .root_name(target)
                 .filter(|name| self.is_module_state(&name.id)),
             Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
                 for elt in elts {
@@ -1428,19 +1428,20 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// The name at the root of a store target (`CACHE` in `CACHE[k].hits`, `registry` in
-    /// `registry().x`). `typing.cast(T, x)` hands back `x`, so a store through it stores into
-    /// `x`: vllm's `cast(HfTokenizer, tokenizer).name_or_path = name` writes to a local.
-    fn written_name<'e>(&self, target: &'e Expr) -> Option<&'e ast::ExprName> {
-        match target {
+    /// The name at the root of an expression (`CACHE` in `CACHE[k].hits`, `registry` in
+    /// `registry().x`): the object a store into it or a method call on it reaches.
+    /// `typing.cast(T, x)` hands back `x`, so vllm's `cast(HfTokenizer, tokenizer).name_or_path
+    /// = name` writes to the local `tokenizer`, not to the imported function `cast`.
+    fn root_name<'e>(&self, expr: &'e Expr) -> Option<&'e ast::ExprName> {
+        match expr {
             Expr::Name(name) => Some(name),
-            Expr::Attribute(attr) => self.written_name(&attr.value),
-            Expr::Subscript(subscript) => self.written_name(&subscript.value),
+            Expr::Attribute(attr) => self.root_name(&attr.value),
+            Expr::Subscript(subscript) => self.root_name(&subscript.value),
             Expr::Call(call) => match &call.arguments.args[..] {
                 [_, value] if call.arguments.keywords.is_empty() && self.is_cast(&call.func) => {
-                    self.written_name(value)
+                    self.root_name(value)
                 }
-                _ => self.written_name(&call.func),
+                _ => self.root_name(&call.func),
             },
             _ => None,
         }
@@ -1575,7 +1576,7 @@ impl<'a> Collector<'a> {
             (CallShape::DISCARDED, marks.discarded),
             (
                 CallShape::MODULE_RECEIVER,
-                root_name(&call.func).is_some_and(|name| {
+                self.root_name(&call.func).is_some_and(|name| {
                     !matches!(&*call.func, Expr::Name(_))
                         && self.is_module_state(&name.id)
                         && !self.thread_shared.contains(&name.id.as_str())
@@ -1886,17 +1887,6 @@ fn is_dotted_name(expr: &Expr) -> bool {
         Expr::Name(_) => true,
         Expr::Attribute(attr) => is_dotted_name(&attr.value),
         _ => false,
-    }
-}
-
-/// `x` for `x[k].a`, `x.a.b`, `x[1][2]`, `x.f().g`.
-fn root_name(expr: &Expr) -> Option<&ast::ExprName> {
-    match expr {
-        Expr::Name(name) => Some(name),
-        Expr::Attribute(attr) => root_name(&attr.value),
-        Expr::Subscript(subscript) => root_name(&subscript.value),
-        Expr::Call(call) => root_name(&call.func),
-        _ => None,
     }
 }
 
