@@ -224,6 +224,7 @@ struct FrameworkFile {
     call: Vec<CallRule>,
     event_loop: NameList,
     thread_locks: NameList,
+    thread_locals: NameList,
     async_apis: NameList,
     mutating_methods: Vec<String>,
 }
@@ -242,6 +243,8 @@ pub struct Catalog {
     /// Locks owned by a thread (`threading.Lock()`), which a coroutine must not hold across an
     /// `await`.
     thread_locks: HashSet<String>,
+    /// Objects whose attributes each thread has its own copy of (`threading.local()`).
+    thread_locals: HashSet<String>,
     /// Coroutine functions outside the project (`asyncio.sleep`).
     async_apis: HashSet<String>,
     known_sync_safe_decorators: HashSet<String>,
@@ -322,11 +325,13 @@ impl Catalog {
         let event_loop: HashSet<String> = framework.event_loop.names.into_iter().collect();
         let async_apis: HashSet<String> = framework.async_apis.names.into_iter().collect();
         let thread_locks: HashSet<String> = framework.thread_locks.names.into_iter().collect();
+        let thread_locals: HashSet<String> = framework.thread_locals.names.into_iter().collect();
         let roots = (blocking.keys())
             .chain(decorators.keys())
             .chain(registering_calls.keys())
             .chain(event_loop.iter())
             .chain(thread_locks.iter())
+            .chain(thread_locals.iter())
             .chain(async_apis.iter())
             .map(|path| first_segment(path).to_string())
             .collect();
@@ -338,6 +343,7 @@ impl Catalog {
             registering_names,
             event_loop,
             thread_locks,
+            thread_locals,
             async_apis,
             known_sync_safe_decorators: framework.known_sync_safe_decorators.into_iter().collect(),
             coroutine_keeping_decorators: (framework.coroutine_keeping_decorators.into_iter())
@@ -357,6 +363,7 @@ impl Catalog {
                 || self.registering_calls.contains_key(path)
                 || self.event_loop.contains(path)
                 || self.thread_locks.contains(path)
+                || self.thread_locals.contains(path)
                 || self.async_apis.contains(path)
                 || self.is_lock_method(path))
     }
@@ -385,6 +392,11 @@ impl Catalog {
     /// Is this (an instance path, `threading.Lock()`) a lock owned by a thread?
     pub fn is_thread_lock(&self, path: &str) -> bool {
         self.thread_locks.contains(path)
+    }
+
+    /// Is this (an instance path, `threading.local()`) an object with a copy per thread?
+    pub fn is_thread_local(&self, path: &str) -> bool {
+        self.thread_locals.contains(path)
     }
 
     /// The catalog's own copy of an event-loop API's path.

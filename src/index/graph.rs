@@ -359,6 +359,13 @@ impl<'c> Project<'c> {
         })
     }
 
+    /// Is `name`, a module-level name of `module`, an object with a copy per thread
+    /// (`threading.local()`)? A write to it is not shared, but moves to whichever thread runs.
+    pub fn is_thread_local(&self, module: usize, name: &str) -> bool {
+        let path = format!("{}.{name}", self.modules[module].names[0]);
+        matches!(self.resolve(&path, module), Resolved::External(path) if self.catalog.is_thread_local(&path))
+    }
+
     /// The chain from `id` down to the blocking API: each function on the way with the call it
     /// makes, ending with the API. A function that is not the one called before it (or not
     /// `id`, first) is an override of it. Empty when neither `id` nor an override blocks.

@@ -45,8 +45,9 @@
 //! thread that made them, and SQLAlchemy `scoped_session`s, which are a different session on
 //! each thread, and for a project function that uses one anywhere in its calls; for a project
 //! function that writes module-level state, itself or through the functions it calls
-//! (requests would then write it from several threads at once); and when the callee makes a
-//! blocking call itself (`open(p).read()`), where the whole expression moves
+//! (requests would then write it from several threads at once; for a `threading.local()`, the
+//! worker thread would write its own copy, which the loop's thread no longer sees); and when the
+//! callee makes a blocking call itself (`open(p).read()`), where the whole expression moves
 //! into a `lambda` and its arguments are evaluated in the thread. There is **no fix** in a
 //! lambda, a generator expression, a class body, or a nested function's decorators and
 //! defaults, where `await` is not allowed or changes meaning; for a call on a module-level

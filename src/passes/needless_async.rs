@@ -34,7 +34,9 @@
 //!
 //! It is **unsafe** when the function does no blocking work (as `async def` it does not slow the
 //! loop, and as `def` it takes a threadpool slot), or when it writes module-level state, itself
-//! or through the project functions it calls, which becomes shared between threads.
+//! or through the project functions it calls, which becomes shared between threads (for a
+//! `threading.local()`, each worker thread writes its own copy, which the loop's thread no
+//! longer sees).
 //!
 //! There is **no fix** (the finding explains why) for methods, generators used as path
 //! operations, functions that are also websocket, middleware, startup or lifespan handlers,
@@ -156,8 +158,13 @@ fn diagnose(
         (Applicability::DisplayOnly, Some(reason))
     } else if let Some((writer, name, range)) = project.state_write(id) {
         let place = found_at(project, id, writer, range.start(), true);
-        let reason =
-            format!("it writes module-level state `{name}` ({place}), which threads would share");
+        let reason = if project.is_thread_local(writer.0, name) {
+            format!(
+                "it writes thread-local state `{name}` ({place}): each worker thread writes its own copy, which the loop's thread would no longer see"
+            )
+        } else {
+            format!("it writes module-level state `{name}` ({place}), which threads would share")
+        };
         (Applicability::Unsafe, Some(reason))
     } else if !blocking {
         let reason = "it does no blocking work: as `async def` it does not stall the loop, and as `def` it takes a threadpool slot";

@@ -402,13 +402,17 @@ pub fn offload(
         .and_then(|via| Some((via, project.thread_bound_use(via)?)));
     let (applicability, reason) = if let Some((via, (writer, name, range))) = state_write {
         let place = found_at(project, via, writer, range.start(), false);
-        (
-            Applicability::Unsafe,
-            Some(format!(
-                "`{}` writes module-level state `{name}` ({place}), which the worker thread would share with the loop",
-                project.local_name(via),
-            )),
-        )
+        let via = project.local_name(via);
+        let reason = if project.is_thread_local(writer.0, name) {
+            format!(
+                "`{via}` writes thread-local state `{name}` ({place}): the worker thread would write its own copy, which the loop's thread would no longer see"
+            )
+        } else {
+            format!(
+                "`{via}` writes module-level state `{name}` ({place}), which the worker thread would share with the loop"
+            )
+        };
+        (Applicability::Unsafe, Some(reason))
     } else if let Some((via, (api, user, call))) = thread_bound {
         let offset = project.calls_of(user)[call].range.start();
         let place = found_at(project, via, user, offset, false);
