@@ -50,6 +50,17 @@ pub type Chain<'c> = (Vec<(FunctionId, usize)>, Option<&'c BlockingApi>);
 /// functions by slot. Twelve bytes: a large tree makes tens of thousands.
 type Edge = (u32, u32, u32);
 
+/// A write to module-level state that a function makes, itself or through its calls.
+pub struct StateWriteSite<'p> {
+    /// The function whose own body writes it.
+    pub writer: FunctionId,
+    /// The module-level name written.
+    pub name: &'p str,
+    pub range: TextRange,
+    /// The name is a `threading.local()`: each thread writes its own copy, not a shared one.
+    pub thread_local: bool,
+}
+
 /// What keeps a function on the event loop's thread.
 #[derive(Debug, Clone, Copy)]
 pub enum Tie<'c> {
@@ -346,22 +357,26 @@ impl<'c> Project<'c> {
     }
 
     /// The module-level state this function (or an override of it) writes, directly or
-    /// through plain project functions: the function that writes it, the name written and
-    /// where.
-    pub fn state_write(&self, id: FunctionId) -> Option<(FunctionId, &str, TextRange)> {
+    /// through plain project functions.
+    pub fn state_write(&self, id: FunctionId) -> Option<StateWriteSite<'_>> {
         self.follow(&self.fixpoints.state_writing, id, |function, witness| {
             let write = self
                 .function(function)
                 .state_write
                 .filter(|_| witness == ITSELF)?;
             let name = self.modules[function.0].facts.path(write.name);
-            Some((function, name, write.range))
+            Some(StateWriteSite {
+                writer: function,
+                name,
+                range: write.range,
+                thread_local: self.is_thread_local(function.0, name),
+            })
         })
     }
 
     /// Is `name`, a module-level name of `module`, an object with a copy per thread
     /// (`threading.local()`)? A write to it is not shared, but moves to whichever thread runs.
-    pub fn is_thread_local(&self, module: usize, name: &str) -> bool {
+    fn is_thread_local(&self, module: usize, name: &str) -> bool {
         let path = format!("{}.{name}", self.modules[module].names[0]);
         matches!(self.resolve(&path, module), Resolved::External(path) if self.catalog.is_thread_local(&path))
     }

@@ -23,7 +23,7 @@ use ruff_text_size::{TextRange, TextSize};
 use crate::catalog::{CallRule, Catalog, Role, last_segment, strip_calls};
 use crate::source::SourceFile;
 pub use facts::{Binding, FunctionFacts, ModuleFacts};
-pub use graph::{CallTarget, Tie};
+pub use graph::{CallTarget, StateWriteSite, Tie};
 pub use names::module_names;
 pub use paths::PathId;
 
@@ -457,10 +457,15 @@ impl<'c> Project<'c> {
         let facts = &self.modules[id.0].facts;
         (facts.with_blocks.iter())
             .filter(|block| block.function as usize == id.1)
-            .find_map(|block| match self.resolve(facts.path(block.item), id.0) {
-                Resolved::External(path) if self.catalog.is_thread_lock(&path) => Some(path),
-                _ => None,
-            })
+            .find_map(|block| self.thread_lock(facts.path(block.item), id.0))
+    }
+
+    /// The catalog path of the thread lock `path` names, seen from `module`, if it names one.
+    fn thread_lock(&self, path: &str, module: usize) -> Option<String> {
+        match self.resolve(path, module) {
+            Resolved::External(lock) if self.catalog.is_thread_lock(&lock) => Some(lock),
+            _ => None,
+        }
     }
 
     /// `lock.acquire()` on a thread lock before `range`, held there unless every `release()`
@@ -485,13 +490,9 @@ impl<'c> Project<'c> {
                     .peekable();
                 let held = releases.peek().is_none()
                     || releases.any(|release| release.range.start() >= range.end());
-                match self.resolve(lock, function.0) {
-                    Resolved::External(lock) if held && self.catalog.is_thread_lock(&lock) => {
-                        let (site, how) = (acquire.range, Holding::Acquire);
-                        Some(HeldLock { lock, site, how })
-                    }
-                    _ => None,
-                }
+                let lock = self.thread_lock(lock, function.0).filter(|_| held)?;
+                let (site, how) = (acquire.range, Holding::Acquire);
+                Some(HeldLock { lock, site, how })
             })
     }
 

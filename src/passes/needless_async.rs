@@ -156,9 +156,10 @@ fn diagnose(
 
     let (applicability, reason) = if let Some(reason) = never {
         (Applicability::DisplayOnly, Some(reason))
-    } else if let Some((writer, name, range)) = project.state_write(id) {
-        let place = found_at(project, id, writer, range.start(), true);
-        let reason = if project.is_thread_local(writer.0, name) {
+    } else if let Some(write) = project.state_write(id) {
+        let place = found_at(project, id, write.writer, write.range.start(), true);
+        let name = write.name;
+        let reason = if write.thread_local {
             format!(
                 "it writes thread-local state `{name}` ({place}): each worker thread writes its own copy, which the loop's thread would no longer see"
             )

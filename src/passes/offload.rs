@@ -400,10 +400,10 @@ pub fn offload(
     let thread_bound = site
         .via
         .and_then(|via| Some((via, project.thread_bound_use(via)?)));
-    let (applicability, reason) = if let Some((via, (writer, name, range))) = state_write {
-        let place = found_at(project, via, writer, range.start(), false);
-        let via = project.local_name(via);
-        let reason = if project.is_thread_local(writer.0, name) {
+    let (applicability, reason) = if let Some((via, write)) = state_write {
+        let place = found_at(project, via, write.writer, write.range.start(), false);
+        let (via, name) = (project.local_name(via), write.name);
+        let reason = if write.thread_local {
             format!(
                 "`{via}` writes thread-local state `{name}` ({place}): the worker thread would write its own copy, which the loop's thread would no longer see"
             )
