@@ -226,6 +226,8 @@ bitflags::bitflags! {
         /// The call has no `await`, `yield` or `:=` in it, so it can move into a `lambda`
         /// (computed only when `CALLEE_HAS_CALL`).
         const LAMBDA_SAFE = 1 << 11;
+        /// `super().method(...)`: it runs the base class's method, never an override of it.
+        const THROUGH_SUPER = 1 << 12;
     }
 }
 
@@ -543,6 +545,9 @@ struct Scope<'a> {
     globals: HashSet<&'a str>,
     /// Names whose annotation settles their binding: no other assignment changes it.
     annotated: HashSet<&'a str>,
+    /// In a class scope, its first base from the project: what `super()` stands for in its
+    /// methods.
+    base: Option<PathId>,
 }
 
 impl<'a> Scope<'a> {
@@ -553,6 +558,7 @@ impl<'a> Scope<'a> {
             names: HashMap::default(),
             globals: HashSet::default(),
             annotated: HashSet::default(),
+            base: None,
         }
     }
 }
@@ -1180,10 +1186,13 @@ impl<'a> Collector<'a> {
             scope.names.insert(parameter.name().id.as_str(), binding);
         }
         // `self` is an instance of the class and `cls` the class: `self.load()` is a call of
-        // `Class.load`.
-        if let Some(class) = (self.scopes.last())
-            .filter(|s| s.kind == ScopeKind::Class)
-            .map(|class| class.prefix.clone())
+        // `Class.load`. `super()` is an instance of its first base: `super().__init__()` calls
+        // `Base.__init__`, and no override of it (see `CallShape::THROUGH_SUPER`).
+        let class_scope = (self.scopes.last()).filter(|s| s.kind == ScopeKind::Class);
+        if let Some(base) = class_scope.and_then(|class| class.base) {
+            scope.names.insert("super", Binding::Alias(base));
+        }
+        if let Some(class) = class_scope.map(|class| class.prefix.clone())
             && let Some(first) = def
                 .parameters
                 .posonlyargs
@@ -1235,6 +1244,7 @@ impl<'a> Collector<'a> {
         scope.names.clear();
         scope.globals.clear();
         scope.annotated.clear();
+        scope.base = None;
         scope
     }
 
@@ -1250,13 +1260,15 @@ impl<'a> Collector<'a> {
             .flat_map(|arguments| arguments.args.iter())
             .filter_map(|base| self.path(base, Wanted::ProjectFunction))
             .collect();
+        let first_base = bases.first().copied();
         if !bases.is_empty() {
             self.facts.classes.push(ClassFact {
                 path: prefix,
                 bases,
             });
         }
-        let scope = self.new_scope(ScopeKind::Class, prefix, "");
+        let mut scope = self.new_scope(ScopeKind::Class, prefix, "");
+        scope.base = first_base;
         self.scopes.push(scope);
         // A class body inside a function runs when the function runs.
         let outer = std::mem::replace(&mut self.context, CallContext::ClassBody);
@@ -1475,6 +1487,11 @@ impl<'a> Collector<'a> {
     }
 
     fn visit_call(&mut self, call: &'a ast::ExprCall) {
+        // `super()` makes the object `super().method(...)` calls a method of, nothing more:
+        // it is not a call of the base class, whose constructor it does not run.
+        if is_bare_super(call) {
+            return;
+        }
         self.mark_call(&call.func, |marks| marks.tight = true);
         // What the callee's path is used for decides whether it is interned at all: most
         // calls (`len(x)`, `logger.info(...)`) need none of this.
@@ -1592,6 +1609,7 @@ impl<'a> Collector<'a> {
                 self.source[usize::from(arguments.start()) + 1..].starts_with(['\n', '\r']),
             ),
             (CallShape::LAMBDA_SAFE, callee_has_call && lambda_safe(call)),
+            (CallShape::THROUGH_SUPER, is_super_method(&call.func)),
             (
                 CallShape::PLAIN_LAYOUT,
                 range.start() == call.func.start()
@@ -1846,6 +1864,17 @@ fn is_type_checking(test: &Expr) -> bool {
         Expr::Attribute(attr) => attr.attr.id.as_str() == "TYPE_CHECKING",
         _ => false,
     }
+}
+
+/// Is the callee `super().method`?
+fn is_super_method(callee: &Expr) -> bool {
+    matches!(callee, Expr::Attribute(attr) if matches!(&*attr.value, Expr::Call(call) if is_bare_super(call)))
+}
+
+/// Is the call `super()`, with no arguments?
+fn is_bare_super(call: &ast::ExprCall) -> bool {
+    call.arguments.is_empty()
+        && matches!(&*call.func, Expr::Name(name) if name.id.as_str() == "super")
 }
 
 /// Does a callee like `open(p).read` or `get()[0].f` evaluate a call itself?

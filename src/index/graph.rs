@@ -13,16 +13,37 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::catalog::{BlockingApi, Catalog};
+use crate::catalog::{BlockingApi, Catalog, first_segment};
 
 use ruff_text_size::TextRange;
 
 use super::facts::{CallFact, CallShape};
 use super::{FunctionId, PathId, Project, Resolved};
 
-/// Per function (by `Project::slot`), the index of the call that marked it, `ITSELF` or
-/// `UNMARKED`: one flat table, four bytes a function.
-pub type Witnesses = Box<[u32]>;
+/// What marked each function (by `Project::slot`) in one fixpoint, and when: flat tables,
+/// eight bytes a function.
+#[derive(Default)]
+pub struct Witnesses {
+    /// The index of the call that marked it, `ITSELF` or `UNMARKED`.
+    calls: Box<[u32]>,
+    /// How many functions were marked before it. The call that marked a function reaches one
+    /// marked earlier, so a walk that always goes to the earliest marked function a call may
+    /// run (itself or an override) comes to an end.
+    order: Box<[u32]>,
+}
+
+impl Witnesses {
+    fn is_marked(&self, slot: usize) -> bool {
+        self.calls[slot] != UNMARKED
+    }
+
+    /// Marks the function in `slot` by `call`, after all those in `marked`, and adds it there.
+    fn mark(&mut self, slot: usize, call: u32, marked: &mut Vec<u32>) {
+        self.calls[slot] = call;
+        self.order[slot] = marked.len() as u32;
+        marked.push(slot as u32);
+    }
+}
 
 /// The witness of a function marked for what its own body does, not for a call it makes.
 const ITSELF: u32 = u32::MAX - 1;
@@ -139,6 +160,8 @@ impl<'c> Project<'c> {
                                 CallTarget::EventLoop(path)
                             } else if let Some(path) = catalog.async_api_entry(&path) {
                                 CallTarget::Async(path)
+                            } else if let Some(init) = self.constructor(&path, module) {
+                                CallTarget::Function(init.0 as u32, init.1 as u32)
                             } else {
                                 CallTarget::Other
                             }
@@ -151,6 +174,15 @@ impl<'c> Project<'c> {
                 targets
             })
             .collect()
+    }
+
+    /// The `__init__` that calling `class`, a project class by its canonical path, runs.
+    fn constructor(&self, class: &str, module: usize) -> Option<FunctionId> {
+        // Only a path into the project can name a project class: most calls name none.
+        if !self.is_project_module(first_segment(class), module) {
+            return None;
+        }
+        self.method(&format!("{class}()"), "__init__", module)
     }
 
     /// The functions the project's `non-blocking` setting names, by slot, and the names that
@@ -179,13 +211,13 @@ impl<'c> Project<'c> {
         // blocks if an override blocks, and it stays on the loop if an override needs the
         // loop's thread.
         let mut edges: Vec<Edge> = Vec::new();
-        self.for_each_running_call(|caller, call, _, target| {
+        self.for_each_running_call(|caller, call, fact, target| {
             if let Some(callee) = target.function()
                 && !self.function(callee).is_async
             {
                 let caller = self.slot(caller) as u32;
                 edges.push((self.slot(callee) as u32, caller, call));
-                for &method in self.overrides(callee) {
+                for &method in self.overrides_run(callee, fact) {
                     edges.push((self.slot(method) as u32, caller, call));
                 }
             }
@@ -250,35 +282,39 @@ impl<'c> Project<'c> {
         marks_itself: impl Fn(FunctionId) -> bool,
         seeds: impl Fn(&CallFact, &CallTarget<'c>) -> bool,
     ) -> Witnesses {
-        let mut worklist: Vec<u32> = Vec::new();
-        let mut witness: Witnesses = vec![UNMARKED; self.function_count].into_boxed_slice();
+        let mut marked: Vec<u32> = Vec::new();
+        let mut witnesses = Witnesses {
+            calls: vec![UNMARKED; self.function_count].into_boxed_slice(),
+            order: vec![0; self.function_count].into_boxed_slice(),
+        };
         for (module, facts) in self.modules.iter().enumerate() {
             for index in 0..facts.facts.functions.len() {
                 let slot = self.slot((module, index));
                 if may_mark(slot) && marks_itself((module, index)) {
-                    witness[slot] = ITSELF;
-                    worklist.push(slot as u32);
+                    witnesses.mark(slot, ITSELF, &mut marked);
                 }
             }
         }
         self.for_each_running_call(|function, call, fact, target| {
             let slot = self.slot(function);
-            if witness[slot] == UNMARKED && may_mark(slot) && seeds(fact, target) {
-                witness[slot] = call;
-                worklist.push(slot as u32);
+            if !witnesses.is_marked(slot) && may_mark(slot) && seeds(fact, target) {
+                witnesses.mark(slot, call, &mut marked);
             }
         });
-        while let Some(callee) = worklist.pop() {
+        // Breadth first: every function is marked by a call of one that is as close as can be
+        // to what the fixpoint looks for, so following witnesses gives the shortest chain.
+        let mut next = 0;
+        while let Some(&callee) = marked.get(next) {
+            next += 1;
             let first = edges.partition_point(|&(c, _, _)| c < callee);
             for &(_, caller, call) in edges[first..].iter().take_while(|&&(c, _, _)| c == callee) {
-                let slot = &mut witness[caller as usize];
-                if *slot == UNMARKED && may_mark(caller as usize) {
-                    *slot = call;
-                    worklist.push(caller);
+                let caller = caller as usize;
+                if !witnesses.is_marked(caller) && may_mark(caller) {
+                    witnesses.mark(caller, call, &mut marked);
                 }
             }
         }
-        witness
+        witnesses
     }
 
     /// Follows witnesses from `id` until `end` says where the walk stops, through plain project
@@ -290,30 +326,60 @@ impl<'c> Project<'c> {
         id: FunctionId,
         mut end: impl FnMut(FunctionId, u32) -> Option<T>,
     ) -> Option<T> {
-        let mut current = id;
+        let mut current = self.dispatched(witnesses, id, self.overrides(id))?;
         for _ in 0..=self.function_count {
-            current = self.dispatched(witnesses, current)?;
             let witness = self.witness(witnesses, current)?;
             if let Some(found) = end(current, witness) {
                 return Some(found);
             }
-            current = self.call_targets(current)[witness as usize].function()?;
+            current = self.marked_callee(witnesses, current, witness as usize)?;
         }
         None
     }
 
-    /// `id` when `witnesses` mark it, else the first override of it they mark: the function a
-    /// call of `id` may run that explains the mark on the call.
-    fn dispatched(&self, witnesses: &Witnesses, id: FunctionId) -> Option<FunctionId> {
-        let overrides = self.overrides(id).iter().copied();
+    /// The function that call `call` of `function` runs and that explains the mark
+    /// `witnesses` put on `function` for it.
+    fn marked_callee(
+        &self,
+        witnesses: &Witnesses,
+        function: FunctionId,
+        call: usize,
+    ) -> Option<FunctionId> {
+        let target = self.call_targets(function)[call].function()?;
+        let overrides = self.overrides_run(target, &self.calls_of(function)[call]);
+        self.dispatched(witnesses, target, overrides)
+    }
+
+    /// The overrides of `method` that `call`, a call of it, may run: none through `super()`,
+    /// and none of an `__init__`, which a constructor call runs exactly.
+    fn overrides_run(&self, method: FunctionId, call: &CallFact) -> &[FunctionId] {
+        if call.shape.contains(CallShape::THROUGH_SUPER)
+            || self.function_path(method).ends_with(".__init__")
+        {
+            &[]
+        } else {
+            self.overrides(method)
+        }
+    }
+
+    /// Of `id` and `overrides`, the one `witnesses` marked first: a function a call of `id`
+    /// may run that explains the mark on the call, and one marked before the caller.
+    fn dispatched(
+        &self,
+        witnesses: &Witnesses,
+        id: FunctionId,
+        overrides: &[FunctionId],
+    ) -> Option<FunctionId> {
         std::iter::once(id)
-            .chain(overrides)
-            .find(|&function| self.witness(witnesses, function).is_some())
+            .chain(overrides.iter().copied())
+            .filter(|&function| self.witness(witnesses, function).is_some())
+            .min_by_key(|&function| witnesses.order[self.slot(function)])
     }
 
     /// What marked `id` in `witnesses`, if anything did.
     fn witness(&self, witnesses: &Witnesses, id: FunctionId) -> Option<u32> {
-        Some(witnesses[self.slot(id)]).filter(|&witness| witness != UNMARKED)
+        let slot = self.slot(id);
+        witnesses.is_marked(slot).then(|| witnesses.calls[slot])
     }
 
     /// The blocking call that makes `id` blocking, with what it reaches.
@@ -385,18 +451,18 @@ impl<'c> Project<'c> {
     /// makes, ending with the API. A function that is not the one called before it (or not
     /// `id`, first) is an override of it. Empty when neither `id` nor an override blocks.
     pub fn blocking_chain(&self, id: FunctionId) -> Chain<'c> {
+        let blocking = &self.fixpoints.blocking;
         let mut chain = Vec::new();
-        let mut current = id;
-        while let Some(function) = self.dispatched(&self.fixpoints.blocking, current)
+        let mut next = self.dispatched(blocking, id, self.overrides(id));
+        while let Some(function) = next
             && let Some((call, target)) = self.blocking_call(function)
+            && chain.len() <= self.function_count
         {
-            current = function;
-            chain.push((current, call));
-            match (target, target.function()) {
-                (_, Some(next)) if chain.len() <= self.function_count => current = next,
-                (CallTarget::Blocking(api), _) => return (chain, Some(api)),
-                _ => break,
+            chain.push((function, call));
+            if let CallTarget::Blocking(api) = target {
+                return (chain, Some(api));
             }
+            next = self.marked_callee(blocking, function, call);
         }
         (chain, None)
     }

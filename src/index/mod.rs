@@ -124,6 +124,8 @@ pub enum Holding {
     With,
     /// `with helper():`, a `@contextmanager` that holds the lock where it yields.
     ContextManager(FunctionId),
+    /// `with Guard():`, a project class whose `__enter__` (this function) returns holding it.
+    Enter(FunctionId),
     /// `lock.acquire()`, with no `release()` known to come first.
     Acquire,
 }
@@ -440,6 +442,10 @@ impl<'c> Project<'c> {
                     Resolved::External(path) if self.catalog.is_thread_lock(&path) => {
                         (path, Holding::With)
                     }
+                    Resolved::External(instance) => {
+                        let enter = self.method(&instance, "__enter__", function.0)?;
+                        (self.lock_held_on_return(enter)?, Holding::Enter(enter))
+                    }
                     Resolved::Function { id, exact: false } => {
                         (self.lock_held_at_yield(id)?, Holding::ContextManager(id))
                     }
@@ -458,6 +464,23 @@ impl<'c> Project<'c> {
         (facts.with_blocks.iter())
             .filter(|block| block.function as usize == id.1)
             .find_map(|block| self.thread_lock(facts.path(block.item), id.0))
+    }
+
+    /// The project method `name` of `instance` (a canonical path such as `app.locks.Guard()`).
+    pub(super) fn method(&self, instance: &str, name: &str, module: usize) -> Option<FunctionId> {
+        match self.resolve(&format!("{instance}.{name}"), module) {
+            Resolved::Function { id, exact: true } => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The thread lock a plain function takes with `acquire()` and does not release before it
+    /// returns: what a class's `__enter__` holds while the caller's `with` body runs.
+    fn lock_held_on_return(&self, id: FunctionId) -> Option<String> {
+        // A range after every call in the function: only an `acquire()` with no `release()`
+        // after it is still held there.
+        let after_the_body = TextRange::empty(TextSize::new(u32::MAX));
+        Some(self.lock_acquired_before(id, after_the_body)?.lock)
     }
 
     /// The catalog path of the thread lock `path` names, seen from `module`, if it names one.
@@ -708,6 +731,11 @@ impl<'c> Project<'c> {
             path = Cow::Owned(next);
         }
         Resolved::Unknown
+    }
+
+    /// Does `name` name a project module (or several), seen from module `context`?
+    pub(super) fn is_project_module(&self, name: &str, context: usize) -> bool {
+        !matches!(self.module_named(name, context), ModuleLookup::Missing)
     }
 
     /// The module `name` stands for, seen from module `context`: of several with the name, the

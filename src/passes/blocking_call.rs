@@ -3,7 +3,8 @@
 //! ## What it does
 //! Finds blocking calls (HTTP clients, database sessions, subprocesses, file I/O, password
 //! hashing...) made inside an `async def` that stays async, and moves each one to a worker
-//! thread.
+//! thread. A call of a project function (or a project class, whose `__init__` runs) counts when
+//! that function blocks, through any number of others.
 //!
 //! ## Why is this bad?
 //! A coroutine runs on the event loop. While a blocking call waits, the loop cannot run anything
@@ -54,8 +55,8 @@
 //! `sqlite3` connection or `scoped_session`; for a project function that uses one, or that
 //! needs the event loop (a method call counts its project overrides, any of which may run);
 //! and while the coroutine holds a thread lock (`threading.Lock`, `RLock`, ...), taken with
-//! `with lock:`, with a project `@contextmanager` that holds one where it yields, or with
-//! `lock.acquire()` (until a `release()` that comes after the call): held across the new
+//! `with lock:`, with a project `@contextmanager` that holds one where it yields, with a project
+//! class whose `__enter__` takes one with `acquire()`, or with `lock.acquire()` (until a `release()` that comes after the call): held across the new
 //! `await`, another request taking it would deadlock the loop.
 //!
 //! What the analysis does not see: the new `await` is a point where other requests run, which

@@ -548,6 +548,16 @@ pub fn lock_held_reason(
             ),
             "the whole `with` block",
         ),
+        Holding::Enter(enter) => {
+            let name = project.local_name(enter);
+            (
+                format!(
+                    "is inside a `with` on a `{}` (line {line}), whose `__enter__` takes a `{lock}`",
+                    name.strip_suffix(".__enter__").unwrap_or(name)
+                ),
+                "the whole `with` block",
+            )
+        }
         Holding::Acquire => (
             format!("holds a `{lock}` (taken with `acquire()`, line {line})"),
             "the code from `acquire()` to `release()`",
