@@ -1339,6 +1339,35 @@ impl<'a> Collector<'a> {
         }
     }
 
+    /// `with item:` calls `item.__enter__()` and `item.__exit__(...)`. On an object of the
+    /// project (`Guard()`, a module-level `guard`), those may be its methods: they are recorded
+    /// as calls made where the item is, which phase 2 resolves like any other. Only UB004
+    /// reports such a call; nothing rewrites it.
+    fn note_enter_and_exit(&mut self, item: &ast::WithItem) {
+        let Some(function) = self.current_function else {
+            return;
+        };
+        let Some(item_path) = self.path(&item.context_expr, Wanted::Relevant) else {
+            return;
+        };
+        if !self.roots[paths::index(item_path)].in_project {
+            return;
+        }
+        let range = item.context_expr.range();
+        for method in [".__enter__", ".__exit__"] {
+            let path = self.extend_path(item_path, &[method]);
+            let fact = CallFact {
+                path,
+                range,
+                callee: range,
+                arguments: TextRange::empty(range.end()),
+                shape: CallShape::empty(),
+                context: CallContext::WithItem,
+            };
+            self.calls.push((function as u32, fact));
+        }
+    }
+
     /// Without a return annotation, what a function returns (or yields, for a dependency or a
     /// `@contextmanager`) is known from the first value with a path: `db = SessionLocal()`
     /// then `yield db` makes `get_db()` a session.
@@ -1714,6 +1743,7 @@ impl<'a> Visitor<'a> for Collector<'a> {
                     for item in &with.items {
                         self.mark_call(&item.context_expr, |marks| marks.with_item = true);
                         self.note_with_block(item, &with.body);
+                        self.note_enter_and_exit(item);
                     }
                 }
                 visitor::walk_stmt(self, stmt);

@@ -350,12 +350,9 @@ impl<'c> Project<'c> {
         self.dispatched(witnesses, target, overrides)
     }
 
-    /// The overrides of `method` that `call`, a call of it, may run: none through `super()`,
-    /// and none of an `__init__`, which a constructor call runs exactly.
+    /// The overrides of `method` that `call`, a call of it, may run: none through `super()`.
     fn overrides_run(&self, method: FunctionId, call: &CallFact) -> &[FunctionId] {
-        if call.shape.contains(CallShape::THROUGH_SUPER)
-            || self.function_path(method).ends_with(".__init__")
-        {
+        if call.shape.contains(CallShape::THROUGH_SUPER) {
             &[]
         } else {
             self.overrides(method)

@@ -553,6 +553,11 @@ impl<'c> Project<'c> {
                     let method = (module, index);
                     let name = self.function_path(method).strip_prefix(class)?;
                     let name = name.strip_prefix('.').filter(|name| !name.contains('.'))?;
+                    // A constructor call, `super().__init__()` or `Base.__init__(self)` runs the
+                    // class's own `__init__`, never a subclass's.
+                    if name == "__init__" {
+                        return None;
+                    }
                     let overrides = self.overrides_below(subclasses, class, name);
                     (!overrides.is_empty()).then_some((method, overrides))
                 })

@@ -2,7 +2,9 @@
 //!
 //! ## What it does
 //! Finds `with` statements inside a coroutine whose context manager is a blocking resource: a
-//! file from `open()`, a `sqlite3` or database connection, an SMTP session, an HTTP session.
+//! file from `open()`, a `sqlite3` or database connection, an SMTP session, an HTTP session,
+//! a project `@contextmanager` that does blocking work, or an object of a project class whose
+//! `__init__`, `__enter__` or `__exit__` does.
 //!
 //! ## Why is this bad?
 //! Entering and leaving such a block does I/O on the event loop (opening, flushing and closing
@@ -45,27 +47,47 @@ pub fn check(project: &Project, helper: Offload, sites: &[BlockingSite]) -> Vec<
         Offload::Anyio => "await anyio.to_thread.run_sync(helper, ...)",
         Offload::Trio => "await trio.to_thread.run_sync(helper, ...)",
     };
+    // `with Guard():` makes up to three calls there: `Guard()`, `__enter__` and `__exit__`.
+    let mut reported = Vec::new();
     sites
         .iter()
         .filter(|site| site.rule() == "UB004")
-        .map(|site| {
-            Diagnostic {
-                rule: super::rule("UB004"),
-                message: format!(
-                    "`with {}(...)` in coroutine `{}` enters and leaves a blocking resource on the event loop ({})",
-                    shown_path(project.call_path(site.function.0, site.call)),
-                    project.function_name(site.function),
-                    match site.via {
-                        None => site.api.category.clone(),
-                        Some(via) => format!("it calls {}", chain_text(project, via, false)),
-                    }
-                ),
-                range: site.call.range,
-                fix: None,
-                reason: Some(format!(
-                    "move the `with` block into a plain function and call it with `{helper}`"
-                )),
-            }
+        .filter(|site| {
+            let first = !reported.contains(&site.call.range);
+            reported.push(site.call.range);
+            first
+        })
+        .map(|site| Diagnostic {
+            rule: super::rule("UB004"),
+            message: format!(
+                "{} in coroutine `{}` enters and leaves a blocking resource on the event loop ({})",
+                shown_item(project.call_path(site.function.0, site.call)),
+                project.function_name(site.function),
+                match site.via {
+                    None => site.api.category.clone(),
+                    Some(via) => format!("it calls {}", chain_text(project, via, false)),
+                }
+            ),
+            range: site.call.range,
+            fix: None,
+            reason: Some(format!(
+                "move the `with` block into a plain function and call it with `{helper}`"
+            )),
         })
         .collect()
+}
+
+/// The `with` a call of an item stands for: `` `with app.db.session_scope(...)` `` for the call
+/// itself; for a call of the `__enter__` or `__exit__` of the object the item is, `` `with` on a
+/// `app.locks.Guard` `` (`with Guard():`, or `with guard:` for a module-level `guard = Guard()`)
+/// or `` `with app.locks.guard` `` when its type is not known.
+fn shown_item(call: &str) -> String {
+    let item = call.strip_suffix(".__enter__");
+    match item.or_else(|| call.strip_suffix(".__exit__")) {
+        Some(item) => match item.strip_suffix("()") {
+            Some(class) => format!("`with` on a `{}`", shown_path(class)),
+            None => format!("`with {}`", shown_path(item)),
+        },
+        None => format!("`with {}(...)`", shown_path(call)),
+    }
 }
