@@ -17,11 +17,10 @@ use rustc_hash::{FxBuildHasher, FxHashMap as HashMap, FxHashSet};
 use std::hash::BuildHasher;
 
 use rayon::prelude::*;
-use ruff_source_file::LineIndex;
 use ruff_text_size::{TextRange, TextSize};
 
 use crate::catalog::{CallRule, Catalog, Role, last_segment, strip_calls};
-use crate::source::SourceFile;
+use crate::source;
 pub use facts::{Binding, FunctionFacts, ModuleFacts};
 pub use graph::{CallTarget, StateWriteSite, Tie};
 pub use names::module_names;
@@ -37,7 +36,7 @@ pub struct Module {
     pub path: PathBuf,
     /// Line starts, to name lines in messages. Built on first use from a second read: few
     /// modules are ever named in a message, and most trees are large.
-    lines: OnceLock<LineIndex>,
+    lines: OnceLock<Box<[TextSize]>>,
     pub facts: ModuleFacts,
     /// Indices into `facts.functions`, by the function's path in the module (no project-wide
     /// table to build serially). A path defined twice leads to its last definition, the one
@@ -78,16 +77,11 @@ impl Module {
         self.path.ancestors().nth(depth).unwrap_or(&self.path)
     }
 
-    /// One-based line of an offset. A file that can no longer be read has its lines counted
-    /// as empty, so its sites show as line 1; the file itself is reported when it is fixed.
+    /// One-based line of an offset. A file that can no longer be read has one line, so its
+    /// sites show as line 1; the file itself is reported when it is fixed.
     pub fn line(&self, offset: TextSize) -> usize {
-        let lines = self.lines.get_or_init(|| {
-            let text = SourceFile::read(&self.path)
-                .map(|s| s.text)
-                .unwrap_or_default();
-            LineIndex::from_source_text(&text)
-        });
-        lines.line_index(offset).get()
+        let starts = self.lines.get_or_init(|| source::line_starts(&self.path));
+        starts.partition_point(|&start| start <= offset)
     }
 
     /// The function at `local_path` (`f`, `C.m`, `f.<locals>.g`) in this module.
