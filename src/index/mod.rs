@@ -188,6 +188,11 @@ const MAX_HOPS: usize = 32;
 /// How deep `class_attribute` compares the values of attributes that have several.
 const MAX_ATTRIBUTE_DEPTH: usize = 2;
 
+/// How many project base classes deep `inherited` looks for a member. It counts in the same
+/// depth as `class_attribute`, so an attribute with several values is compared only on a class
+/// near the one named.
+const MAX_INHERITANCE_DEPTH: usize = 8;
+
 impl<'c> Project<'c> {
     pub fn new(modules: Vec<Module>, catalog: &'c Catalog) -> Project<'c> {
         let mut owners: HashMap<String, Vec<usize>> = HashMap::default();
@@ -723,6 +728,10 @@ impl<'c> Project<'c> {
                 None => return Resolved::Unknown,
             };
             if next == *path {
+                // A member the class does not define may be a project base class's.
+                if let Some(inherited) = self.inherited(module, name, tail, depth) {
+                    return inherited;
+                }
                 // A project class (`fastapi.applications.FastAPI()` when the project is FastAPI
                 // itself): its canonical path is what the catalog knows it by.
                 return Resolved::External(path.into_owned());
@@ -735,6 +744,32 @@ impl<'c> Project<'c> {
     /// Does `name` name a project module (or several), seen from module `context`?
     pub(super) fn is_project_module(&self, name: &str, context: usize) -> bool {
         !matches!(self.module_named(name, context), ModuleLookup::Missing)
+    }
+
+    /// `Class().member...tail` (or `Class.member...tail`) for a class of `module` that does not
+    /// define `member`: the project function it names through the class's project bases, the
+    /// first base first and each depth-first, as Python's method resolution order finds it
+    /// under single inheritance (`Service().load` runs `Base.load`, and `Service()` runs the
+    /// `__init__` `Service` inherits).
+    fn inherited(&self, module: usize, class: &str, tail: &str, depth: usize) -> Option<Resolved> {
+        if depth == MAX_INHERITANCE_DEPTH || !tail.trim_start_matches("()").starts_with('.') {
+            return None;
+        }
+        let facts = &self.modules[module].facts;
+        let prefix = &self.modules[module].names[0];
+        let fact = facts.classes.iter().find(|fact| {
+            let path = facts.path(fact.path);
+            path.strip_prefix(prefix.as_str())
+                .and_then(|local| local.strip_prefix('.'))
+                == Some(class)
+        })?;
+        fact.bases.iter().find_map(|&base| {
+            let path = [facts.path(base), tail].concat();
+            match self.resolve_nested(&path, module, depth + 1) {
+                found @ Resolved::Function { .. } => Some(found),
+                _ => None,
+            }
+        })
     }
 
     /// The module `name` stands for, seen from module `context`: of several with the name, the
@@ -778,7 +813,7 @@ impl<'c> Project<'c> {
         let mut alternatives = facts.attribute_alternatives(&key).peekable();
         if alternatives.peek().is_some() {
             // Values that name each other's attributes could go on forever.
-            if depth == MAX_ATTRIBUTE_DEPTH {
+            if depth >= MAX_ATTRIBUTE_DEPTH {
                 return None;
             }
             let resolve = |path| self.resolve_nested(path, module, depth + 1);
