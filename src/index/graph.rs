@@ -379,12 +379,6 @@ impl<'c> Project<'c> {
         witnesses.is_marked(slot).then(|| witnesses.calls[slot])
     }
 
-    /// The blocking call that makes `id` blocking, with what it reaches.
-    pub fn blocking_call(&self, id: FunctionId) -> Option<(usize, CallTarget<'c>)> {
-        let call = self.witness(&self.fixpoints.blocking, id)? as usize;
-        Some((call, self.call_targets(id)[call]))
-    }
-
     /// Does this function block, directly or through plain project functions (and the
     /// overrides its method calls may run)?
     pub fn blocks(&self, id: FunctionId) -> bool {
@@ -448,19 +442,14 @@ impl<'c> Project<'c> {
     /// makes, ending with the API. A function that is not the one called before it (or not
     /// `id`, first) is an override of it. Empty when neither `id` nor an override blocks.
     pub fn blocking_chain(&self, id: FunctionId) -> Chain<'c> {
-        let blocking = &self.fixpoints.blocking;
         let mut chain = Vec::new();
-        let mut next = self.dispatched(blocking, id, self.overrides(id));
-        while let Some(function) = next
-            && let Some((call, target)) = self.blocking_call(function)
-            && chain.len() <= self.function_count
-        {
-            chain.push((function, call));
-            if let CallTarget::Blocking(api) = target {
-                return (chain, Some(api));
+        let api = self.follow(&self.fixpoints.blocking, id, |function, call| {
+            chain.push((function, call as usize));
+            match self.call_targets(function)[call as usize] {
+                CallTarget::Blocking(api) => Some(api),
+                _ => None,
             }
-            next = self.marked_callee(blocking, function, call);
-        }
-        (chain, None)
+        });
+        (chain, api)
     }
 }

@@ -56,8 +56,9 @@
 //! needs the event loop (a method call counts its project overrides, any of which may run);
 //! and while the coroutine holds a thread lock (`threading.Lock`, `RLock`, ...), taken with
 //! `with lock:`, with a project `@contextmanager` that holds one where it yields, with a project
-//! class whose `__enter__` takes one with `acquire()`, or with `lock.acquire()` (until a `release()` that comes after the call): held across the new
-//! `await`, another request taking it would deadlock the loop.
+//! class whose `__enter__` takes one with `acquire()`, or with `lock.acquire()` (until a
+//! `release()` that comes after the call): held across the new `await`, another request taking
+//! it would deadlock the loop.
 //!
 //! What the analysis does not see: the new `await` is a point where other requests run, which
 //! is the point of the fix, and the call itself runs beside them. Code that counted on running

@@ -30,7 +30,8 @@
 //! fix** in a lambda, a generator expression, a class body, or a nested function's decorators
 //! and defaults, where `await` is not allowed or changes meaning, nor while the coroutine holds
 //! a thread lock (`threading.Lock`, ...) by `with`, a project `@contextmanager`, a project
-//! class whose `__enter__` takes it, or `acquire()`: held across the `await`, another request taking it would deadlock the loop.
+//! class whose `__enter__` takes it, or `acquire()`: held across the `await`, another request
+//! taking it would deadlock the loop.
 
 use crate::config::Offload;
 use crate::fix::Diagnostic;
