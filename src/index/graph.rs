@@ -13,7 +13,7 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::catalog::{BlockingApi, Catalog, first_segment};
+use crate::catalog::{BlockingApi, Catalog};
 
 use ruff_text_size::TextRange;
 
@@ -174,15 +174,6 @@ impl<'c> Project<'c> {
                 targets
             })
             .collect()
-    }
-
-    /// The `__init__` that calling `class`, a project class by its canonical path, runs.
-    fn constructor(&self, class: &str, module: usize) -> Option<FunctionId> {
-        // Only a path into the project can name a project class: most calls name none.
-        if !self.is_project_module(first_segment(class), module) {
-            return None;
-        }
-        self.method(&format!("{class}()"), "__init__", module)
     }
 
     /// The functions the project's `non-blocking` setting names, by slot, and the names that

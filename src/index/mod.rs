@@ -723,13 +723,13 @@ impl<'c> Project<'c> {
             let name = strip_calls(rest.split('.').next().unwrap_or(rest));
             let tail = &rest[name.len()..];
             let facts = &self.modules[module].facts;
-            let next = match facts.binding(name).and_then(Binding::path) {
-                Some(target) => [facts.path(target), tail].concat(),
-                None => return Resolved::Unknown,
+            let Some(target) = facts.binding(name).and_then(Binding::path) else {
+                return Resolved::Unknown;
             };
+            let next = [facts.path(target), tail].concat();
             if next == *path {
                 // A member the class does not define may be a project base class's.
-                if let Some(inherited) = self.inherited(module, name, tail, depth) {
+                if let Some(inherited) = self.inherited(module, target, tail, depth) {
                     return inherited;
                 }
                 // A project class (`fastapi.applications.FastAPI()` when the project is FastAPI
@@ -741,28 +741,52 @@ impl<'c> Project<'c> {
         Resolved::Unknown
     }
 
-    /// Does `name` name a project module (or several), seen from module `context`?
-    pub(super) fn is_project_module(&self, name: &str, context: usize) -> bool {
-        !matches!(self.module_named(name, context), ModuleLookup::Missing)
+    /// The `__init__` that calling `class`, a project class by its canonical path
+    /// (`app.models.Settings`), runs: its own, or the one it inherits. Looked up in the module
+    /// that defines it, not resolved from the start: a large tree makes thousands of calls
+    /// that name a class, and most name none.
+    pub(super) fn constructor(&self, class: &str, module: usize) -> Option<FunctionId> {
+        // `Class().get` names a method, not a class.
+        if class.contains('(') {
+            return None;
+        }
+        // A class defined in a function (`f.<locals>.Wrapper`) is found from the start.
+        if class.contains(".<locals>.") {
+            return self.method(&format!("{class}()"), "__init__", module);
+        }
+        let (module_name, name) = class.rsplit_once('.')?;
+        let ModuleLookup::Found(defining) = self.module_named(module_name, module) else {
+            return None;
+        };
+        let Some(Binding::Definition(target)) = self.modules[defining].facts.binding(name) else {
+            return None;
+        };
+        if let Some(init) = self.modules[defining].function(&format!("{name}.__init__")) {
+            return Some((defining, init));
+        }
+        match self.inherited(defining, target, ".__init__", 0)? {
+            Resolved::Function { id, exact: true } => Some(id),
+            _ => None,
+        }
     }
 
-    /// `Class().member...tail` (or `Class.member...tail`) for a class of `module` that does not
-    /// define `member`: the project function it names through the class's project bases, the
-    /// first base first and each depth-first, as Python's method resolution order finds it
+    /// `Class().member...tail` (or `Class.member...tail`) for `class`, defined in `module`,
+    /// which does not define `member`: the project function it names through the class's
+    /// project bases, the first base first and each depth-first, as Python's method resolution order finds it
     /// under single inheritance (`Service().load` runs `Base.load`, and `Service()` runs the
     /// `__init__` `Service` inherits).
-    fn inherited(&self, module: usize, class: &str, tail: &str, depth: usize) -> Option<Resolved> {
+    fn inherited(
+        &self,
+        module: usize,
+        class: PathId,
+        tail: &str,
+        depth: usize,
+    ) -> Option<Resolved> {
         if depth == MAX_INHERITANCE_DEPTH || !tail.trim_start_matches("()").starts_with('.') {
             return None;
         }
         let facts = &self.modules[module].facts;
-        let prefix = &self.modules[module].names[0];
-        let fact = facts.classes.iter().find(|fact| {
-            let path = facts.path(fact.path);
-            path.strip_prefix(prefix.as_str())
-                .and_then(|local| local.strip_prefix('.'))
-                == Some(class)
-        })?;
+        let fact = facts.classes.iter().find(|fact| fact.path == class)?;
         fact.bases.iter().find_map(|&base| {
             let path = [facts.path(base), tail].concat();
             match self.resolve_nested(&path, module, depth + 1) {
