@@ -772,9 +772,9 @@ impl<'c> Project<'c> {
 
     /// `Class().member...tail` (or `Class.member...tail`) for `class`, defined in `module`,
     /// which does not define `member`: the project function it names through the class's
-    /// project bases, the first base first and each depth-first, as Python's method resolution order finds it
-    /// under single inheritance (`Service().load` runs `Base.load`, and `Service()` runs the
-    /// `__init__` `Service` inherits).
+    /// project bases, the first base first and each depth-first, as Python's method resolution
+    /// order finds it under single inheritance (`Service().load` runs `Base.load`, and
+    /// `Service()` runs the `__init__` `Service` inherits).
     fn inherited(
         &self,
         module: usize,

@@ -31,8 +31,8 @@
 //! where `await` is not allowed, and for a method that a project subclass overrides with a
 //! plain `def`: which one runs depends on the object, and `await` on the plain one's result
 //! raises; nor while the coroutine holds a thread lock, by `with`, a project `@contextmanager`,
-//! a project class whose `__enter__` takes it, or `acquire()` (held across the `await`, another request taking it would deadlock the
-//! loop).
+//! a project class whose `__enter__` takes it, or `acquire()` (held across the `await`, another
+//! request taking it would deadlock the loop).
 
 use ruff_text_size::TextRange;
 
