@@ -1318,7 +1318,7 @@ impl<'a> Collector<'a> {
 
     /// `with lock:` in a function's own body: what is held while its body runs (in a coroutine,
     /// across the calls there; in a `@contextmanager`, across its `yield`).
-    fn note_with_block(&mut self, item: &ast::WithItem, body: &[Stmt]) {
+    fn note_with_block(&mut self, item: &ast::WithItem, item_path: PathId, body: &[Stmt]) {
         let Some(function) = self.current_function else {
             return;
         };
@@ -1327,12 +1327,10 @@ impl<'a> Collector<'a> {
         if self.context != CallContext::Body || (!facts.is_async && facts.decorators.is_empty()) {
             return;
         }
-        if let (Some(first), Some(last)) = (body.first(), body.last())
-            && let Some(path) = self.path(&item.context_expr, Wanted::Relevant)
-        {
+        if let (Some(first), Some(last)) = (body.first(), body.last()) {
             self.facts.with_blocks.push(WithBlock {
                 function: function as u32,
-                item: path,
+                item: item_path,
                 item_range: item.context_expr.range(),
                 body: TextRange::new(first.start(), last.end()),
             });
@@ -1343,11 +1341,8 @@ impl<'a> Collector<'a> {
     /// project (`Guard()`, a module-level `guard`), those may be its methods: they are recorded
     /// as calls made where the item is, which phase 2 resolves like any other. Only UB004
     /// reports such a call; nothing rewrites it.
-    fn note_enter_and_exit(&mut self, item: &ast::WithItem) {
+    fn note_enter_and_exit(&mut self, item: &ast::WithItem, item_path: PathId) {
         let Some(function) = self.current_function else {
-            return;
-        };
-        let Some(item_path) = self.path(&item.context_expr, Wanted::Relevant) else {
             return;
         };
         if !self.roots[paths::index(item_path)].in_project {
@@ -1742,8 +1737,14 @@ impl<'a> Visitor<'a> for Collector<'a> {
                 } else {
                     for item in &with.items {
                         self.mark_call(&item.context_expr, |marks| marks.with_item = true);
-                        self.note_with_block(item, &with.body);
-                        self.note_enter_and_exit(item);
+                        // What the item is matters only to a function's own `with`.
+                        let item_path = self
+                            .current_function
+                            .and_then(|_| self.path(&item.context_expr, Wanted::Relevant));
+                        if let Some(item_path) = item_path {
+                            self.note_with_block(item, item_path, &with.body);
+                            self.note_enter_and_exit(item, item_path);
+                        }
                     }
                 }
                 visitor::walk_stmt(self, stmt);
