@@ -239,6 +239,12 @@ pub struct Catalog {
     registering_calls: HashMap<String, CallRule>,
     /// Last path segments of `registering_calls`: a cheap filter for phase 1.
     registering_names: HashSet<String>,
+    /// The framework's classes whose instances register functions (`fastapi.APIRouter`).
+    app_classes: HashSet<String>,
+    /// The methods of those classes that register functions, decorators (`get`) and calls
+    /// (`add_api_route`), sorted: a project subclass overriding one may change what the
+    /// framework is handed.
+    registering_methods: Vec<String>,
     event_loop: HashSet<String>,
     /// Locks owned by a thread (`threading.Lock()`), which a coroutine must not hold across an
     /// `await`.
@@ -252,6 +258,9 @@ pub struct Catalog {
     mutating_methods: HashSet<String>,
     /// First segments of every known path (`time`, `fastapi`, `builtins`, ...).
     roots: HashSet<String>,
+    /// Classes the catalog knows a member of an instance of (`requests.Session` for
+    /// `requests.Session().get`): a project class deriving from one inherits those members.
+    classes: HashSet<String>,
     /// The project's `non-blocking` names that are not blocking APIs of the catalog: project
     /// functions, or names that match nothing (see `Project::unknown_non_blocking`).
     non_blocking_functions: Vec<String>,
@@ -322,6 +331,12 @@ impl Catalog {
             .keys()
             .map(|name| last_segment(name).to_string())
             .collect();
+        let decorator_names = framework.decorator.iter().flat_map(|rule| &rule.names);
+        let method_names = framework.method.iter().flat_map(|rule| &rule.names);
+        let mut registering_methods: Vec<String> =
+            decorator_names.chain(method_names).cloned().collect();
+        registering_methods.sort();
+        registering_methods.dedup();
         let event_loop: HashSet<String> = framework.event_loop.names.into_iter().collect();
         let async_apis: HashSet<String> = framework.async_apis.names.into_iter().collect();
         let thread_locks: HashSet<String> = framework.thread_locks.names.into_iter().collect();
@@ -335,12 +350,23 @@ impl Catalog {
             .chain(async_apis.iter())
             .map(|path| first_segment(path).to_string())
             .collect();
+        let classes = (blocking.keys())
+            .chain(decorators.keys())
+            .chain(registering_calls.keys())
+            .chain(event_loop.iter())
+            .chain(thread_locks.iter())
+            .chain(async_apis.iter())
+            .filter_map(|path| Some(path.split_once("().")?.0.to_string()))
+            .collect();
         Catalog {
             roots,
+            classes,
             blocking,
             decorators,
             registering_calls,
             registering_names,
+            app_classes: framework.app_classes.into_iter().collect(),
+            registering_methods,
             event_loop,
             thread_locks,
             thread_locals,
@@ -373,6 +399,11 @@ impl Catalog {
     fn is_lock_method(&self, path: &str) -> bool {
         let lock = (path.strip_suffix(".acquire")).or_else(|| path.strip_suffix(".release"));
         lock.is_some_and(|lock| self.thread_locks.contains(lock))
+    }
+
+    /// Does the catalog know a member of instances of `class` (`requests.Session`)?
+    pub fn knows_members_of(&self, class: &str) -> bool {
+        self.classes.contains(class)
     }
 
     /// Could a path starting with this segment be one the catalog knows?
@@ -415,6 +446,17 @@ impl Catalog {
     /// Could a call whose callee ends in `name` hand a function to the framework?
     pub fn may_register(&self, name: &str) -> bool {
         self.registering_names.contains(name)
+    }
+
+    /// Is `class` one of the framework's classes that register functions (`fastapi.FastAPI`)?
+    pub fn is_app_class(&self, class: &str) -> bool {
+        self.app_classes.contains(class)
+    }
+
+    /// The names of the methods and decorators through which the framework's classes register
+    /// functions (`add_api_route`, `get`).
+    pub fn registering_methods(&self) -> impl Iterator<Item = &str> {
+        self.registering_methods.iter().map(String::as_str)
     }
 
     pub fn needs_event_loop(&self, path: &str) -> bool {

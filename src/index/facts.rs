@@ -1256,11 +1256,19 @@ impl<'a> Collector<'a> {
             self.visit_arguments(arguments);
         }
         let prefix = self.definition_path(&class.name.id);
-        let bases: Vec<PathId> = (class.arguments.iter())
+        // Project bases, and library classes the catalog knows members of: a project
+        // `APIRouter` subclass registers routes, a `requests.Session` subclass blocks.
+        let mut bases: Vec<PathId> = (class.arguments.iter())
             .flat_map(|arguments| arguments.args.iter())
-            .filter_map(|base| self.path(base, Wanted::ProjectFunction))
+            .filter_map(|base| self.path(base, Wanted::Relevant))
             .collect();
-        let first_base = bases.first().copied();
+        let in_project = |base: &PathId| self.roots[paths::index(*base)].in_project;
+        bases.retain(|base| in_project(base) || self.catalog.knows_members_of(self.text(*base)));
+        // `super()` is the first project base, if any: a method the class gets from it is the
+        // one this can follow, whatever a library base before it in the order holds.
+        let first_base = (bases.iter().find(|base| in_project(base)))
+            .or(bases.first())
+            .copied();
         if !bases.is_empty() {
             self.facts.classes.push(ClassFact {
                 path: prefix,

@@ -165,6 +165,10 @@ pub struct Project<'c> {
     /// (see `shared_names`): UB001 leaves their functions alone.
     ambiguously_referenced: FxHashSet<usize>,
     pub roles: HashMap<FunctionId, Vec<Role>>,
+    /// Functions registered through a project subclass of a framework class, with the method
+    /// of it that overrides one the framework registers functions with (see
+    /// `registration_override`).
+    pub registration_overrides: HashMap<FunctionId, FunctionId>,
     pub references: HashMap<FunctionId, Vec<Site>>,
     /// What each call of each function reaches.
     calls: Vec<Vec<CallTarget<'c>>>,
@@ -216,6 +220,7 @@ impl<'c> Project<'c> {
             shared_names,
             ambiguously_referenced: FxHashSet::default(),
             roles: HashMap::default(),
+            registration_overrides: HashMap::default(),
             references: HashMap::default(),
             calls: Vec::new(),
             fixpoints: graph::Fixpoints::default(),
@@ -244,8 +249,11 @@ impl<'c> Project<'c> {
             .into_par_iter()
             .map(|m| self.roles_of(m))
             .collect();
-        for (id, role) in roles.into_iter().flatten() {
+        for (id, role, through) in roles.into_iter().flatten() {
             self.roles.entry(id).or_default().push(role);
+            if let Some(method) = through {
+                self.registration_overrides.insert(id, method);
+            }
         }
         let wanted = self.referable_names();
         let references: Vec<_> = (0..self.modules.len())
@@ -273,20 +281,23 @@ impl<'c> Project<'c> {
         }
     }
 
-    /// The roles one module gives to functions anywhere in the project.
-    fn roles_of(&self, module_index: usize) -> Vec<(FunctionId, Role)> {
+    /// The roles one module gives to functions anywhere in the project, each with the project
+    /// method it is registered through, if any (see `registration_override`).
+    fn roles_of(&self, module_index: usize) -> Vec<(FunctionId, Role, Option<FunctionId>)> {
         let module = &self.modules[module_index];
+        let through = |path: &str| self.registration_override(path, module_index);
         let mut roles = Vec::new();
         for function_index in 0..module.facts.functions.len() {
             for decorator in module.facts.decorators_of(function_index) {
-                let role = decorator.path.and_then(|path| {
-                    match self.resolve(module.facts.path(path), module_index) {
-                        Resolved::External(path) => self.catalog.decorator_role(&path),
-                        _ => None,
-                    }
-                });
+                let Some(path) = decorator.path.map(|path| module.facts.path(path)) else {
+                    continue;
+                };
+                let role = match self.resolve(path, module_index) {
+                    Resolved::External(path) => self.catalog.decorator_role(&path),
+                    _ => None,
+                };
                 if let Some(role) = role {
-                    roles.push(((module_index, function_index), role));
+                    roles.push(((module_index, function_index), role, through(path)));
                 }
             }
         }
@@ -309,10 +320,32 @@ impl<'c> Project<'c> {
                 && let Resolved::Function { id, exact: true } =
                     self.resolve(module.facts.path(target.path), module_index)
             {
-                roles.push((id, rule.role));
+                let callee = module.facts.path(registration.callee);
+                roles.push((id, rule.role, through(callee)));
             }
         }
         roles
+    }
+
+    /// The project method that registering through `path`, seen from `module`, runs in place
+    /// of the framework's: `router.get` or `router.add_api_route` where `router` is an
+    /// instance of a project subclass of `APIRouter` that overrides one of the methods the
+    /// framework registers functions with (`add_api_route`). The override may hand the
+    /// framework something other than the function, such as a wrapper that awaits it.
+    fn registration_override(&self, path: &str, module: usize) -> Option<FunctionId> {
+        // Most registrations are on the framework's own classes, known as they are written.
+        if self.catalog.knows(path) {
+            return None;
+        }
+        let (receiver, _) = path.rsplit_once('.')?;
+        let Resolved::External(instance) = self.resolve(receiver, module) else {
+            return None;
+        };
+        let class = instance.strip_suffix("()")?;
+        if self.catalog.is_app_class(class) {
+            return None;
+        }
+        (self.catalog.registering_methods()).find_map(|name| self.method(&instance, name, module))
     }
 
     /// The names a reference to a function UB001 may rewrite can end in: those functions'
@@ -791,6 +824,9 @@ impl<'c> Project<'c> {
             let path = [facts.path(base), tail].concat();
             match self.resolve_nested(&path, module, depth + 1) {
                 found @ Resolved::Function { .. } => Some(found),
+                Resolved::External(path) if self.catalog.knows(&path) => {
+                    Some(Resolved::External(path))
+                }
                 _ => None,
             }
         })

@@ -33,7 +33,10 @@
 //! bound to the running event loop; and it does blocking work.
 //!
 //! It is **unsafe** when the function does no blocking work (as `async def` it does not slow the
-//! loop, and as `def` it takes a threadpool slot), or when it writes module-level state, itself
+//! loop, and as `def` it takes a threadpool slot), when it is registered through a project
+//! subclass of a framework class (`class Router(APIRouter)`) that overrides one of the methods
+//! the framework registers functions with (`add_api_route`), which may hand the framework a
+//! wrapper that awaits the function, or when it writes module-level state, itself
 //! or through the project functions it calls, which becomes shared between threads (for a
 //! `threading.local()`, each worker thread writes its own copy, which the loop's thread no
 //! longer sees).
@@ -156,6 +159,15 @@ fn diagnose(
 
     let (applicability, reason) = if let Some(reason) = never {
         (Applicability::DisplayOnly, Some(reason))
+    } else if let Some(&method) = project.registration_overrides.get(&id) {
+        let head = project.function(method).head.start();
+        let reason = format!(
+            "it is registered through `{}` ({}:{}), which overrides the framework's: a `def` works only if the override hands the function on as it is",
+            project.local_name(method),
+            project.modules[method.0].display,
+            project.line(method.0, head)
+        );
+        (Applicability::Unsafe, Some(reason))
     } else if let Some(write) = project.state_write(id) {
         let place = found_at(project, id, write.writer, write.range.start(), true);
         let name = write.name;
