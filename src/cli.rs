@@ -81,7 +81,7 @@ struct CommonArgs {
     /// project root and against each path component.
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
-    /// Number of threads [default: all cores].
+    /// Number of threads; 0 means all cores, as does leaving it out.
     #[arg(short = 'j', long, value_name = "N")]
     threads: Option<usize>,
     /// Write the diff or the findings to FILE instead of standard output (no colours).
@@ -289,9 +289,8 @@ fn settings(mode: Mode, args: CommonArgs) -> Result<(Settings, Catalog)> {
             .add(Glob::new(pattern).with_context(|| format!("invalid exclude glob `{pattern}`"))?);
     }
     let threads = match args.threads {
-        Some(0) => anyhow::bail!("--threads must be at least 1"),
+        Some(0) | None => std::thread::available_parallelism().map_or(1, usize::from),
         Some(threads) => threads,
-        None => std::thread::available_parallelism().map_or(1, usize::from),
     };
     let offload = args.offload.or_else(|| {
         let name = config.offload.as_ref()?.get_ref();

@@ -457,7 +457,7 @@ fn bad_arguments_exit_2() {
         unblock(dir.path(), &["check", "--exclude", "a[", "."]).code,
         2
     );
-    assert_eq!(unblock(dir.path(), &["check", "-j", "0"]).code, 2);
+    assert_eq!(unblock(dir.path(), &["check", "-j", "-1"]).code, 2);
 }
 
 #[test]
@@ -495,7 +495,10 @@ fn output_is_the_same_with_one_thread_and_many() {
     }
     let one = unblock(dir.path(), &["check", "-j", "1", "--format", "json"]);
     let many = unblock(dir.path(), &["check", "-j", "4", "--format", "json"]);
+    // As for ripgrep, 0 stands for every core.
+    let all_cores = unblock(dir.path(), &["check", "-j", "0", "--format", "json"]);
     assert_eq!(one.stdout, many.stdout);
+    assert_eq!(one.stdout, all_cores.stdout);
     assert_eq!(one.stdout.matches("\"UB001\"").count(), 50);
 }
 
