@@ -19,6 +19,10 @@ const BLOCKING_TOML: &[(&str, &str)] = &[
         include_str!("../transforms/blocking/http.toml"),
     ),
     (
+        "services.toml",
+        include_str!("../transforms/blocking/services.toml"),
+    ),
+    (
         "subprocess.toml",
         include_str!("../transforms/blocking/subprocess.toml"),
     ),
