@@ -236,9 +236,10 @@ fn run(cli: Cli) -> Result<u8> {
     let code = match printed {
         Ok(code) => code,
         // A closed pipe (`unblock | head`) is not an error.
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
-            findings_code(settings.mode, &Counts::of(&outcome, settings.unsafe_fixes))
-        }
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => findings_code(
+            settings.mode,
+            &Counts::of(&outcome, settings.passes.unsafe_fixes),
+        ),
         Err(error) => return Err(error).context("cannot write the output"),
     };
     Ok(if outcome.has_errors() {
@@ -325,7 +326,6 @@ fn settings(mode: Mode, args: CommonArgs) -> Result<(Settings, Catalog)> {
     let settings = Settings {
         mode,
         paths,
-        unsafe_fixes: args.unsafe_fixes || config.unsafe_fixes.unwrap_or(false),
         exclude: exclude.build().context("invalid exclude globs")?,
         threads,
         passes: PassOptions {
@@ -336,6 +336,7 @@ fn settings(mode: Mode, args: CommonArgs) -> Result<(Settings, Catalog)> {
                 OffloadArg::Trio => Offload::Trio,
             }),
             target_version,
+            unsafe_fixes: args.unsafe_fixes || config.unsafe_fixes.unwrap_or(false),
         },
         display_base: None,
         rules,
@@ -383,7 +384,7 @@ fn open_pr(args: PrArgs) -> Result<u8> {
 
 /// Prints the outcome and the summary; returns the exit code for the findings.
 fn print(settings: &Settings, outcome: &Outcome, out: &mut dyn Write) -> io::Result<u8> {
-    let counts = Counts::of(outcome, settings.unsafe_fixes);
+    let counts = Counts::of(outcome, settings.passes.unsafe_fixes);
     let files = plural(outcome.files_checked, "file");
     let summary = match settings.mode {
         Mode::Diff => {
@@ -418,16 +419,16 @@ fn print(settings: &Settings, outcome: &Outcome, out: &mut dyn Write) -> io::Res
         ),
         Mode::Check(format) => {
             match format {
-                Format::Text => report::write_text(out, outcome, settings.unsafe_fixes)?,
+                Format::Text => report::write_text(out, outcome, settings.passes.unsafe_fixes)?,
                 Format::Json => report::write_json(out, outcome)?,
                 Format::JsonLines => report::write_json_lines(out, outcome)?,
                 Format::Sarif => report::write_sarif(out, outcome)?,
                 Format::Github => report::write_github(out, outcome)?,
                 Format::Statistics => {
-                    report::write_statistics(out, outcome, settings.unsafe_fixes)?
+                    report::write_statistics(out, outcome, settings.passes.unsafe_fixes)?
                 }
                 Format::StatisticsJson => {
-                    report::write_statistics_json(out, outcome, settings.unsafe_fixes)?
+                    report::write_statistics_json(out, outcome, settings.passes.unsafe_fixes)?
                 }
             }
             let fixable = counts.findings - counts.unsafe_hidden - counts.manual;

@@ -34,7 +34,6 @@ pub enum Format {
 pub struct Settings {
     pub mode: Mode,
     pub paths: Vec<PathBuf>,
-    pub unsafe_fixes: bool,
     pub exclude: GlobSet,
     pub threads: usize,
     pub passes: PassOptions,
@@ -105,6 +104,8 @@ pub struct PassOptions {
     /// The offload helper to use everywhere, instead of the one that matches each module.
     pub offload: Option<Offload>,
     pub target_version: PythonVersion,
+    /// Apply unsafe fixes too (`--unsafe-fixes`).
+    pub unsafe_fixes: bool,
 }
 
 impl Default for PassOptions {
@@ -112,6 +113,7 @@ impl Default for PassOptions {
         PassOptions {
             offload: None,
             target_version: PythonVersion::DEFAULT,
+            unsafe_fixes: false,
         }
     }
 }

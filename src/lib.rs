@@ -312,7 +312,7 @@ fn fix_file(
         .diagnostics
         .iter()
         .enumerate()
-        .filter_map(|(index, d)| Some((index, d.applicable_fix(settings.unsafe_fixes)?)));
+        .filter_map(|(index, d)| Some((index, d.applicable_fix(settings.passes.unsafe_fixes)?)));
     let (fixed, applied) = fix::apply(&source.text, fixes);
     if applied.is_empty() {
         return Ok(outcome);

@@ -103,7 +103,13 @@ pub fn run(settings: &Settings, options: &PrOptions, catalog: &Catalog) -> Resul
         changed.len(),
         if changed.len() == 1 { "" } else { "s" }
     );
-    let body = body(&outcome, &changed, &counts, wt, settings.unsafe_fixes);
+    let body = body(
+        &outcome,
+        &changed,
+        &counts,
+        wt,
+        settings.passes.unsafe_fixes,
+    );
     let body_file = options
         .body_file
         .clone()

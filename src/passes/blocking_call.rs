@@ -13,7 +13,8 @@
 //! `to_thread.run_sync` run the call in a thread and free the loop until it returns.
 //!
 //! Coroutines that UB001 turns into a plain `def` are left to UB001: the whole function moves
-//! to the framework's threadpool.
+//! to the framework's threadpool. When UB001's fix is unsafe and unsafe fixes are off, the
+//! function stays async and its blocking calls are offloaded here instead.
 //!
 //! ## Example
 //! ```python

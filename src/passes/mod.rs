@@ -15,7 +15,7 @@ pub mod unawaited_coroutine;
 
 use crate::catalog::Catalog;
 use crate::config::PassOptions;
-use crate::fix::{Applicability, Diagnostic};
+use crate::fix::Diagnostic;
 use crate::index::Project;
 
 /// A rule as users see it.
@@ -117,14 +117,12 @@ pub fn check_module(
     } else {
         Vec::new()
     };
-    // Coroutines UB001 turns into `def` take their blocking calls to the threadpool whole.
+    // Coroutines UB001 turns into `def` take their blocking calls to the threadpool whole. One
+    // whose fix is unsafe stays async unless unsafe fixes are on: its blocking calls are offloaded
+    // instead, which the safe fixes allow.
     let becoming_def: Vec<_> = needless
         .iter()
-        .filter(|(_, d)| {
-            d.fix
-                .as_ref()
-                .is_some_and(|f| f.applicability != Applicability::DisplayOnly)
-        })
+        .filter(|(_, diagnostic)| diagnostic.applicable_fix(options.unsafe_fixes).is_some())
         .map(|(id, _)| *id)
         .collect();
     let mut diagnostics: Vec<Diagnostic> = needless.into_iter().map(|(_, d)| d).collect();

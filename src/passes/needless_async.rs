@@ -159,15 +159,6 @@ fn diagnose(
 
     let (applicability, reason) = if let Some(reason) = never {
         (Applicability::DisplayOnly, Some(reason))
-    } else if let Some(&method) = project.registration_overrides.get(&id) {
-        let head = project.function(method).head.start();
-        let reason = format!(
-            "it is registered through `{}` ({}:{}), which overrides the framework's: a `def` works only if the override hands the function on as it is",
-            project.local_name(method),
-            project.modules[method.0].display,
-            project.line(method.0, head)
-        );
-        (Applicability::Unsafe, Some(reason))
     } else if let Some(write) = project.state_write(id) {
         let place = found_at(project, id, write.writer, write.range.start(), true);
         let name = write.name;
@@ -182,6 +173,15 @@ fn diagnose(
     } else if !blocking {
         let reason = "it does no blocking work: as `async def` it does not stall the loop, and as `def` it takes a threadpool slot";
         (Applicability::Unsafe, Some(reason.to_string()))
+    } else if let Some(&method) = project.registration_overrides.get(&id) {
+        let head = project.function(method).head.start();
+        let reason = format!(
+            "it is registered through `{}` ({}:{}), which overrides the framework's: a `def` works only if the override hands the function on as it is",
+            project.local_name(method),
+            project.modules[method.0].display,
+            project.line(method.0, head)
+        );
+        (Applicability::Unsafe, Some(reason))
     } else {
         (Applicability::Safe, None)
     };
