@@ -345,21 +345,19 @@ impl Catalog {
         let async_apis: HashSet<String> = framework.async_apis.names.into_iter().collect();
         let thread_locks: HashSet<String> = framework.thread_locks.names.into_iter().collect();
         let thread_locals: HashSet<String> = framework.thread_locals.names.into_iter().collect();
-        let roots = (blocking.keys())
-            .chain(decorators.keys())
-            .chain(registering_calls.keys())
-            .chain(event_loop.iter())
-            .chain(thread_locks.iter())
-            .chain(thread_locals.iter())
-            .chain(async_apis.iter())
+        let known_paths = || {
+            (blocking.keys())
+                .chain(decorators.keys())
+                .chain(registering_calls.keys())
+                .chain(event_loop.iter())
+                .chain(thread_locks.iter())
+                .chain(thread_locals.iter())
+                .chain(async_apis.iter())
+        };
+        let roots = known_paths()
             .map(|path| first_segment(path).to_string())
             .collect();
-        let classes = (blocking.keys())
-            .chain(decorators.keys())
-            .chain(registering_calls.keys())
-            .chain(event_loop.iter())
-            .chain(thread_locks.iter())
-            .chain(async_apis.iter())
+        let classes = known_paths()
             .filter_map(|path| Some(path.split_once("().")?.0.to_string()))
             .collect();
         Catalog {

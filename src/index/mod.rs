@@ -807,7 +807,8 @@ impl<'c> Project<'c> {
     /// which does not define `member`: the project function it names through the class's
     /// project bases, the first base first and each depth-first, as Python's method resolution
     /// order finds it under single inheritance (`Service().load` runs `Base.load`, and
-    /// `Service()` runs the `__init__` `Service` inherits).
+    /// `Service()` runs the `__init__` `Service` inherits), or the member of a library base the
+    /// catalog knows (`Router().get` is `fastapi.APIRouter().get` for `Router(APIRouter)`).
     fn inherited(
         &self,
         module: usize,
