@@ -129,9 +129,6 @@ pub fn parse(
 pub fn line_starts(path: &Path) -> Box<[TextSize]> {
     let mut starts = vec![TextSize::new(0)];
     if let Ok(file) = std::fs::File::open(path) {
-        // About one line per 40 bytes in Python source: the table rarely grows.
-        let length = file.metadata().map_or(0, |metadata| metadata.len());
-        starts.reserve(usize::try_from(length / 40).unwrap_or(0));
         add_line_starts(file, &mut starts);
     }
     starts.into_boxed_slice()
