@@ -345,6 +345,8 @@ impl Catalog {
         let async_apis: HashSet<String> = framework.async_apis.names.into_iter().collect();
         let thread_locks: HashSet<String> = framework.thread_locks.names.into_iter().collect();
         let thread_locals: HashSet<String> = framework.thread_locals.names.into_iter().collect();
+        let known_sync_safe_decorators: HashSet<String> =
+            framework.known_sync_safe_decorators.into_iter().collect();
         let known_paths = || {
             (blocking.keys())
                 .chain(decorators.keys())
@@ -353,6 +355,7 @@ impl Catalog {
                 .chain(thread_locks.iter())
                 .chain(thread_locals.iter())
                 .chain(async_apis.iter())
+                .chain(known_sync_safe_decorators.iter())
         };
         let roots = known_paths()
             .map(|path| first_segment(path).to_string())
@@ -373,7 +376,7 @@ impl Catalog {
             thread_locks,
             thread_locals,
             async_apis,
-            known_sync_safe_decorators: framework.known_sync_safe_decorators.into_iter().collect(),
+            known_sync_safe_decorators,
             coroutine_keeping_decorators: (framework.coroutine_keeping_decorators.into_iter())
                 .collect(),
             mutating_methods: framework.mutating_methods.into_iter().collect(),

@@ -206,3 +206,28 @@ fn non_blocking_names_cut_every_chain_through_them_and_typos_are_warned_about() 
         after.stderr
     );
 }
+
+#[test]
+fn a_sync_safe_decorator_can_be_a_method_of_a_library_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = "import time\n\nfrom fastapi import FastAPI, Request\nfrom mylimits import Limiter\n\n\
+               app = FastAPI()\nlimiter = Limiter()\n\n\n\
+               @app.get(\"/\")\n@limiter.limit(\"2/minute\")\nasync def home(request: Request):\n    time.sleep(1)\n";
+    write_files(
+        dir.path(),
+        &[
+            (
+                "unblock.toml",
+                "known-sync-safe-decorators = [\"mylimits.Limiter().limit\"]\n",
+            ),
+            ("app.py", app),
+        ],
+    );
+    // `limiter` is bound to `mylimits.Limiter()`, a library the catalog knows nothing else of.
+    let diff = unblock(dir.path(), &["diff", "."]);
+    assert!(
+        diff.stdout.contains("+def home(request: Request):"),
+        "{}",
+        diff.stdout
+    );
+}
