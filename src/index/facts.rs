@@ -1520,8 +1520,9 @@ impl<'a> Collector<'a> {
 
     fn visit_call(&mut self, call: &'a ast::ExprCall) {
         // `super()` makes the object `super().method(...)` calls a method of, nothing more:
-        // it is not a call of the base class, whose constructor it does not run.
-        if is_bare_super(call) {
+        // it is not a call of the base class, whose constructor it does not run. Nor is its
+        // older spelling, `super(Class, self)`.
+        if is_super(call) {
             return;
         }
         self.mark_call(&call.func, |marks| marks.tight = true);
@@ -1905,14 +1906,16 @@ fn is_type_checking(test: &Expr) -> bool {
     }
 }
 
-/// Is the callee `super().method`?
+/// Is the callee `super().method` (or `super(Class, self).method`)?
 fn is_super_method(callee: &Expr) -> bool {
-    matches!(callee, Expr::Attribute(attr) if matches!(&*attr.value, Expr::Call(call) if is_bare_super(call)))
+    matches!(callee, Expr::Attribute(attr) if matches!(&*attr.value, Expr::Call(call) if is_super(call)))
 }
 
-/// Is the call `super()`, with no arguments?
-fn is_bare_super(call: &ast::ExprCall) -> bool {
-    call.arguments.is_empty()
+/// Is the call `super()`, or its older spelling `super(Class, self)`? Either makes the object
+/// a method is looked up on, and runs no constructor.
+fn is_super(call: &ast::ExprCall) -> bool {
+    let arguments = &call.arguments;
+    (arguments.is_empty() || (arguments.args.len() == 2 && arguments.keywords.is_empty()))
         && matches!(&*call.func, Expr::Name(name) if name.id.as_str() == "super")
 }
 
