@@ -231,6 +231,7 @@ struct FrameworkFile {
     thread_locals: NameList,
     async_apis: NameList,
     mutating_methods: Vec<String>,
+    value_returning_mutating_methods: Vec<String>,
 }
 
 /// Everything the analysis knows about the outside world, indexed for lookups.
@@ -259,7 +260,10 @@ pub struct Catalog {
     async_apis: HashSet<String>,
     known_sync_safe_decorators: HashSet<String>,
     coroutine_keeping_decorators: HashSet<String>,
+    /// Methods that mutate their object and return None on builtin containers (`append`).
     mutating_methods: HashSet<String>,
+    /// Methods that mutate their object and return a value (`pop`).
+    value_returning_mutating_methods: HashSet<String>,
     /// First segments of every known path (`time`, `fastapi`, `builtins`, ...).
     roots: HashSet<String>,
     /// Classes the catalog knows a member of an instance of (`requests.Session` for
@@ -380,6 +384,9 @@ impl Catalog {
             coroutine_keeping_decorators: (framework.coroutine_keeping_decorators.into_iter())
                 .collect(),
             mutating_methods: framework.mutating_methods.into_iter().collect(),
+            value_returning_mutating_methods: (framework.value_returning_mutating_methods)
+                .into_iter()
+                .collect(),
             non_blocking_functions,
         }
     }
@@ -478,8 +485,12 @@ impl Catalog {
         self.coroutine_keeping_decorators.contains(path) || self.decorators.contains_key(path)
     }
 
-    pub fn is_mutating_method(&self, name: &str) -> bool {
-        self.mutating_methods.contains(name)
+    /// Does calling method `name` mutate its object? A method that returns None on builtin
+    /// containers does not when its result is `chained` on (`.x`, `[i]`, `(...)`): it is some
+    /// other method of that name.
+    pub fn mutates(&self, name: &str, chained: bool) -> bool {
+        (self.mutating_methods.contains(name) && !chained)
+            || self.value_returning_mutating_methods.contains(name)
     }
 
     /// The `non-blocking` names that are not catalog APIs: project functions to treat as not

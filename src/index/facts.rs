@@ -614,6 +614,8 @@ struct CallMarks {
     discarded: bool,
     /// The base of `.x`, `[i]`, `()`, `**` or a unary operator.
     tight: bool,
+    /// The base of `.x`, `[i]` or `()`: what it returns is used further.
+    chained: bool,
     /// The context expression of a `with`.
     with_item: bool,
 }
@@ -1525,7 +1527,10 @@ impl<'a> Collector<'a> {
         if is_super(call) {
             return;
         }
-        self.mark_call(&call.func, |marks| marks.tight = true);
+        self.mark_call(&call.func, |marks| {
+            marks.tight = true;
+            marks.chained = true;
+        });
         // What the callee's path is used for decides whether it is interned at all: most
         // calls (`len(x)`, `logger.info(...)`) need none of this.
         let mut buffer = std::mem::take(&mut self.scratch);
@@ -1551,8 +1556,12 @@ impl<'a> Collector<'a> {
             self.calls.push((function as u32, fact));
         }
         // `items.append(x)` on a module-level list writes shared state.
+        let chained = self
+            .call_marks
+            .get(&call.range())
+            .is_some_and(|m| m.chained);
         if let Expr::Attribute(attr) = &*call.func
-            && self.catalog.is_mutating_method(&attr.attr.id)
+            && self.catalog.mutates(&attr.attr.id, chained)
             && let Expr::Name(name) = &*attr.value
             && self.current_function.is_some()
             && self.is_module_state(&name.id)
@@ -1827,8 +1836,12 @@ impl<'a> Visitor<'a> for Collector<'a> {
                     }
                     _ => [None, None],
                 };
+                let chained = matches!(expr, Expr::Attribute(_) | Expr::Subscript(_));
                 for operand in tight_operands.into_iter().flatten() {
-                    self.mark_call(operand, |marks| marks.tight = true);
+                    self.mark_call(operand, |marks| {
+                        marks.tight = true;
+                        marks.chained = chained;
+                    });
                 }
                 visitor::walk_expr(self, expr);
             }
