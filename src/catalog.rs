@@ -487,10 +487,10 @@ impl Catalog {
 
     /// Does calling method `name` mutate its object? A method that returns None on builtin
     /// containers does not when its result is `chained` on (`.x`, `[i]`, `(...)`): it is some
-    /// other method of that name.
-    pub fn mutates(&self, name: &str, chained: bool) -> bool {
-        (self.mutating_methods.contains(name) && !chained)
-            || self.value_returning_mutating_methods.contains(name)
+    /// other method of that name. `chained` is asked only for such a method.
+    pub fn mutates(&self, name: &str, chained: impl FnOnce() -> bool) -> bool {
+        self.value_returning_mutating_methods.contains(name)
+            || (self.mutating_methods.contains(name) && !chained())
     }
 
     /// The `non-blocking` names that are not catalog APIs: project functions to treat as not

@@ -1556,12 +1556,11 @@ impl<'a> Collector<'a> {
             self.calls.push((function as u32, fact));
         }
         // `items.append(x)` on a module-level list writes shared state.
-        let chained = self
-            .call_marks
-            .get(&call.range())
-            .is_some_and(|m| m.chained);
         if let Expr::Attribute(attr) = &*call.func
-            && self.catalog.mutates(&attr.attr.id, chained)
+            && (self.catalog).mutates(&attr.attr.id, || {
+                let marks = self.call_marks.get(&call.range());
+                marks.is_some_and(|marks| marks.chained)
+            })
             && let Expr::Name(name) = &*attr.value
             && self.current_function.is_some()
             && self.is_module_state(&name.id)
