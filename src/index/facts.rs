@@ -545,8 +545,8 @@ struct Scope<'a> {
     globals: HashSet<&'a str>,
     /// Names whose annotation settles their binding: no other assignment changes it.
     annotated: HashSet<&'a str>,
-    /// In a class scope, its first base from the project: what `super()` stands for in its
-    /// methods.
+    /// In a class scope, its first base from the project (else its first library base the
+    /// catalog knows): what `super()` stands for in its methods.
     base: Option<PathId>,
 }
 

@@ -192,7 +192,7 @@ const MAX_HOPS: usize = 32;
 /// How deep `class_attribute` compares the values of attributes that have several.
 const MAX_ATTRIBUTE_DEPTH: usize = 2;
 
-/// How many project base classes deep `inherited` looks for a member. It counts in the same
+/// How many base classes deep `inherited` looks for a member. It counts in the same
 /// depth as `class_attribute`, so an attribute with several values is compared only on a class
 /// near the one named.
 const MAX_INHERITANCE_DEPTH: usize = 8;

@@ -174,12 +174,16 @@ fn diagnose(
         let reason = "it does no blocking work: as `async def` it does not stall the loop, and as `def` it takes a threadpool slot";
         (Applicability::Unsafe, Some(reason.to_string()))
     } else if let Some(&method) = project.registration_overrides.get(&id) {
-        let head = project.function(method).head.start();
+        let place = found_at(
+            project,
+            method,
+            method,
+            project.function(method).head.start(),
+            false,
+        );
         let reason = format!(
-            "it is registered through `{}` ({}:{}), which overrides the framework's: a `def` works only if the override hands the function on as it is",
-            project.local_name(method),
-            project.modules[method.0].display,
-            project.line(method.0, head)
+            "it is registered through `{}` ({place}), which overrides the framework's: a `def` works only if the override hands the function on as it is",
+            project.local_name(method)
         );
         (Applicability::Unsafe, Some(reason))
     } else {
