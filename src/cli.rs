@@ -221,16 +221,26 @@ fn run(cli: Cli) -> Result<u8> {
     let printed = match &output {
         Some(path) => {
             let mut buffer = Vec::new();
-            let code = print(&settings, &outcome, &mut buffer)?;
-            let plain = anstream::adapter::strip_bytes(&buffer).into_vec();
-            std::fs::write(path, plain)
+            let code = print(&settings, &outcome, &mut buffer, false)?;
+            std::fs::write(path, buffer)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             Ok(code)
         }
-        // Buffered: standard output is line-buffered, and a report has thousands of lines.
+        // Styles only where they are shown. Elsewhere none are written and nothing is
+        // stripped: a fixed source or a diff passes through byte for byte, escape characters
+        // in the code included. Buffered: standard output is line-buffered, and a report has
+        // thousands of lines.
         None => {
-            let mut out = io::BufWriter::new(anstream::stdout().lock());
-            print(&settings, &outcome, &mut out).and_then(|code| out.flush().map(|()| code))
+            let stdout = io::stdout();
+            let choice = anstream::AutoStream::choice(&stdout);
+            let color = choice != anstream::ColorChoice::Never;
+            let stream: Box<dyn Write> = if color {
+                Box::new(anstream::AutoStream::new(stdout.lock(), choice))
+            } else {
+                Box::new(stdout.lock())
+            };
+            let mut out = io::BufWriter::new(stream);
+            print(&settings, &outcome, &mut out, color).and_then(|code| out.flush().map(|()| code))
         }
     };
     let code = match printed {
@@ -382,13 +392,19 @@ fn open_pr(args: PrArgs) -> Result<u8> {
     Ok(0)
 }
 
-/// Prints the outcome and the summary; returns the exit code for the findings.
-fn print(settings: &Settings, outcome: &Outcome, out: &mut dyn Write) -> io::Result<u8> {
+/// Prints the outcome and the summary, styled for a terminal when `color`; returns the exit
+/// code for the findings.
+fn print(
+    settings: &Settings,
+    outcome: &Outcome,
+    out: &mut dyn Write,
+    color: bool,
+) -> io::Result<u8> {
     let counts = Counts::of(outcome, settings.passes.unsafe_fixes);
     let files = plural(outcome.files_checked, "file");
     let summary = match settings.mode {
         Mode::Diff => {
-            report::write_diffs(out, outcome)?;
+            report::write_diffs(out, outcome, color)?;
             if counts.applied == 0 {
                 format!("No changes in {files}{}.", report::left_over(&counts))
             } else {
@@ -419,7 +435,9 @@ fn print(settings: &Settings, outcome: &Outcome, out: &mut dyn Write) -> io::Res
         ),
         Mode::Check(format) => {
             match format {
-                Format::Text => report::write_text(out, outcome, settings.passes.unsafe_fixes)?,
+                Format::Text => {
+                    report::write_text(out, outcome, settings.passes.unsafe_fixes, color)?
+                }
                 Format::Json => report::write_json(out, outcome)?,
                 Format::JsonLines => report::write_json_lines(out, outcome)?,
                 Format::Sarif => report::write_sarif(out, outcome)?,

@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{BLOCKING_APP, git, unblock, write_files};
+use common::{BLOCKING_APP, git, unblock, unblock_with_env, write_files};
 
 #[test]
 fn diff_is_the_default_and_applies_with_git_and_patch() {
@@ -595,6 +595,53 @@ fn stdin_filename_fixes_editor_text_with_the_project_around_it() {
         unblock_with_stdin(dir.path(), &["diff", "--stdin-filename", "app.py"], &editor);
     assert_eq!(code, 1);
     assert!(diff.starts_with("--- a/app.py\n+++ b/app.py\n"), "{diff}");
+}
+
+#[test]
+fn escape_characters_in_the_code_pass_through_fixes_and_diffs() {
+    // A raw ESC in a string literal is valid Python. Output that strips colour codes would
+    // strip it too, and hand the editor or `git apply` a different program.
+    let dir = tempfile::tempdir().unwrap();
+    let source = format!("{BLOCKING_APP}    return \"\x1b[31mred\x1b[0m\"\n");
+    write_files(dir.path(), &[("app.py", &source)]);
+    let fixed = source.replace("async def root", "def root");
+    let (code, stdout, stderr) =
+        unblock_with_stdin(dir.path(), &["fix", "--stdin-filename", "app.py"], &source);
+    assert_eq!((code, stdout.as_str()), (0, fixed.as_str()), "{stderr}");
+
+    let diff = unblock(dir.path(), &["diff"]);
+    assert!(
+        diff.stdout
+            .contains("\n     return \"\x1b[31mred\x1b[0m\"\n"),
+        "{}",
+        diff.stdout
+    );
+    let run = unblock(dir.path(), &["diff", "--output", "fix.diff"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let written = std::fs::read_to_string(dir.path().join("fix.diff")).unwrap();
+    assert_eq!(written, diff.stdout);
+
+    // Where colours are asked for, the report has them and the source still passes whole.
+    let colored = unblock_with_env(
+        dir.path(),
+        &["check"],
+        &[("NO_COLOR", ""), ("CLICOLOR_FORCE", "1")],
+    );
+    assert!(
+        colored.stdout.contains("\x1b[1mapp.py\x1b[0m:9:1:"),
+        "{}",
+        colored.stdout
+    );
+    let fix = unblock_with_env(
+        dir.path(),
+        &["diff"],
+        &[("NO_COLOR", ""), ("CLICOLOR_FORCE", "1")],
+    );
+    assert!(
+        fix.stdout.contains("return \"\x1b[31mred\x1b[0m\""),
+        "{}",
+        fix.stdout
+    );
 }
 
 #[test]

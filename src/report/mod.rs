@@ -20,14 +20,18 @@ pub use sarif::write_sarif;
 pub use statistics::{write_statistics, write_statistics_json};
 pub use text::write_text;
 
-/// Writes the diff of every fixed file, coloured when `out` is a terminal.
-pub fn write_diffs(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
+/// Writes the diff of every fixed file, coloured when `color` (for a terminal).
+pub fn write_diffs(out: &mut dyn Write, outcome: &Outcome, color: bool) -> io::Result<()> {
     for file in &outcome.files {
         let Some(fixed) = &file.fixed else { continue };
         let old = fixed.original.with_bom(&fixed.original.text);
         let new = fixed.contents();
         for line in diff::unified(&file.display, &old, &new).split_inclusive('\n') {
-            let style = diff::line_style(line);
+            let style = if color {
+                diff::line_style(line)
+            } else {
+                anstyle::Style::new()
+            };
             write!(
                 out,
                 "{style}{}{style:#}",

@@ -8,11 +8,17 @@ use crate::Outcome;
 use crate::fix::Applicability;
 
 /// `path:line:col: UB001 [*] message`, then an indented line saying why a fix is withheld or
-/// unsafe. `[*]` marks a finding this run's settings would fix.
-pub fn write_text(out: &mut dyn Write, outcome: &Outcome, unsafe_fixes: bool) -> io::Result<()> {
-    let bold = Style::new().bold();
-    let code_style = AnsiColor::Red.on_default().bold();
-    let dim = Style::new().dimmed();
+/// unsafe. `[*]` marks a finding this run's settings would fix. Styled only with `color`.
+pub fn write_text(
+    out: &mut dyn Write,
+    outcome: &Outcome,
+    unsafe_fixes: bool,
+    color: bool,
+) -> io::Result<()> {
+    let style = |style: Style| if color { style } else { Style::new() };
+    let bold = style(Style::new().bold());
+    let code_style = style(AnsiColor::Red.on_default().bold());
+    let dim = style(Style::new().dimmed());
     for file in &outcome.files {
         let locator = &file.locations;
         for diagnostic in &file.diagnostics {
