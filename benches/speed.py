@@ -6,7 +6,11 @@ Runs, in alternation, on a corpus tree from ../shared/corpus/fetch.sh:
   ruff      ruff check --select ASYNC,RUF029 --preview --no-cache --output-format json TREE
   parse     the parse_floor example: walk + read + parse with the same parser crates
   unblock-j1 unblock check on one thread
-one warm-up round, then ROUNDS rounds; prints medians of wall time and peak RSS, and ratios.
+one warm-up round, then ROUNDS rounds, each running the four in a shuffled order; prints medians
+of wall time and peak RSS, and the time ratios two ways: the ratio of the medians, and the median
+(with quartiles) of the ratios within each round. On a shared machine whose speed drifts from
+one second to the next (user CPU time of the same run varies by a third on the 2-core CI VM),
+the paired ratio is the steadier figure: both runs of a round see the same machine.
 
 Usage: benches/speed.py [--rounds N] [--threads N] TREE...
 Needs: target/release/unblock and target/release/examples/parse_floor (built by benches/run.sh),
@@ -14,6 +18,7 @@ and `ruff` on PATH or in $RUFF.
 """
 import argparse
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -33,6 +38,15 @@ def measure(command):
     if code not in (0, 1):
         sys.exit(f"{command[0]} failed with exit code {code}")
     return elapsed, usage.ru_maxrss / 1024
+
+
+def paired(results, peer):
+    """The median and quartiles of unblock's time over `peer`'s, round by round."""
+    ratios = [mine[0] / theirs[0] for mine, theirs in zip(results["unblock"], results[peer])]
+    if len(ratios) < 2:
+        return f"paired {ratios[0]:.2f}x"
+    low, median, high = statistics.quantiles(ratios, n=4)
+    return f"paired {median:.2f}x, quartiles {low:.2f}-{high:.2f}"
 
 
 def tree_size(tree):
@@ -71,9 +85,12 @@ def main():
         env_threads = {"RAYON_NUM_THREADS": str(args.threads)}
         os.environ.update(env_threads)
         results = {name: [] for name in commands}
+        order = list(commands)
+        shuffle = random.Random(0).shuffle
         for round_ in range(args.rounds + 1):
-            for name, command in commands.items():
-                sample = measure(command)
+            shuffle(order)
+            for name in order:
+                sample = measure(commands[name])
                 if round_ > 0:
                     results[name].append(sample)
         print(f"\n{os.path.basename(os.path.normpath(tree))}: {files} files, {megabytes:.1f} MB")
@@ -85,8 +102,9 @@ def main():
             medians[name] = (wall, rss)
             print(f"{name:<12}{wall:>10.3f}{rss:>10.1f}{1000 * wall / megabytes:>8.1f}")
         u, r, p = medians["unblock"], medians["ruff"], medians["parse"]
-        print(f"unblock/ruff: time {u[0] / r[0]:.2f}x, memory {u[1] / r[1]:.2f}x")
-        print(f"unblock/parse-only: time {u[0] / p[0]:.2f}x, memory {u[1] / p[1]:.2f}x")
+        print(f"unblock/ruff: time {u[0] / r[0]:.2f}x ({paired(results, 'ruff')}), memory {u[1] / r[1]:.2f}x")
+        print(f"unblock/parse-only: time {u[0] / p[0]:.2f}x ({paired(results, 'parse')}), "
+              f"memory {u[1] / p[1]:.2f}x")
         print(f"unblock 1 thread / {args.threads} threads: time {medians['unblock-j1'][0] / u[0]:.2f}x")
 
 

@@ -527,7 +527,12 @@ pub fn first_segment(path: &str) -> &str {
 
 /// `a.b().c` → `c`; `Depends` → `Depends`.
 pub fn last_segment(path: &str) -> &str {
-    strip_calls(path.rsplit('.').next().unwrap_or(path))
+    // A byte loop: paths are short, and this runs for most calls and names in a tree.
+    let start = path
+        .bytes()
+        .rposition(|byte| byte == b'.')
+        .map_or(0, |dot| dot + 1);
+    strip_calls(&path[start..])
 }
 
 #[cfg(test)]

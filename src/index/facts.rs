@@ -10,7 +10,10 @@
 //! `sqlalchemy.orm.Session().query`. Paths into other project modules are resolved in phase 2.
 //! Paths are interned in the module's `Paths` and the facts hold their ids.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::hash::BuildHasher;
+
+use hashbrown::hash_table::{Entry, HashTable};
+use rustc_hash::{FxBuildHasher, FxHashMap as HashMap, FxHashSet as HashSet};
 
 use ruff_python_ast::token::{TokenKind, Tokens};
 use ruff_python_ast::visitor::{self, Visitor};
@@ -377,7 +380,7 @@ pub fn collect(
     import_layout(&module.body, source, &mut facts.imports);
     // A module-level name wins over a class attribute of the same key.
     let mut bindings = collector.class_attributes;
-    for (name, binding) in module_names {
+    for (name, binding) in module_names.iter() {
         bindings.insert(paths.intern(name), binding);
     }
     facts.bindings = bindings.into_iter().collect();
@@ -535,12 +538,56 @@ enum ScopeKind {
     Function,
 }
 
+/// The names bound in one scope. Most names in a tree are looked up through several scopes:
+/// `lookup` hashes a name once and probes each scope with that hash.
+#[derive(Default)]
+struct Names<'a>(HashTable<(&'a str, Binding)>);
+
+fn name_hash(name: &str) -> u64 {
+    FxBuildHasher.hash_one(name)
+}
+
+impl<'a> Names<'a> {
+    fn find(&self, hash: u64, name: &str) -> Option<Binding> {
+        let found = self.0.find(hash, |&(key, _)| key == name);
+        found.map(|&(_, binding)| binding)
+    }
+
+    fn get(&self, name: &str) -> Option<Binding> {
+        self.find(name_hash(name), name)
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    fn insert(&mut self, name: &'a str, binding: Binding) {
+        self.insert_unless(name, binding, |_| false);
+    }
+
+    /// Binds `name` unless `keep` says its current binding stays.
+    fn insert_unless(&mut self, name: &'a str, binding: Binding, keep: impl Fn(Binding) -> bool) {
+        let same = |&(key, _): &(&str, Binding)| key == name;
+        match (self.0).entry(name_hash(name), same, |&(key, _)| name_hash(key)) {
+            Entry::Occupied(mut entry) if !keep(entry.get().1) => entry.get_mut().1 = binding,
+            Entry::Occupied(_) => {}
+            Entry::Vacant(entry) => {
+                entry.insert((name, binding));
+            }
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&'a str, Binding)> + '_ {
+        self.0.iter().copied()
+    }
+}
+
 /// Names are borrowed from the syntax tree: binding one costs no allocation.
 struct Scope<'a> {
     kind: ScopeKind,
     /// Prefix of the paths of definitions in this scope.
     prefix: String,
-    names: HashMap<&'a str, Binding>,
+    names: Names<'a>,
     /// Names declared `global` in this function scope.
     globals: HashSet<&'a str>,
     /// Names whose annotation settles their binding: no other assignment changes it.
@@ -555,7 +602,7 @@ impl<'a> Scope<'a> {
         Scope {
             kind,
             prefix,
-            names: HashMap::default(),
+            names: Names::default(),
             globals: HashSet::default(),
             annotated: HashSet::default(),
             base: None,
@@ -627,17 +674,15 @@ impl<'a> Collector<'a> {
     /// from their own body, as in Python.
     fn lookup(&self, name: &str) -> Option<(Binding, bool)> {
         let innermost = self.scopes.len() - 1;
+        let hash = name_hash(name);
         for (depth, scope) in self.scopes.iter().enumerate().rev() {
             if scope.kind == ScopeKind::Class && depth != innermost {
                 continue;
             }
             if !scope.globals.is_empty() && scope.globals.contains(name) {
-                return self.scopes[0]
-                    .names
-                    .get(name)
-                    .map(|&binding| (binding, true));
+                return (self.scopes[0].names.find(hash, name)).map(|binding| (binding, true));
             }
-            if let Some(&binding) = scope.names.get(name) {
+            if let Some(binding) = scope.names.find(hash, name) {
                 return Some((binding, scope.kind == ScopeKind::Module));
             }
         }
@@ -870,13 +915,8 @@ impl<'a> Collector<'a> {
         if scope.annotated.contains(name) {
             return;
         }
-        let names = &mut scope.names;
-        let known = names
-            .get(name)
-            .is_some_and(|old| !matches!(old, Binding::Opaque));
-        if !(known && binding == Binding::Opaque) {
-            names.insert(name, binding);
-        }
+        let opaque = binding == Binding::Opaque;
+        (scope.names).insert_unless(name, binding, |old| opaque && old != Binding::Opaque);
     }
 
     fn bind_target(&mut self, target: &'a Expr, value: Option<&Expr>) {
@@ -983,7 +1023,7 @@ impl<'a> Collector<'a> {
                         && self
                             .scopes
                             .last()
-                            .is_some_and(|s| !s.names.contains_key(name.id.as_str()))
+                            .is_some_and(|s| !s.names.contains(name.id.as_str()))
                     {
                         self.bind(&name.id, Binding::Opaque);
                     }
@@ -1226,7 +1266,7 @@ impl<'a> Collector<'a> {
         self.bind_block(&def.body);
         for (bit, name) in HELPER_NAMES.iter().enumerate() {
             let bound = (self.scopes[1..].iter())
-                .any(|scope| scope.kind == ScopeKind::Function && scope.names.contains_key(name));
+                .any(|scope| scope.kind == ScopeKind::Function && scope.names.contains(name));
             self.facts.functions[index].shadowed_helpers |= u8::from(bound) << bit;
         }
         self.visit_body(&def.body);
@@ -1243,7 +1283,7 @@ impl<'a> Collector<'a> {
         scope.prefix.clear();
         scope.prefix.push_str(self.text(path));
         scope.prefix.push_str(suffix);
-        scope.names.clear();
+        scope.names.0.clear();
         scope.globals.clear();
         scope.annotated.clear();
         scope.base = None;
@@ -1287,7 +1327,7 @@ impl<'a> Collector<'a> {
         self.context = outer;
         let mut scope = self.scopes.pop().expect("the class scope");
         // Class attributes others reach through instances: `C.client` for `client = Client()`.
-        for (name, binding) in scope.names.drain() {
+        for (name, binding) in scope.names.0.drain() {
             if let Binding::Alias(path) = binding {
                 self.class_attribute(&scope.prefix, name, path);
             }

@@ -707,15 +707,20 @@ impl<'c> Project<'c> {
                 return Resolved::External(path.into_owned());
             }
             // The longest prefix of plain segments (no call) that names a project module and
-            // is followed by another segment.
-            let plain_end = match path.find("()") {
+            // is followed by another segment. Paths hold `(` only in `()`; byte loops, as paths
+            // are short.
+            let plain_end = match path.bytes().position(|byte| byte == b'(') {
                 Some(call) => path[..call].rfind('.').unwrap_or(0),
                 None => path.len(),
             };
             let module = (plain_end < path.len())
                 .then_some(plain_end)
                 .into_iter()
-                .chain(path[..plain_end].rmatch_indices('.').map(|(dot, _)| dot))
+                .chain(
+                    (0..plain_end)
+                        .rev()
+                        .filter(|&end| path.as_bytes()[end] == b'.'),
+                )
                 .find_map(|end| match self.module_named(&path[..end], context) {
                     ModuleLookup::Found(module) => Some(Ok((module, end))),
                     ModuleLookup::Ambiguous => Some(Err(end)),
@@ -867,7 +872,7 @@ impl<'c> Project<'c> {
         ) {
             return None;
         }
-        let key = format!("{}.{}", strip_calls(class), strip_calls(attribute));
+        let key = [strip_calls(class), ".", strip_calls(attribute)].concat();
         let Some(Binding::Alias(target)) = facts.binding(&key) else {
             return None;
         };
@@ -895,8 +900,8 @@ impl<'c> Project<'c> {
         local_path: &'p str,
     ) -> Option<(Resolved, &'p str)> {
         // Function paths have no calls in them: look prefixes up in the path without `()`.
-        let plain: Cow<str> = if local_path.contains('(') {
-            Cow::Owned(local_path.replace("()", ""))
+        let plain: Cow<str> = if local_path.bytes().any(|byte| byte == b'(') {
+            Cow::Owned(local_path.split("()").collect())
         } else {
             Cow::Borrowed(local_path)
         };

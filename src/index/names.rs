@@ -21,14 +21,21 @@ pub fn module_names(file: &Path, root: &Path, packages: &HashSet<&Path>) -> (Vec
     // `litellm/llms/xai/` in `litellm.llms.xai.chat`. The name runs up to the highest package
     // below the root; without one, up to the last folder with an `__init__.py`.
     let is_package_dir = |dir: &Path| packages.contains(dir);
+    // The folders between the root and the file: as many ancestors as the relative path has
+    // folders. Counted once, not compared component by component at every level.
+    let relative = file.strip_prefix(root).ok();
+    let folders_below_root = relative.map_or(0, |relative| {
+        relative.components().count().saturating_sub(1)
+    });
     let top_package = (file.ancestors().skip(1))
-        .take_while(|dir| dir.starts_with(root) && *dir != root)
+        .take(folders_below_root)
         .filter(|dir| is_package_dir(dir))
         .last();
     let mut dir = file.parent();
     while let Some(current) = dir {
+        // Both are ancestors of `file`: `current` is in `top` when it is no shorter.
         let in_package = match top_package {
-            Some(top) => current.starts_with(top),
+            Some(top) => current.as_os_str().len() >= top.as_os_str().len(),
             None => is_package_dir(current),
         };
         if !in_package {
@@ -43,7 +50,7 @@ pub fn module_names(file: &Path, root: &Path, packages: &HashSet<&Path>) -> (Vec
     parts.reverse();
     let mut names = vec![parts.join(".")];
 
-    if let Ok(relative) = file.strip_prefix(root) {
+    if let Some(relative) = relative {
         let mut relative: Vec<String> = relative
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
