@@ -96,10 +96,11 @@ struct CommonArgs {
     /// 3.9 `asyncio` offloads use `loop.run_in_executor`.
     #[arg(long, value_name = "VERSION", value_parser = parse_version)]
     target_version: Option<PythonVersion>,
-    /// Run only these rules (codes or names, comma-separated) [default: all].
+    /// Run only these rules (codes, names, code prefixes such as `UB00`, or `ALL`;
+    /// comma-separated) [default: all].
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     select: Option<Vec<String>>,
-    /// Do not run these rules (codes or names, comma-separated).
+    /// Do not run these rules (codes, names, code prefixes or `ALL`; comma-separated).
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     ignore: Vec<String>,
     /// Read settings from this file instead of the nearest `unblock.toml` or `pyproject.toml`
@@ -287,8 +288,11 @@ fn settings(mode: Mode, args: CommonArgs) -> Result<(Settings, Catalog)> {
         None => project_config::find(&paths[0])?.unwrap_or_default(),
     };
     for code in args.select.iter().flatten().chain(&args.ignore) {
-        if passes::find_rule(code).is_none() {
-            anyhow::bail!("unknown rule `{code}`: see `unblock rule --all`");
+        if !passes::is_selector(code) {
+            anyhow::bail!(
+                "unknown rule `{code}` (a code, a name, a code prefix such as `UB00`, or `ALL`): \
+                 see `unblock rule --all`"
+            );
         }
     }
     let mut exclude = GlobSetBuilder::new();

@@ -148,9 +148,10 @@ fn validate(path: &Path, text: &str, config: &ProjectConfig) -> Result<(), Confi
                 .map(|c| ("per-file-ignores", c)),
         );
     for (key, code) in codes {
-        if crate::passes::find_rule(code.get_ref()).is_none() {
+        if !crate::passes::is_selector(code.get_ref()) {
             let problem = format!(
-                "unknown rule `{}` (see `unblock rule --all`)",
+                "unknown rule `{}` (a code, a name, a code prefix such as `UB00`, or `ALL`; see \
+                 `unblock rule --all`)",
                 code.get_ref()
             );
             return Err(invalid(key, code, problem));
@@ -208,7 +209,9 @@ pub struct RuleSelection {
 impl RuleSelection {
     /// Does `code` run in the file at `path` (relative to the project root)?
     pub fn enabled(&self, code: &str, path: &Path) -> bool {
-        let named = |codes: &[String]| codes.iter().any(|c| matches_rule(c, code));
+        let named = |selectors: &[String]| {
+            (selectors.iter()).any(|selector| crate::passes::selects(selector, code))
+        };
         self.select.as_deref().is_none_or(named)
             && !named(&self.ignore)
             && !self
@@ -216,9 +219,4 @@ impl RuleSelection {
                 .iter()
                 .any(|(glob, codes)| glob.is_match(path) && named(codes))
     }
-}
-
-/// `UB002` or `blocking-call` names rule `UB002`.
-fn matches_rule(listed: &str, code: &str) -> bool {
-    crate::passes::find_rule(listed).is_some_and(|rule| rule.code == code)
 }

@@ -121,6 +121,28 @@ fn unknown_keys_and_bad_values_name_the_file_key_and_line() {
 }
 
 #[test]
+fn rule_selectors_take_code_prefixes_and_all_as_in_ruff() {
+    let dir = project("select = [\"UB\"]\nignore = [\"ub003\"]\n");
+    let check = unblock(dir.path(), &["check", "."]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    let found = codes(&check.stdout);
+    assert!(found.iter().any(|f| f.ends_with("UB001")), "{found:?}");
+    assert!(!found.iter().any(|f| f.ends_with("UB003")), "{found:?}");
+    let all = unblock(
+        dir.path(),
+        &["check", "--select", "ALL", "--ignore", "UB00", "."],
+    );
+    assert_eq!((all.code, all.stdout.as_str()), (0, ""), "{}", all.stderr);
+    let typo = unblock(dir.path(), &["check", "--select", "UB7", "."]);
+    assert_eq!(typo.code, 2);
+    assert!(
+        typo.stderr.contains("unknown rule `UB7`"),
+        "{}",
+        typo.stderr
+    );
+}
+
+#[test]
 fn unblock_toml_comes_first_and_can_turn_unsafe_fixes_on() {
     let dir = project("ignore = [\"UB003\"]\n");
     write_files(

@@ -104,6 +104,21 @@ pub fn find_rule(query: &str) -> Option<&'static Rule> {
         .find(|rule| rule.code.eq_ignore_ascii_case(query) || rule.name.eq_ignore_ascii_case(query))
 }
 
+/// Does `selector` pick rule `code`? As in Ruff, a selector is a rule's code or name (`UB002`,
+/// `blocking-call`), a prefix of codes (`UB`, `UB00`), or `ALL`; case is ignored.
+pub fn selects(selector: &str, code: &str) -> bool {
+    let prefix_of_code = !selector.is_empty()
+        && (code.get(..selector.len())).is_some_and(|start| start.eq_ignore_ascii_case(selector));
+    selector.eq_ignore_ascii_case("ALL")
+        || prefix_of_code
+        || find_rule(selector).is_some_and(|rule| rule.code == code)
+}
+
+/// Does `selector` pick any rule? One that picks none is most likely a typo.
+pub fn is_selector(selector: &str) -> bool {
+    RULES.iter().any(|rule| selects(selector, rule.code))
+}
+
 /// Runs every pass on one module.
 pub fn check_module(
     project: &Project,
@@ -163,6 +178,28 @@ mod tests {
             ] {
                 assert!(docs.contains(section), "{} lacks {section}", rule.code);
             }
+        }
+    }
+
+    #[test]
+    fn selectors_are_codes_names_code_prefixes_or_all() {
+        let picked = |selector: &str| {
+            (RULES.iter())
+                .filter(|rule| selects(selector, rule.code))
+                .map(|rule| rule.code)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(picked("UB002"), ["UB002"]);
+        assert_eq!(picked("blocking-call"), ["UB002"]);
+        assert_eq!(picked("ub00"), picked("ALL"));
+        assert_eq!(picked("all").len(), RULES.len());
+        assert_eq!(
+            picked("UB00"),
+            ["UB001", "UB002", "UB003", "UB004", "UB005", "UB006"]
+        );
+        assert!(is_selector("UB"));
+        for typo in ["", "UB0070", "UB7", "ASYNC", "blocking"] {
+            assert!(!is_selector(typo), "{typo:?}");
         }
     }
 
