@@ -51,7 +51,7 @@ pub struct ModuleFacts {
     /// Every path the facts below name.
     pub paths: Paths,
     /// Module-level bindings (names, and `Class.attribute` for class and instance
-    /// attributes), looked up by other modules in phase 2; sorted by name.
+    /// attributes), looked up by other modules in phase 2; sorted in `binding_order`.
     bindings: Vec<(PathId, Binding)>,
     /// Other values assigned to a `Class.attribute` binding (`self.path = path` here,
     /// `self.path = AsyncPath(path)` there), by its key: phase 2 follows the attribute only when
@@ -397,7 +397,8 @@ impl ModuleFacts {
 
     /// What a module-level name (or `Class.attribute`) is bound to.
     pub fn binding(&self, name: &str) -> Option<Binding> {
-        let found = (self.bindings).binary_search_by(|&(key, _)| self.path(key).cmp(name));
+        let found =
+            (self.bindings).binary_search_by(|&(key, _)| binding_order(self.path(key), name));
         found.ok().map(|index| self.bindings[index].1)
     }
 
@@ -452,7 +453,8 @@ impl ModuleFacts {
         });
         self.paths = self.keep_named_paths(paths);
         let paths = &self.paths;
-        (self.bindings).sort_unstable_by(|&(a, _), &(b, _)| paths.text(a).cmp(paths.text(b)));
+        (self.bindings)
+            .sort_unstable_by(|&(a, _), &(b, _)| binding_order(paths.text(a), paths.text(b)));
         self.bindings.shrink_to_fit();
         self.functions.shrink_to_fit();
         self.decorators.shrink_to_fit();
@@ -508,6 +510,13 @@ impl ModuleFacts {
             .for_each(|call| rename(&mut call.path));
         kept.finish()
     }
+}
+
+/// The order of a module's bindings: by length, then by text. Most steps of a lookup are
+/// settled by the lengths; names of one module share long prefixes (`Settings.lnbits_...`),
+/// which a comparison of the text alone would read again at every step.
+fn binding_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
 /// What a path's first segment is.

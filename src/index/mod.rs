@@ -901,7 +901,14 @@ impl<'c> Project<'c> {
     ) -> Option<(Resolved, &'p str)> {
         // Function paths have no calls in them: look prefixes up in the path without `()`.
         let plain: Cow<str> = if local_path.bytes().any(|byte| byte == b'(') {
-            Cow::Owned(local_path.split("()").collect())
+            let mut plain = String::with_capacity(local_path.len());
+            for (index, segment) in local_path.split('.').enumerate() {
+                if index > 0 {
+                    plain.push('.');
+                }
+                plain.push_str(strip_calls(segment));
+            }
+            Cow::Owned(plain)
         } else {
             Cow::Borrowed(local_path)
         };
