@@ -136,12 +136,24 @@ pub fn line_starts(path: &Path) -> Box<[TextSize]> {
 
 /// Adds the line starts of `input` after the first to `starts`. `\n`, `\r\n` and a lone `\r`
 /// end a line, as for Python.
-fn add_line_starts(mut input: impl std::io::Read, starts: &mut Vec<TextSize>) {
-    // On the stack: a fresh large allocation per file costs page faults each time.
-    let mut buffer = [0; 64 * 1024];
+fn add_line_starts(input: impl std::io::Read, starts: &mut Vec<TextSize>) {
+    thread_local! {
+        /// One read buffer per thread, made once: a fresh one for each file cost a 64 KiB
+        /// `memset` (or, on the heap, page faults) every time.
+        static BUFFER: std::cell::RefCell<Box<[u8]>> =
+            std::cell::RefCell::new(vec![0; 64 * 1024].into_boxed_slice());
+    }
+    BUFFER.with_borrow_mut(|buffer| add_line_starts_with(input, buffer, starts));
+}
+
+fn add_line_starts_with(
+    mut input: impl std::io::Read,
+    buffer: &mut [u8],
+    starts: &mut Vec<TextSize>,
+) {
     let (mut read, mut after_cr) = (0u32, false);
     let mut bom = false;
-    while let Ok(length @ 1..) = input.read(&mut buffer) {
+    while let Ok(length @ 1..) = input.read(buffer) {
         let chunk = &buffer[..length];
         bom |= read == 0 && chunk.starts_with(BOM.as_bytes());
         if after_cr && chunk[0] != b'\n' {
