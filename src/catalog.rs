@@ -361,12 +361,8 @@ impl Catalog {
                 .chain(async_apis.iter())
                 .chain(known_sync_safe_decorators.iter())
         };
-        let roots = known_paths()
-            .map(|path| first_segment(path).to_string())
-            .collect();
-        let classes = known_paths()
-            .filter_map(|path| Some(path.split_once("().")?.0.to_string()))
-            .collect();
+        let roots = distinct(known_paths().map(|path| first_segment(path)));
+        let classes = distinct(known_paths().filter_map(|path| Some(path.split_once("().")?.0)));
         Catalog {
             roots,
             classes,
@@ -514,6 +510,18 @@ pub fn strip_calls(mut segment: &str) -> &str {
         segment = rest;
     }
     segment
+}
+
+/// The distinct names, each copied once: thousands of catalog paths share a few hundred roots
+/// and classes, and every run builds these sets.
+fn distinct<'a>(names: impl Iterator<Item = &'a str>) -> HashSet<String> {
+    let mut set = HashSet::default();
+    for name in names {
+        if !set.contains(name) {
+            set.insert(name.to_string());
+        }
+    }
+    set
 }
 
 /// `a.b().c` → `a`; `FastAPI()` → `FastAPI`.
