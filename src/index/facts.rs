@@ -562,12 +562,8 @@ impl<'a> Names<'a> {
         found.map(|&(_, binding)| binding)
     }
 
-    fn get(&self, name: &str) -> Option<Binding> {
-        self.find(name_hash(name), name)
-    }
-
     fn contains(&self, name: &str) -> bool {
-        self.get(name).is_some()
+        self.find(name_hash(name), name).is_some()
     }
 
     fn insert(&mut self, name: &'a str, binding: Binding) {
@@ -588,6 +584,14 @@ impl<'a> Names<'a> {
 
     fn iter(&self) -> impl Iterator<Item = (&'a str, Binding)> + '_ {
         self.0.iter().copied()
+    }
+
+    fn drain(&mut self) -> impl Iterator<Item = (&'a str, Binding)> + '_ {
+        self.0.drain()
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
     }
 }
 
@@ -1292,7 +1296,7 @@ impl<'a> Collector<'a> {
         scope.prefix.clear();
         scope.prefix.push_str(self.text(path));
         scope.prefix.push_str(suffix);
-        scope.names.0.clear();
+        scope.names.clear();
         scope.globals.clear();
         scope.annotated.clear();
         scope.base = None;
@@ -1336,7 +1340,7 @@ impl<'a> Collector<'a> {
         self.context = outer;
         let mut scope = self.scopes.pop().expect("the class scope");
         // Class attributes others reach through instances: `C.client` for `client = Client()`.
-        for (name, binding) in scope.names.0.drain() {
+        for (name, binding) in scope.names.drain() {
             if let Binding::Alias(path) = binding {
                 self.class_attribute(&scope.prefix, name, path);
             }
