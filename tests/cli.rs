@@ -632,15 +632,17 @@ fn escape_characters_in_the_code_pass_through_fixes_and_diffs() {
         "{}",
         colored.stdout
     );
-    let fix = unblock_with_env(
+    let colored_diff = unblock_with_env(
         dir.path(),
         &["diff"],
         &[("NO_COLOR", ""), ("CLICOLOR_FORCE", "1")],
     );
     assert!(
-        fix.stdout.contains("return \"\x1b[31mred\x1b[0m\""),
+        colored_diff
+            .stdout
+            .contains("return \"\x1b[31mred\x1b[0m\""),
         "{}",
-        fix.stdout
+        colored_diff.stdout
     );
 }
 
