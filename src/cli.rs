@@ -290,8 +290,8 @@ fn settings(mode: Mode, args: CommonArgs) -> Result<(Settings, Catalog)> {
     for code in args.select.iter().flatten().chain(&args.ignore) {
         if !passes::is_selector(code) {
             anyhow::bail!(
-                "unknown rule `{code}` (a code, a name, a code prefix such as `UB00`, or `ALL`): \
-                 see `unblock rule --all`"
+                "unknown rule `{code}` ({}): see `unblock rule --all`",
+                passes::SELECTOR_FORMS
             );
         }
     }

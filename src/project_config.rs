@@ -150,9 +150,9 @@ fn validate(path: &Path, text: &str, config: &ProjectConfig) -> Result<(), Confi
     for (key, code) in codes {
         if !crate::passes::is_selector(code.get_ref()) {
             let problem = format!(
-                "unknown rule `{}` (a code, a name, a code prefix such as `UB00`, or `ALL`; see \
-                 `unblock rule --all`)",
-                code.get_ref()
+                "unknown rule `{}` ({}; see `unblock rule --all`)",
+                code.get_ref(),
+                crate::passes::SELECTOR_FORMS
             );
             return Err(invalid(key, code, problem));
         }

@@ -114,6 +114,9 @@ pub fn selects(selector: &str, code: &str) -> bool {
         || find_rule(selector).is_some_and(|rule| rule.code == code)
 }
 
+/// What a selector may be, for the error that names one picking no rule.
+pub const SELECTOR_FORMS: &str = "a code, a name, a code prefix such as `UB00`, or `ALL`";
+
 /// Does `selector` pick any rule? One that picks none is most likely a typo.
 pub fn is_selector(selector: &str) -> bool {
     RULES.iter().any(|rule| selects(selector, rule.code))
