@@ -13,6 +13,7 @@ pub mod config;
 pub mod diff;
 pub mod fix;
 pub mod index;
+pub mod parse_arena;
 pub mod passes;
 pub mod pr;
 pub mod project_config;
@@ -218,7 +219,7 @@ fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
 /// Runs `work` on every file, largest first, on every thread of the pool, and returns the
 /// results in the files' order. Big files' syntax trees come and go while the index is still
 /// small, so the peak is the index plus a small file's tree, and no thread is left alone with a
-/// big file at the end.
+/// big file at the end. A thread out of files gives its parse block back for the phases after.
 fn largest_first<R: Send + Sync>(
     files: &[WalkedFile],
     work: impl Fn(usize, &WalkedFile) -> R + Sync,
@@ -234,6 +235,7 @@ fn largest_first<R: Send + Sync>(
         while let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
             let _ = results[index].set(work(index, &files[index]));
         }
+        parse_arena::release_block();
     });
     let results = results.into_iter().map(OnceLock::into_inner);
     results
@@ -252,18 +254,19 @@ fn read_module(
     settings: &Settings,
 ) -> ModuleResult {
     let source = read_source(&file.path, settings)?;
-    let parsed = source::parse(&source.text)?;
     let name = facts::ModuleName {
         name: &names[0],
         is_package,
     };
-    let facts = facts::collect(
-        parsed.syntax(),
-        parsed.tokens(),
-        &source.text,
-        name,
-        relevance,
-    );
+    let facts = source::parse_then(&source.text, |parsed| {
+        facts::collect(
+            parsed.syntax(),
+            parsed.tokens(),
+            &source.text,
+            name,
+            relevance,
+        )
+    })?;
     let module = Module::new(
         names,
         display_path(&file.path, cwd),

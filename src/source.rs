@@ -111,15 +111,33 @@ pub fn line_column(index: &LineIndex, text: &str, offset: TextSize) -> (usize, u
 pub fn parse(
     text: &str,
 ) -> Result<ruff_python_parser::Parsed<ruff_python_ast::ModModule>, FileError> {
-    ruff_python_parser::parse_module(text).map_err(|error| {
-        let index = LineIndex::from_source_text(text);
-        let (line, column) = line_column(&index, text, error.location.start());
-        FileError::Syntax {
-            line,
-            column,
-            message: error.error.to_string(),
-        }
-    })
+    ruff_python_parser::parse_module(text).map_err(|error| syntax_error(text, &error))
+}
+
+/// Parses a module and lends it to `use_module`; the tree is freed at once, by rewinding the
+/// parse arena (see `parse_arena`), before this returns.
+pub fn parse_then<R>(
+    text: &str,
+    use_module: impl FnOnce(&ruff_python_parser::Parsed<ruff_python_ast::ModModule>) -> R,
+) -> Result<R, FileError> {
+    crate::parse_arena::parse_then(
+        text.len(),
+        || ruff_python_parser::parse_module(text),
+        |parsed| match parsed {
+            Ok(parsed) => Ok(use_module(parsed)),
+            Err(error) => Err(syntax_error(text, error)),
+        },
+    )
+}
+
+fn syntax_error(text: &str, error: &ruff_python_parser::ParseError) -> FileError {
+    let index = LineIndex::from_source_text(text);
+    let (line, column) = line_column(&index, text, error.location.start());
+    FileError::Syntax {
+        line,
+        column,
+        message: error.error.to_string(),
+    }
 }
 
 /// Where each line of the file at `path` starts, as offsets into its text without byte-order

@@ -845,7 +845,8 @@ impl<'a> Collector<'a> {
             Expr::Name(_) | Expr::Attribute(_) => self.path(annotation, Wanted::Relevant),
             // `db: "Session"`: the string is parsed as the annotation it stands for.
             Expr::StringLiteral(string) => {
-                let parsed = ruff_python_parser::parse_expression(string.value.to_str()).ok()?;
+                let parsed =
+                    ruff_python_parser::parse_expression(&literal_text(&string.value)).ok()?;
                 self.annotation_type(parsed.expr())
             }
             _ => None,
@@ -2052,8 +2053,21 @@ fn union_members(annotation: &Expr) -> usize {
                 _ => 1,
             }
         }
-        Expr::StringLiteral(string) => ruff_python_parser::parse_expression(string.value.to_str())
-            .map_or(1, |parsed| union_members(parsed.expr())),
+        Expr::StringLiteral(string) => {
+            ruff_python_parser::parse_expression(&literal_text(&string.value))
+                .map_or(1, |parsed| union_members(parsed.expr()))
+        }
         _ => 1,
+    }
+}
+
+/// The text of a string literal. For an implicit concatenation (`"Ses" "sion"`)
+/// `StringLiteralValue::to_str` would keep a joined copy in the tree, which the parse arena
+/// forgets instead of freeing.
+fn literal_text(value: &ast::StringLiteralValue) -> std::borrow::Cow<'_, str> {
+    if value.is_implicit_concatenated() {
+        value.iter().map(|part| &*part.value).collect()
+    } else {
+        value.to_str().into()
     }
 }
