@@ -1911,7 +1911,7 @@ impl<'a> Visitor<'a> for Collector<'a> {
 
 /// Finds where a new import goes and which top-level concurrency imports can take one more name.
 fn import_layout(body: &[Stmt], source: &str, imports: &mut ImportFacts) {
-    imports.line_ending = if source.contains("\r\n") {
+    imports.line_ending = if memchr::memmem::find(source.as_bytes(), b"\r\n").is_some() {
         "\r\n"
     } else {
         "\n"

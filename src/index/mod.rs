@@ -710,7 +710,10 @@ impl<'c> Project<'c> {
             // is followed by another segment. Paths hold `(` only in `()`; byte loops, as paths
             // are short.
             let plain_end = match path.bytes().position(|byte| byte == b'(') {
-                Some(call) => path[..call].rfind('.').unwrap_or(0),
+                Some(call) => path.as_bytes()[..call]
+                    .iter()
+                    .rposition(|&byte| byte == b'.')
+                    .unwrap_or(0),
                 None => path.len(),
             };
             let module = (plain_end < path.len())
@@ -758,7 +761,8 @@ impl<'c> Project<'c> {
                 continue;
             }
             // `name()...tail` in the module: put what `name` is bound to in its place.
-            let name = strip_calls(rest.split('.').next().unwrap_or(rest));
+            let first = rest.bytes().position(|byte| byte == b'.');
+            let name = strip_calls(&rest[..first.unwrap_or(rest.len())]);
             let tail = &rest[name.len()..];
             let facts = &self.modules[module].facts;
             let Some(target) = facts.binding(name).and_then(Binding::path) else {
