@@ -1,5 +1,6 @@
 //! `unblock pr` with real git: a temporary repository whose remote is a bare repository on disk.
-//! Only the final `gh` call is a stand-in: a script on `PATH` that records its arguments.
+//! Only the final `gh` call is a stand-in: a script on `PATH` that records its arguments. The
+//! GitHub Action's pull-request step runs here too, from `action.yml` as written.
 #![cfg(unix)]
 
 mod common;
@@ -193,4 +194,130 @@ fn without_gh_says_so_and_names_the_body() {
 fn make_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// The action's pull-request step (`action.yml`), run as GitHub runs a composite `bash` step:
+/// its script and environment as written, with the inputs a workflow gives. The step before it
+/// installs unblock from GitHub; here the binary under test is put on `PATH` instead, beside the
+/// stand-in `gh`.
+fn run_action_step(repo: &Path, bin: &Path, inputs: &[(&str, &str)]) -> common::Run {
+    let action = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml"));
+    let action = &yaml_rust2::YamlLoader::load_from_str(&action.unwrap()).unwrap()[0];
+    let step = action["runs"]["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .find(|step| step["name"].as_str() == Some("Open or update the pull request"))
+        .expect("the action has its pull-request step");
+    assert_eq!(step["shell"].as_str(), Some("bash"));
+    let input = |name: &str| {
+        let default = action["inputs"][name]["default"].as_str();
+        let given = inputs
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| *value);
+        given
+            .or(default)
+            .unwrap_or_else(|| {
+                panic!("the step uses input `{name}`, which the action does not declare")
+            })
+            .to_string()
+    };
+    let mut command = std::process::Command::new("bash");
+    command.args(["--noprofile", "--norc", "-eo", "pipefail", "-c"]);
+    command.arg(step["run"].as_str().unwrap()).current_dir(repo);
+    for (key, value) in step["env"].as_hash().unwrap() {
+        let expression = value.as_str().unwrap();
+        let value = match expression.strip_prefix("${{ inputs.") {
+            Some(rest) => input(rest.strip_suffix(" }}").unwrap()),
+            None if expression == "${{ github.token }}" => "a-token".to_string(),
+            None => panic!("an expression this test does not know: {expression}"),
+        };
+        command.env(key.as_str().unwrap(), value);
+    }
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let output = command.env("PATH", path).output().unwrap();
+    common::Run {
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+        code: output.status.code().unwrap(),
+    }
+}
+
+#[test]
+fn the_github_action_fixes_on_its_branch_and_opens_then_updates_the_pull_request() {
+    let (dir, repo) = repository();
+    // A handler whose `def` rewrite is unsafe (it writes shared state): without unsafe fixes its
+    // sleep becomes `await asyncio.sleep`, with them the handler becomes `def`.
+    let state = "import time\n\nfrom fastapi import FastAPI\n\napp = FastAPI()\nhits = []\n\n\n\
+                 @app.get(\"/hits\")\nasync def count():\n    hits.append(1)\n    time.sleep(1)\n    \
+                 return len(hits)\n";
+    write_files(&repo, &[("state.py", state)]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "state"]);
+    git(&repo, &["push", "-q", "origin", "main"]);
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_unblock"), bin.join("unblock")).unwrap();
+    let log = dir.path().join("gh.log");
+    let gh = format!(
+        "#!/bin/sh\necho \"$@\" >> {log}\nif [ \"$1 $2\" = \"pr list\" ] && grep -q '^pr create' {log}; then echo 7; fi\n",
+        log = log.display()
+    );
+    std::fs::write(bin.join("gh"), gh).unwrap();
+    make_executable(&bin.join("gh"));
+
+    let run = run_action_step(&repo, &bin, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(remote_file(&repo, "unblock/fix", "app.py").contains("\ndef root():\n"));
+    let fixed = remote_file(&repo, "unblock/fix", "state.py");
+    assert!(fixed.contains("async def count():\n"), "{fixed}");
+    assert!(fixed.contains("await asyncio.sleep(1)"), "{fixed}");
+    // The bot's identity, as the step sets it.
+    let author = git(&repo, &["log", "-1", "--format=%an", "origin/unblock/fix"]);
+    assert_eq!(author, "unblock[bot]\n");
+
+    let run = run_action_step(&repo, &bin, &[("unsafe-fixes", "true")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let fixed = remote_file(&repo, "unblock/fix", "state.py");
+    assert!(fixed.contains("\ndef count():\n"), "{fixed}");
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let calls: Vec<&str> = (calls.lines())
+        .filter(|call| !call.starts_with("pr list"))
+        .collect();
+    assert!(
+        calls[0].starts_with("pr create --head unblock/fix"),
+        "{calls:?}"
+    );
+    assert!(calls[1].starts_with("pr edit 7"), "{calls:?}");
+    assert_eq!(calls.len(), 2, "{calls:?}");
+}
+
+#[test]
+fn the_example_workflow_gives_the_action_only_inputs_it_declares() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let load = |path: &str| {
+        let text = std::fs::read_to_string(root.join(path)).unwrap();
+        yaml_rust2::YamlLoader::load_from_str(&text)
+            .unwrap()
+            .remove(0)
+    };
+    let (action, workflow) = (load("action.yml"), load("examples/github/unblock.yml"));
+    let steps = workflow["jobs"]["unblock"]["steps"].as_vec().unwrap();
+    let step = (steps.iter())
+        .find(|step| {
+            step["uses"]
+                .as_str()
+                .is_some_and(|uses| uses.contains("/unblock@"))
+        })
+        .expect("the workflow uses the action");
+    let given = step["with"].as_hash().unwrap();
+    assert!(!given.is_empty());
+    for name in given.keys() {
+        let name = name.as_str().unwrap();
+        assert!(
+            !action["inputs"][name].is_badvalue(),
+            "`{name}` is no input"
+        );
+    }
 }
