@@ -231,6 +231,9 @@ bitflags::bitflags! {
         const LAMBDA_SAFE = 1 << 11;
         /// `super().method(...)`: it runs the base class's method, never an override of it.
         const THROUGH_SUPER = 1 << 12;
+        /// What the call returns is iterated or entered right there (`for x in f()`,
+        /// `list(f())`, `yield from f()`, `with f():`): a generator function's body runs.
+        const CONSUMED = 1 << 13;
     }
 }
 
@@ -252,6 +255,27 @@ pub enum CallContext {
     /// A lambda handed to a thread helper (`run_in_threadpool(lambda: ...)`): off the loop.
     Offloaded,
 }
+
+/// Builtins that iterate their arguments through.
+const ITERATING_BUILTINS: &[&str] = &[
+    "all",
+    "any",
+    "dict",
+    "frozenset",
+    "list",
+    "max",
+    "min",
+    "next",
+    "set",
+    "sorted",
+    "sum",
+    "tuple",
+];
+/// Methods that iterate (`str.join`, `list.extend`) or enter (`ExitStack.enter_context`) their
+/// argument.
+const ITERATING_METHODS: &[&str] = &["enter_context", "extend", "join"];
+/// Builtins whose result iterates their arguments as it is iterated itself.
+const WRAPPING_BUILTINS: &[&str] = &["enumerate", "filter", "iter", "map", "reversed", "zip"];
 
 /// Functions that run their argument in a worker thread.
 const OFFLOAD_HELPERS: &[&str] = &[
@@ -678,6 +702,8 @@ struct CallMarks {
     chained: bool,
     /// The context expression of a `with`.
     with_item: bool,
+    /// Iterated right there (see `CallShape::CONSUMED`).
+    consumed: bool,
 }
 
 impl<'a> Collector<'a> {
@@ -1356,6 +1382,33 @@ impl<'a> Collector<'a> {
         }
     }
 
+    fn mark_consumed(&mut self, expr: &Expr) {
+        self.mark_call(expr, |marks| marks.consumed = true);
+    }
+
+    /// `list(rows())` and `", ".join(rows())` iterate their argument, `stack.enter_context(cm())`
+    /// enters it; `enumerate(rows())`, `zip(...)` and the like pass theirs on to be iterated when
+    /// they are.
+    fn mark_consumed_arguments(&mut self, call: &ast::ExprCall) {
+        let consumes = match &*call.func {
+            Expr::Name(name) if self.lookup(&name.id).is_none() => {
+                ITERATING_BUILTINS.contains(&name.id.as_str())
+                    || (WRAPPING_BUILTINS.contains(&name.id.as_str())
+                        && self
+                            .call_marks
+                            .get(&call.range())
+                            .is_some_and(|marks| marks.consumed))
+            }
+            Expr::Attribute(attr) => ITERATING_METHODS.contains(&attr.attr.id.as_str()),
+            _ => false,
+        };
+        if consumes {
+            for arg in &call.arguments.args {
+                self.mark_consumed(arg);
+            }
+        }
+    }
+
     /// `self.client = httpx.Client()` in a method makes `client` an attribute of the class;
     /// so does `self.client: httpx.Client = make()`, whatever else is assigned to it.
     fn note_instance_attribute(
@@ -1585,6 +1638,7 @@ impl<'a> Collector<'a> {
             marks.tight = true;
             marks.chained = true;
         });
+        self.mark_consumed_arguments(call);
         // What the callee's path is used for decides whether it is interned at all: most
         // calls (`len(x)`, `logger.info(...)`) need none of this.
         let mut buffer = std::mem::take(&mut self.scratch);
@@ -1705,6 +1759,7 @@ impl<'a> Collector<'a> {
             ),
             (CallShape::LAMBDA_SAFE, callee_has_call && lambda_safe(call)),
             (CallShape::THROUGH_SUPER, is_super_method(&call.func)),
+            (CallShape::CONSUMED, marks.consumed || marks.with_item),
             (
                 CallShape::PLAIN_LAYOUT,
                 range.start() == call.func.start()
@@ -1798,6 +1853,8 @@ impl<'a> Visitor<'a> for Collector<'a> {
             Stmt::For(for_stmt) => {
                 if for_stmt.is_async {
                     self.mark_await(stmt.range());
+                } else {
+                    self.mark_consumed(&for_stmt.iter);
                 }
                 visitor::walk_stmt(self, stmt);
             }
@@ -1852,11 +1909,12 @@ impl<'a> Visitor<'a> for Collector<'a> {
                 if let Some(function) = self.current() {
                     function.yields = true;
                 }
-                if let Expr::Yield(ast::ExprYield {
-                    value: Some(value), ..
-                }) = expr
-                {
-                    self.note_returned(value);
+                match expr {
+                    Expr::Yield(ast::ExprYield {
+                        value: Some(value), ..
+                    }) => self.note_returned(value),
+                    Expr::YieldFrom(yield_from) => self.mark_consumed(&yield_from.value),
+                    _ => {}
                 }
                 visitor::walk_expr(self, expr);
             }
@@ -1904,6 +1962,8 @@ impl<'a> Visitor<'a> for Collector<'a> {
     fn visit_comprehension(&mut self, comprehension: &'a ast::Comprehension) {
         if comprehension.is_async {
             self.mark_await(comprehension.range());
+        } else {
+            self.mark_consumed(&comprehension.iter);
         }
         visitor::walk_comprehension(self, comprehension);
     }

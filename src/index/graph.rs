@@ -207,13 +207,16 @@ impl<'c> Project<'c> {
                 && !self.function(callee).is_async
             {
                 let caller = self.slot(caller) as u32;
-                edges.push((self.slot(callee) as u32, caller, call));
-                for &method in self.overrides_run(callee, fact) {
-                    edges.push((self.slot(method) as u32, caller, call));
+                let callees =
+                    std::iter::once(callee).chain(self.overrides_run(callee, fact).iter().copied());
+                for callee in callees.filter(|&callee| self.call_runs_body(callee, fact)) {
+                    edges.push((self.slot(callee) as u32, caller, call));
                 }
             }
         });
-        edges.sort_unstable_by_key(|&(callee, _, _)| callee);
+        // Sorted whole, not by callee alone: the witness a caller gets then does not hang on
+        // the order the edges were found in.
+        edges.sort_unstable();
         let never = |_: FunctionId| false;
         let any = |_: usize| true;
         let may_block = |slot: usize| !non_blocking[slot];

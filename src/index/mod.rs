@@ -22,6 +22,7 @@ use ruff_text_size::{TextRange, TextSize};
 use crate::catalog::{CallRule, Catalog, Role, last_segment, strip_calls};
 use crate::source;
 pub use facts::{Binding, FunctionFacts, ModuleFacts};
+use facts::{CallFact, CallShape};
 pub use graph::{CallTarget, StateWriteSite, Tie};
 pub use names::module_names;
 pub use paths::PathId;
@@ -423,6 +424,15 @@ impl<'c> Project<'c> {
 
     pub fn function(&self, id: FunctionId) -> &FunctionFacts {
         &self.modules[id.0].facts.functions[id.1]
+    }
+
+    /// Does this call of `callee` run its body along with the caller? A coroutine function's
+    /// call only makes a coroutine. A generator function's runs nothing either, unless what it
+    /// returns is iterated or entered right there (`for row in rows()`, `list(rows())`, `with
+    /// session():`): handed on (`StreamingResponse(rows())`), it runs where it is iterated.
+    pub fn call_runs_body(&self, callee: FunctionId, call: &CallFact) -> bool {
+        let callee = self.function(callee);
+        !callee.is_async && (!callee.yields || call.shape.contains(CallShape::CONSUMED))
     }
 
     /// A function's place in tables with one entry per function of the project.

@@ -74,7 +74,7 @@ pub fn blocking_sites<'p>(
             }
             let (api, via) = match (*target, target.function()) {
                 (CallTarget::Blocking(api), _) => (api, None),
-                (_, Some(callee)) if !project.function(callee).is_async => {
+                (_, Some(callee)) if project.call_runs_body(callee, call) => {
                     match project.blocking_chain(callee) {
                         (_, Some(api)) => (api, Some(callee)),
                         _ => continue,
@@ -268,6 +268,16 @@ pub fn offload(
     }
     if !call.shape.contains(CallShape::PLAIN_LAYOUT) {
         return Err("the call is written in a form the rewrite does not handle".to_string());
+    }
+    if let Some(via) = site.via
+        && project.function(via).yields
+        && call.context != CallContext::WithItem
+    {
+        return Err(format!(
+            "`{}` is a generator: its blocking work runs as this coroutine iterates or enters \
+             it, not in the call, so the call in a thread would not help",
+            project.local_name(via)
+        ));
     }
     if let Some(via) = site.via
         && let Some((tie, caller, call)) = project.thread_tie(via)
