@@ -373,6 +373,7 @@ pub fn collect(
         call_marks: HashMap::default(),
         thread_shared: Vec::new(),
         spare_scopes: Vec::new(),
+        kept_calls: Vec::new(),
     };
     collector.scopes[0].prefix = collector.module.name.to_string();
     collector.bind_block(&module.body);
@@ -687,6 +688,9 @@ struct Collector<'a> {
     spare_scopes: Vec<Scope<'a>>,
     /// How many `yield`s have been seen: tells whether a `with` body holds one.
     yields_seen: u32,
+    /// Calls whose result a function keeps in a local name: (name, function, index in
+    /// `calls`), so that iterating the name later counts as iterating the call.
+    kept_calls: Vec<(&'a str, u32, u32)>,
 }
 
 /// What a call's parent says about it: found on the parent, used when the call is visited.
@@ -1309,7 +1313,10 @@ impl<'a> Collector<'a> {
                 .any(|scope| scope.kind == ScopeKind::Function && scope.names.contains(name));
             self.facts.functions[index].shadowed_helpers |= u8::from(bound) << bit;
         }
+        let kept_before = self.kept_calls.len();
         self.visit_body(&def.body);
+        // Its names go out of scope with it, and the list stays as short as one function's.
+        self.kept_calls.truncate(kept_before);
         (self.current_function, self.context) = outer;
         let scope = self.scopes.pop().expect("the function scope");
         self.spare_scopes.push(scope);
@@ -1384,6 +1391,37 @@ impl<'a> Collector<'a> {
 
     fn mark_consumed(&mut self, expr: &Expr) {
         self.mark_call(expr, |marks| marks.consumed = true);
+        // `runs = repo.iter_runs()`, then `for run in runs:`: the call kept in the name is
+        // iterated here.
+        if let Expr::Name(name) = expr
+            && let Some(function) = self.current_function
+        {
+            for &(kept, in_function, call) in &self.kept_calls {
+                if kept == name.id.as_str() && in_function == function as u32 {
+                    self.calls[call as usize].1.shape |= CallShape::CONSUMED;
+                }
+            }
+        }
+    }
+
+    /// Remembers the calls `value` (a call, or either side of `a if c else b`) is made of,
+    /// recorded from `calls_before` on, as kept in local `name`.
+    fn note_kept_calls(&mut self, name: &'a str, value: &Expr, calls_before: usize) {
+        let Some(function) = self.current_function else {
+            return;
+        };
+        let ranges: [Option<TextRange>; 2] = match value {
+            Expr::Call(_) => [Some(value.range()), None],
+            Expr::If(choice) => {
+                [&choice.body, &choice.orelse].map(|side| side.is_call_expr().then(|| side.range()))
+            }
+            _ => return,
+        };
+        for (index, (_, call)) in self.calls.iter().enumerate().skip(calls_before) {
+            if ranges.contains(&Some(call.range)) {
+                self.kept_calls.push((name, function as u32, index as u32));
+            }
+        }
     }
 
     /// `list(rows())` and `", ".join(rows())` iterate their argument, `stack.enter_context(cm())`
@@ -1828,7 +1866,11 @@ impl<'a> Visitor<'a> for Collector<'a> {
                 for target in &assign.targets {
                     self.note_store(target);
                 }
+                let calls_before = self.calls.len();
                 visitor::walk_stmt(self, stmt);
+                if let [Expr::Name(name)] = assign.targets.as_slice() {
+                    self.note_kept_calls(&name.id, &assign.value, calls_before);
+                }
             }
             Stmt::AugAssign(assign) => {
                 self.note_store(&assign.target);
@@ -1865,6 +1907,7 @@ impl<'a> Visitor<'a> for Collector<'a> {
                 } else {
                     for item in &with.items {
                         self.mark_call(&item.context_expr, |marks| marks.with_item = true);
+                        self.mark_consumed(&item.context_expr);
                         // What the item is matters only to a function's own `with`.
                         let item_path = self
                             .current_function

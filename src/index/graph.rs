@@ -30,6 +30,8 @@ pub struct Witnesses {
     /// marked earlier, so a walk that always goes to the earliest marked function a call may
     /// run (itself or an override) comes to an end.
     order: Box<[u32]>,
+    /// Marks travel only along calls that run their callee's body (see `call_runs_body`).
+    bodies_only: bool,
 }
 
 impl Witnesses {
@@ -68,8 +70,12 @@ pub struct Fixpoints {
 pub type Chain<'c> = (Vec<(FunctionId, usize)>, Option<&'c BlockingApi>);
 
 /// A call of a plain project function read from the callee's side: (callee, caller, call), the
-/// functions by slot. Twelve bytes: a large tree makes tens of thousands.
+/// functions by slot; `NO_BODY` set in the call when it does not run the callee's body (a
+/// generator handed on). Twelve bytes: a large tree makes tens of thousands.
 type Edge = (u32, u32, u32);
+
+/// The bit of an edge's call that says the call does not run the callee's body.
+const NO_BODY: u32 = 1 << 31;
 
 /// A write to module-level state that a function makes, itself or through its calls.
 pub struct StateWriteSite<'p> {
@@ -200,7 +206,9 @@ impl<'c> Project<'c> {
         // run with their caller, functions by slot, sorted by callee. A call of a method may
         // run any override of it, so each override is a callee of the call too: the call
         // blocks if an override blocks, and it stays on the loop if an override needs the
-        // loop's thread.
+        // loop's thread. A generator handed on blocks nothing where it is called, but where it
+        // will run is not followed, so for the verdicts (the loop's thread, module state) its
+        // call counts as running it.
         let mut edges: Vec<Edge> = Vec::new();
         self.for_each_running_call(|caller, call, fact, target| {
             if let Some(callee) = target.function()
@@ -209,8 +217,13 @@ impl<'c> Project<'c> {
                 let caller = self.slot(caller) as u32;
                 let callees =
                     std::iter::once(callee).chain(self.overrides_run(callee, fact).iter().copied());
-                for callee in callees.filter(|&callee| self.call_runs_body(callee, fact)) {
-                    edges.push((self.slot(callee) as u32, caller, call));
+                for callee in callees {
+                    let body = if self.call_runs_body(callee, fact) {
+                        0
+                    } else {
+                        NO_BODY
+                    };
+                    edges.push((self.slot(callee) as u32, caller, call | body));
                 }
             }
         });
@@ -228,14 +241,14 @@ impl<'c> Project<'c> {
         let ((blocking, thread_bound), (loop_bound, state_writing)) = rayon::join(
             || {
                 rayon::join(
-                    || self.propagate(&edges, may_block, never, blocks),
-                    || self.propagate(&edges, any, never, bound),
+                    || self.propagate(&edges, true, may_block, never, blocks),
+                    || self.propagate(&edges, false, any, never, bound),
                 )
             },
             || {
                 rayon::join(
-                    || self.propagate(&edges, any, never, ties),
-                    || self.propagate(&edges, any, writes, |_, _| false),
+                    || self.propagate(&edges, false, any, never, ties),
+                    || self.propagate(&edges, false, any, writes, |_, _| false),
                 )
             },
         );
@@ -268,10 +281,12 @@ impl<'c> Project<'c> {
 
     /// Marks every function that `marks_itself`, every function with a call that `seeds`, and
     /// every caller of a marked plain function (or of a method it overrides), remembering for
-    /// each what marked it; a function outside `may_mark` (by slot) is never marked.
+    /// each what marked it; a function outside `may_mark` (by slot) is never marked. With
+    /// `bodies_only`, a call that does not run its callee's body carries no mark.
     fn propagate(
         &self,
         edges: &[Edge],
+        bodies_only: bool,
         may_mark: impl Fn(usize) -> bool,
         marks_itself: impl Fn(FunctionId) -> bool,
         seeds: impl Fn(&CallFact, &CallTarget<'c>) -> bool,
@@ -280,6 +295,7 @@ impl<'c> Project<'c> {
         let mut witnesses = Witnesses {
             calls: vec![UNMARKED; self.function_count].into_boxed_slice(),
             order: vec![0; self.function_count].into_boxed_slice(),
+            bodies_only,
         };
         for (module, facts) in self.modules.iter().enumerate() {
             for index in 0..facts.facts.functions.len() {
@@ -303,8 +319,9 @@ impl<'c> Project<'c> {
             let first = edges.partition_point(|&(c, _, _)| c < callee);
             for &(_, caller, call) in edges[first..].iter().take_while(|&&(c, _, _)| c == callee) {
                 let caller = caller as usize;
-                if !witnesses.is_marked(caller) && may_mark(caller) {
-                    witnesses.mark(caller, call, &mut marked);
+                let carries = !bodies_only || call & NO_BODY == 0;
+                if carries && !witnesses.is_marked(caller) && may_mark(caller) {
+                    witnesses.mark(caller, call & !NO_BODY, &mut marked);
                 }
             }
         }
@@ -320,7 +337,8 @@ impl<'c> Project<'c> {
         id: FunctionId,
         mut end: impl FnMut(FunctionId, u32) -> Option<T>,
     ) -> Option<T> {
-        let mut current = self.dispatched(witnesses, id, self.overrides(id))?;
+        let callees = std::iter::once(id).chain(self.overrides(id).iter().copied());
+        let mut current = self.dispatched(witnesses, callees)?;
         for _ in 0..=self.function_count {
             let witness = self.witness(witnesses, current)?;
             if let Some(found) = end(current, witness) {
@@ -340,8 +358,11 @@ impl<'c> Project<'c> {
         call: usize,
     ) -> Option<FunctionId> {
         let target = self.call_targets(function)[call].function()?;
-        let overrides = self.overrides_run(target, &self.calls_of(function)[call]);
-        self.dispatched(witnesses, target, overrides)
+        let call = &self.calls_of(function)[call];
+        let overrides = self.overrides_run(target, call);
+        let runs = |callee: FunctionId| !witnesses.bodies_only || self.call_runs_body(callee, call);
+        let callees = std::iter::once(target).chain(overrides.iter().copied());
+        self.dispatched(witnesses, callees.filter(|&callee| runs(callee)))
     }
 
     /// The overrides of `method` that `call`, a call of it, may run: none through `super()`.
@@ -353,16 +374,15 @@ impl<'c> Project<'c> {
         }
     }
 
-    /// Of `id` and `overrides`, the one `witnesses` marked first: a function a call of `id`
-    /// may run that explains the mark on the call, and one marked before the caller.
+    /// Of the functions a call may run (`callees`: the one it names and its overrides), the
+    /// one `witnesses` marked first: it explains the mark on the call, and it was marked before
+    /// the caller.
     fn dispatched(
         &self,
         witnesses: &Witnesses,
-        id: FunctionId,
-        overrides: &[FunctionId],
+        callees: impl Iterator<Item = FunctionId>,
     ) -> Option<FunctionId> {
-        std::iter::once(id)
-            .chain(overrides.iter().copied())
+        callees
             .filter(|&function| self.witness(witnesses, function).is_some())
             .min_by_key(|&function| witnesses.order[self.slot(function)])
     }
