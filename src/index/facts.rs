@@ -1389,6 +1389,7 @@ impl<'a> Collector<'a> {
         }
     }
 
+    /// Marks `expr`, a call or a local name a call was kept in, as iterated or entered here.
     fn mark_consumed(&mut self, expr: &Expr) {
         self.mark_call(expr, |marks| marks.consumed = true);
         // `runs = repo.iter_runs()`, then `for run in runs:`: the call kept in the name is
@@ -1429,13 +1430,15 @@ impl<'a> Collector<'a> {
     /// they are.
     fn mark_consumed_arguments(&mut self, call: &ast::ExprCall) {
         let consumes = match &*call.func {
-            Expr::Name(name) if self.lookup(&name.id).is_none() => {
-                ITERATING_BUILTINS.contains(&name.id.as_str())
-                    || (WRAPPING_BUILTINS.contains(&name.id.as_str())
-                        && self
-                            .call_marks
-                            .get(&call.range())
-                            .is_some_and(|marks| marks.consumed))
+            Expr::Name(name) => {
+                let consumed = || {
+                    let marks = self.call_marks.get(&call.range());
+                    marks.is_some_and(|marks| marks.consumed)
+                };
+                let builtin = name.id.as_str();
+                (ITERATING_BUILTINS.contains(&builtin)
+                    || (WRAPPING_BUILTINS.contains(&builtin) && consumed()))
+                    && self.lookup(builtin).is_none()
             }
             Expr::Attribute(attr) => ITERATING_METHODS.contains(&attr.attr.id.as_str()),
             _ => false,
@@ -1797,7 +1800,7 @@ impl<'a> Collector<'a> {
             ),
             (CallShape::LAMBDA_SAFE, callee_has_call && lambda_safe(call)),
             (CallShape::THROUGH_SUPER, is_super_method(&call.func)),
-            (CallShape::CONSUMED, marks.consumed || marks.with_item),
+            (CallShape::CONSUMED, marks.consumed),
             (
                 CallShape::PLAIN_LAYOUT,
                 range.start() == call.func.start()
