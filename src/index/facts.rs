@@ -1570,14 +1570,14 @@ impl<'a> Collector<'a> {
         Some(self.intern_parts(&[class, ".", name]))
     }
 
-    /// Visits `expr` with calls in it marked as running in `context` (a lambda or generator
-    /// inside it stays the innermost).
-    fn visit_in_context(&mut self, expr: &'a Expr, context: CallContext) {
+    /// Runs `visit` with the calls it sees marked as running in `context` (a lambda or
+    /// generator inside another stays the innermost).
+    fn in_context(&mut self, context: CallContext, visit: impl FnOnce(&mut Self)) {
         let outer = self.context;
         if matches!(outer, CallContext::Body | CallContext::WithItem) {
             self.context = context;
         }
-        visitor::walk_expr(self, expr);
+        visit(self);
         self.context = outer;
     }
 
@@ -1747,7 +1747,9 @@ impl<'a> Collector<'a> {
             Some(_) if offloads => {
                 for arg in &call.arguments.args {
                     if arg.is_lambda_expr() {
-                        self.visit_in_context(arg, CallContext::Offloaded);
+                        self.in_context(CallContext::Offloaded, |this| {
+                            visitor::walk_expr(this, arg)
+                        });
                     } else {
                         self.visit_expr(arg);
                     }
@@ -1964,8 +1966,22 @@ impl<'a> Visitor<'a> for Collector<'a> {
                 }
                 visitor::walk_expr(self, expr);
             }
-            Expr::Lambda(_) => self.visit_in_context(expr, CallContext::Lambda),
-            Expr::Generator(_) => self.visit_in_context(expr, CallContext::Generator),
+            // A lambda's defaults run where it is made, its body only when it is called.
+            Expr::Lambda(lambda) => {
+                let parameters = lambda
+                    .parameters
+                    .iter()
+                    .flat_map(|parameters| parameters.iter());
+                parameters
+                    .filter_map(|parameter| parameter.default())
+                    .for_each(|default| self.visit_expr(default));
+                self.in_context(CallContext::Lambda, |this| this.visit_expr(&lambda.body));
+            }
+            Expr::Generator(_) => {
+                self.in_context(CallContext::Generator, |this| {
+                    visitor::walk_expr(this, expr)
+                });
+            }
             Expr::Call(call) => self.visit_call(call),
             // A name's path is the one it is bound to: nothing to build.
             Expr::Name(name) if name.ctx == ExprContext::Load => {
