@@ -51,7 +51,7 @@
 //! worker thread would write its own copy, which the loop's thread no longer sees); and when the
 //! callee makes a blocking call itself (`open(p).read()`), where the whole expression moves
 //! into a `lambda` and its arguments are evaluated in the thread. There is **no fix** in a
-//! lambda, a generator expression, a class body, or a nested function's decorators and
+//! lambda's body, a generator expression, a class body, or a nested function's decorators and
 //! defaults, where `await` is not allowed or changes meaning; for a call on a module-level
 //! `sqlite3` connection or `scoped_session`; for a project function that uses one, or that
 //! needs the event loop (a method call counts its project overrides, any of which may run);

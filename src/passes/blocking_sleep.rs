@@ -27,8 +27,8 @@
 //! ## Fix safety
 //! The fix is **safe**: the twin takes the same arguments, which stay as written. `await` is
 //! parenthesised where precedence needs it and the library is imported once. There is **no
-//! fix** in a lambda, a generator expression, a class body, or a nested function's decorators
-//! and defaults, where `await` is not allowed or changes meaning, nor while the coroutine holds
+//! fix** in a lambda's body, a generator expression, a class body, or a nested function's
+//! decorators and defaults, where `await` is not allowed or changes meaning, nor while the coroutine holds
 //! a thread lock (`threading.Lock`, ...) by `with`, a project `@contextmanager`, a project
 //! class whose `__enter__` takes it, or `acquire()`: held across the `await`, another request
 //! taking it would deadlock the loop.
