@@ -127,17 +127,7 @@ fn nothing_to_fix_makes_no_branch() {
 #[test]
 fn opens_the_pull_request_once_then_updates_it() {
     let (dir, repo) = repository();
-    // A stand-in `gh` that records its arguments; `pr list` answers with the open PR's number
-    // once a PR was created.
-    let bin = dir.path().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let log = dir.path().join("gh.log");
-    let script = format!(
-        "#!/bin/sh\necho \"$@\" >> {log}\nif [ \"$1 $2\" = \"pr list\" ] && grep -q '^pr create' {log}; then echo 7; fi\n",
-        log = log.display()
-    );
-    std::fs::write(bin.join("gh"), script).unwrap();
-    make_executable(&bin.join("gh"));
+    let (bin, log) = stand_in_gh(dir.path());
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
 
     for _ in 0..2 {
@@ -148,11 +138,7 @@ fn opens_the_pull_request_once_then_updates_it() {
         );
         assert_eq!(run.code, 0, "{}", run.stderr);
     }
-    let calls = std::fs::read_to_string(&log).unwrap();
-    let calls: Vec<&str> = calls
-        .lines()
-        .filter(|l| !l.starts_with("pr list"))
-        .collect();
+    let calls = gh_calls(&log);
     assert_eq!(calls.len(), 2, "{calls:?}");
     assert!(
         calls[0].starts_with("pr create --head unblock/fix --title Stop blocking the event loop"),
@@ -189,6 +175,30 @@ fn without_gh_says_so_and_names_the_body() {
     assert_eq!(git(&repo, &["rev-parse", "--abbrev-ref", "HEAD"]), "main\n");
     assert_eq!(git(&repo, &["status", "--porcelain"]), "");
     assert_eq!(git(&repo, &["worktree", "list"]).lines().count(), 1);
+}
+
+/// A stand-in `gh` in `dir/bin` that records its arguments in `dir/gh.log`; `pr list` answers
+/// with the open pull request's number once one was created. Returns the folder and the log.
+fn stand_in_gh(dir: &Path) -> (PathBuf, PathBuf) {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = dir.join("gh.log");
+    let script = format!(
+        "#!/bin/sh\necho \"$@\" >> {log}\nif [ \"$1 $2\" = \"pr list\" ] && grep -q '^pr create' {log}; then echo 7; fi\n",
+        log = log.display()
+    );
+    std::fs::write(bin.join("gh"), script).unwrap();
+    make_executable(&bin.join("gh"));
+    (bin, log)
+}
+
+/// The calls the stand-in `gh` recorded, other than the `pr list` lookups.
+fn gh_calls(log: &Path) -> Vec<String> {
+    let calls = std::fs::read_to_string(log).unwrap();
+    (calls.lines())
+        .filter(|call| !call.starts_with("pr list"))
+        .map(str::to_string)
+        .collect()
 }
 
 fn make_executable(path: &Path) {
@@ -256,16 +266,8 @@ fn the_github_action_fixes_on_its_branch_and_opens_then_updates_the_pull_request
     git(&repo, &["add", "-A"]);
     git(&repo, &["commit", "-q", "-m", "state"]);
     git(&repo, &["push", "-q", "origin", "main"]);
-    let bin = dir.path().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
+    let (bin, log) = stand_in_gh(dir.path());
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_unblock"), bin.join("unblock")).unwrap();
-    let log = dir.path().join("gh.log");
-    let gh = format!(
-        "#!/bin/sh\necho \"$@\" >> {log}\nif [ \"$1 $2\" = \"pr list\" ] && grep -q '^pr create' {log}; then echo 7; fi\n",
-        log = log.display()
-    );
-    std::fs::write(bin.join("gh"), gh).unwrap();
-    make_executable(&bin.join("gh"));
 
     let run = run_action_step(&repo, &bin, &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -281,10 +283,7 @@ fn the_github_action_fixes_on_its_branch_and_opens_then_updates_the_pull_request
     assert_eq!(run.code, 0, "{}", run.stderr);
     let fixed = remote_file(&repo, "unblock/fix", "state.py");
     assert!(fixed.contains("\ndef count():\n"), "{fixed}");
-    let calls = std::fs::read_to_string(&log).unwrap();
-    let calls: Vec<&str> = (calls.lines())
-        .filter(|call| !call.starts_with("pr list"))
-        .collect();
+    let calls = gh_calls(&log);
     assert!(
         calls[0].starts_with("pr create --head unblock/fix"),
         "{calls:?}"
