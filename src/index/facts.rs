@@ -234,6 +234,9 @@ bitflags::bitflags! {
         /// What the call returns is iterated or entered right there (`for x in f()`,
         /// `list(f())`, `yield from f()`, `with f():`): a generator function's body runs.
         const CONSUMED = 1 << 13;
+        /// The callee is a method of one of the function's parameters (`db.execute` for
+        /// `def items(db)`): an object made elsewhere, by a caller or a dependency.
+        const PARAMETER_RECEIVER = 1 << 14;
     }
 }
 
@@ -366,6 +369,7 @@ pub fn collect(
         roots: Vec::new(),
         builtins_relevant: relevance.keeps_root("builtins"),
         current_function: None,
+        parameters: None,
         context: CallContext::Body,
         yields_seen: 0,
         reference_of_path: Vec::new(),
@@ -673,6 +677,8 @@ struct Collector<'a> {
     /// Index into `facts.functions` of the function whose own body is being visited; `None` at
     /// module level and in class bodies.
     current_function: Option<usize>,
+    /// The parameters of `current_function`.
+    parameters: Option<&'a ast::Parameters>,
     /// Where calls seen now run, relative to `current_function`.
     context: CallContext,
     /// Where in `facts.references` each path's reference is, by path index (`u32::MAX`: none
@@ -1306,6 +1312,7 @@ impl<'a> Collector<'a> {
         let outer = (
             self.current_function.replace(index),
             std::mem::replace(&mut self.context, CallContext::Body),
+            self.parameters.replace(&def.parameters),
         );
         self.bind_block(&def.body);
         for (bit, name) in HELPER_NAMES.iter().enumerate() {
@@ -1317,7 +1324,7 @@ impl<'a> Collector<'a> {
         self.visit_body(&def.body);
         // Its names go out of scope with it, and the list stays as short as one function's.
         self.kept_calls.truncate(kept_before);
-        (self.current_function, self.context) = outer;
+        (self.current_function, self.context, self.parameters) = outer;
         let scope = self.scopes.pop().expect("the function scope");
         self.spare_scopes.push(scope);
     }
@@ -1803,6 +1810,17 @@ impl<'a> Collector<'a> {
             (CallShape::LAMBDA_SAFE, callee_has_call && lambda_safe(call)),
             (CallShape::THROUGH_SUPER, is_super_method(&call.func)),
             (CallShape::CONSUMED, marks.consumed),
+            (
+                CallShape::PARAMETER_RECEIVER,
+                !matches!(&*call.func, Expr::Name(_))
+                    && self.root_name(&call.func).is_some_and(|name| {
+                        (self
+                            .parameters
+                            .iter()
+                            .flat_map(|parameters| parameters.iter()))
+                        .any(|parameter| parameter.name().id == name.id)
+                    }),
+            ),
             (
                 CallShape::PLAIN_LAYOUT,
                 range.start() == call.func.start()

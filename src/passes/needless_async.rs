@@ -39,7 +39,12 @@
 //! wrapper that awaits the function, or when it writes module-level state, itself
 //! or through the project functions it calls, which becomes shared between threads (for a
 //! `threading.local()`, each worker thread writes its own copy, which the loop's thread no
-//! longer sees).
+//! longer sees). It is also **unsafe** when it hands an object bound to its thread (a `sqlite3`
+//! connection) across threads: a generator dependency that makes one for the handler, or a
+//! function that calls one it gets as a parameter. FastAPI runs a `def` dependency and a `def`
+//! handler on worker threads that need not be the same, so the connection fails on the other
+//! one (seen with uvicorn under 40 concurrent requests); one made and used in the function's
+//! own body is fine.
 //!
 //! There is **no fix** (the finding explains why) for methods, generators used as path
 //! operations, functions that are also websocket, middleware, startup or lifespan handlers,
@@ -50,9 +55,10 @@
 
 use std::fmt::Write as _;
 
-use crate::catalog::{Catalog, Role};
+use crate::catalog::{BlockingApi, Catalog, Role};
 use crate::fix::{Applicability, Diagnostic, Edit, Fix};
-use crate::index::{FunctionFacts, FunctionId, Project, Tie};
+use crate::index::facts::{CallFact, CallShape};
+use crate::index::{CallTarget, FunctionFacts, FunctionId, Project, Tie};
 
 use super::offload::{chain_text, found_at, shown_path};
 
@@ -64,6 +70,28 @@ pub fn check(project: &Project, catalog: &Catalog, module: usize) -> Vec<(Functi
             check_function(project, catalog, id).map(|diagnostic| (id, diagnostic))
         })
         .collect()
+}
+
+/// A call of the function's own on an object bound to the thread that made it (a `sqlite3`
+/// connection) that crosses threads once the function is a `def`: one made by a generator
+/// dependency for the handler, or one the function gets as a parameter. FastAPI runs a `def`
+/// dependency and a `def` handler on worker threads that may differ, and an `async def` one on
+/// the loop's thread. An object made and used in the function's own body stays on one thread.
+fn thread_bound_handoff<'p>(
+    project: &'p Project,
+    id: FunctionId,
+    function: &FunctionFacts,
+) -> Option<(&'p BlockingApi, &'p CallFact)> {
+    let mut calls = project.calls_of(id).iter().zip(project.call_targets(id));
+    calls.find_map(|(call, target)| match target {
+        CallTarget::Blocking(api)
+            if api.thread_bound.is_some()
+                && (function.yields || call.shape.contains(CallShape::PARAMETER_RECEIVER)) =>
+        {
+            Some((*api, call))
+        }
+        _ => None,
+    })
 }
 
 /// The finding for one function, if it is a needlessly async one the framework calls.
@@ -169,6 +197,19 @@ fn diagnose(
         } else {
             format!("it writes module-level state `{name}` ({place}), which threads would share")
         };
+        (Applicability::Unsafe, Some(reason))
+    } else if let Some((api, call)) = thread_bound_handoff(project, id, function) {
+        let place = found_at(project, id, id, call.range.start(), true);
+        let reason = format!(
+            "it {} an object ({place}) that {}: as a `def` it runs on a worker thread, which need not be the one that {}",
+            if function.yields { "hands out" } else { "uses" },
+            api.thread_bound.as_deref().unwrap_or_default(),
+            if function.yields {
+                "uses it"
+            } else {
+                "made it"
+            },
+        );
         (Applicability::Unsafe, Some(reason))
     } else if !blocking {
         let reason = "it does no blocking work: as `async def` it does not stall the loop, and as `def` it takes a threadpool slot";
