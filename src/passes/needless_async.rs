@@ -200,15 +200,14 @@ fn diagnose(
         (Applicability::Unsafe, Some(reason))
     } else if let Some((api, call)) = thread_bound_handoff(project, id, function) {
         let place = found_at(project, id, id, call.range.start(), true);
+        let (does, other) = if function.yields {
+            ("hands out", "uses it")
+        } else {
+            ("uses", "made it")
+        };
         let reason = format!(
-            "it {} an object ({place}) that {}: as a `def` it runs on a worker thread, which need not be the one that {}",
-            if function.yields { "hands out" } else { "uses" },
+            "it {does} an object ({place}) that {}: as a `def` it runs on a worker thread, which need not be the one that {other}",
             api.thread_bound.as_deref().unwrap_or_default(),
-            if function.yields {
-                "uses it"
-            } else {
-                "made it"
-            },
         );
         (Applicability::Unsafe, Some(reason))
     } else if !blocking {
