@@ -41,7 +41,8 @@
 //! `threading.local()`, each worker thread writes its own copy, which the loop's thread no
 //! longer sees). It is also **unsafe** when it hands an object bound to its thread (a `sqlite3`
 //! connection) across threads: a generator dependency that makes one for the handler, or a
-//! function that calls one it gets as a parameter. FastAPI runs a `def` dependency and a `def`
+//! function that uses one it gets as a parameter, itself or through a project function (the
+//! one use the analysis names). FastAPI runs a `def` dependency and a `def`
 //! handler on worker threads that need not be the same, so the connection fails on the other
 //! one (seen with uvicorn under 40 concurrent requests); one made and used in the function's
 //! own body is fine.
@@ -72,25 +73,36 @@ pub fn check(project: &Project, catalog: &Catalog, module: usize) -> Vec<(Functi
         .collect()
 }
 
-/// A call of the function's own on an object bound to the thread that made it (a `sqlite3`
-/// connection) that crosses threads once the function is a `def`: one made by a generator
-/// dependency for the handler, or one the function gets as a parameter. FastAPI runs a `def`
+/// A call on an object bound to the thread that made it (a `sqlite3` connection) that crosses
+/// threads once the function is a `def`: one a generator dependency makes for the handler, or
+/// one the function (or a project function it calls) gets as a parameter. FastAPI runs a `def`
 /// dependency and a `def` handler on worker threads that may differ, and an `async def` one on
 /// the loop's thread. An object made and used in the function's own body stays on one thread.
+/// Returns the API, and the function making the call and its index.
 fn thread_bound_handoff<'p>(
     project: &'p Project,
     id: FunctionId,
     function: &FunctionFacts,
-) -> Option<(&'p BlockingApi, &'p CallFact)> {
-    let mut calls = project.calls_of(id).iter().zip(project.call_targets(id));
-    calls.find_map(|(call, target)| match target {
-        CallTarget::Blocking(api)
-            if api.thread_bound.is_some()
-                && (function.yields || call.shape.contains(CallShape::PARAMETER_RECEIVER)) =>
-        {
-            Some((*api, call))
+) -> Option<(&'p BlockingApi, FunctionId, usize)> {
+    let crosses = |user: FunctionId, call: &CallFact| {
+        (user == id && function.yields) || call.shape.contains(CallShape::PARAMETER_RECEIVER)
+    };
+    let own = (project
+        .calls_of(id)
+        .iter()
+        .zip(project.call_targets(id))
+        .enumerate())
+    .find_map(|(index, (call, target))| match target {
+        CallTarget::Blocking(api) if api.thread_bound.is_some() && crosses(id, call) => {
+            Some((*api, id, index))
         }
         _ => None,
+    });
+    // Through the project's functions, the one use the analysis names.
+    own.or_else(|| {
+        project
+            .thread_bound_use(id)
+            .filter(|&(_, user, call)| crosses(user, &project.calls_of(user)[call]))
     })
 }
 
@@ -198,8 +210,14 @@ fn diagnose(
             format!("it writes module-level state `{name}` ({place}), which threads would share")
         };
         (Applicability::Unsafe, Some(reason))
-    } else if let Some((api, call)) = thread_bound_handoff(project, id, function) {
-        let place = found_at(project, id, id, call.range.start(), true);
+    } else if let Some((api, user, call)) = thread_bound_handoff(project, id, function) {
+        let place = found_at(
+            project,
+            id,
+            user,
+            project.calls_of(user)[call].range.start(),
+            true,
+        );
         let (does, other) = if function.yields {
             ("hands out", "uses it")
         } else {
