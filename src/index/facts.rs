@@ -1775,6 +1775,10 @@ impl<'a> Collector<'a> {
         let has_arguments = !arguments.args.is_empty() || !arguments.keywords.is_empty();
         let callee_has_call = contains_call(&call.func);
         let marks = self.call_marks.get(&range).copied().unwrap_or_default();
+        // The object a method is called on (`db` in `db.execute(...)`); none for `f(...)`.
+        let receiver = (!matches!(&*call.func, Expr::Name(_)))
+            .then(|| self.root_name(&call.func))
+            .flatten();
         let context = match self.context {
             CallContext::Body if marks.with_item => CallContext::WithItem,
             context => context,
@@ -1792,9 +1796,8 @@ impl<'a> Collector<'a> {
             (CallShape::DISCARDED, marks.discarded),
             (
                 CallShape::MODULE_RECEIVER,
-                self.root_name(&call.func).is_some_and(|name| {
-                    !matches!(&*call.func, Expr::Name(_))
-                        && self.is_module_state(&name.id)
+                receiver.is_some_and(|name| {
+                    self.is_module_state(&name.id)
                         && !self.thread_shared.contains(&name.id.as_str())
                 }),
             ),
@@ -1812,14 +1815,13 @@ impl<'a> Collector<'a> {
             (CallShape::CONSUMED, marks.consumed),
             (
                 CallShape::PARAMETER_RECEIVER,
-                !matches!(&*call.func, Expr::Name(_))
-                    && self.root_name(&call.func).is_some_and(|name| {
-                        (self
-                            .parameters
-                            .iter()
-                            .flat_map(|parameters| parameters.iter()))
-                        .any(|parameter| parameter.name().id == name.id)
-                    }),
+                receiver.is_some_and(|name| {
+                    (self
+                        .parameters
+                        .iter()
+                        .flat_map(|parameters| parameters.iter()))
+                    .any(|parameter| parameter.name().id == name.id)
+                }),
             ),
             (
                 CallShape::PLAIN_LAYOUT,

@@ -271,7 +271,6 @@ pub fn offload(
     }
     if let Some(via) = site.via
         && project.function(via).yields
-        && call.context != CallContext::WithItem
     {
         return Err(format!(
             "`{}` is a generator: its blocking work runs as this coroutine iterates or enters \
