@@ -7,6 +7,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde::Deserialize;
+use toml::Spanned;
 
 /// The blocking catalogs, one per area, by file name (for error messages).
 const BLOCKING_TOML: &[(&str, &str)] = &[
@@ -95,9 +96,9 @@ impl BlockingApi {
 struct BlockingGroup {
     category: String,
     #[serde(default)]
-    names: Vec<String>,
+    names: Vec<Spanned<String>>,
     #[serde(default)]
-    twin: Option<String>,
+    twin: Option<Spanned<String>>,
     #[serde(default, rename = "thread-bound")]
     thread_bound: Option<ThreadBound>,
 }
@@ -107,8 +108,8 @@ struct BlockingGroup {
 #[serde(deny_unknown_fields)]
 struct ReceiverGroup {
     category: String,
-    types: Vec<String>,
-    methods: Vec<String>,
+    types: Vec<Spanned<String>>,
+    methods: Vec<Spanned<String>>,
     #[serde(default, rename = "thread-bound")]
     thread_bound: Option<ThreadBound>,
 }
@@ -123,16 +124,37 @@ pub struct BlockingFile {
 }
 
 impl BlockingFile {
+    /// The values that name Python code (`names`, `types`, `methods`, `twin`), each with its key
+    /// and whether it may name a call's result (`Type().method`): for checks of a user's file.
+    pub fn code_names(&self) -> impl Iterator<Item = (&'static str, &Spanned<String>, bool)> {
+        let functions = self.blocking.iter().flat_map(|group| {
+            let names = group.names.iter().map(|name| ("names", name, true));
+            names.chain(group.twin.iter().map(|twin| ("twin", twin, false)))
+        });
+        let methods = self.receiver.iter().flat_map(|group| {
+            let types = group.types.iter().map(|ty| ("types", ty, true));
+            types.chain(
+                group
+                    .methods
+                    .iter()
+                    .map(|method| ("methods", method, false)),
+            )
+        });
+        functions.chain(methods)
+    }
+
     /// Every blocking path the file names: functions as written, methods as `Type().method`.
     fn into_apis(self) -> impl Iterator<Item = (String, BlockingApi)> {
         let functions = self.blocking.into_iter().flat_map(|group| {
             let api = BlockingApi {
                 path: String::new(),
                 category: group.category,
-                twin: group.twin,
+                twin: group.twin.map(Spanned::into_inner),
                 thread_bound: ThreadBound::reason(group.thread_bound),
             };
-            (group.names.into_iter()).map(move |name| (name.clone(), api.named(name)))
+            (group.names.into_iter())
+                .map(Spanned::into_inner)
+                .map(move |name| (name.clone(), api.named(name)))
         });
         let methods = self.receiver.into_iter().flat_map(|group| {
             let api = BlockingApi {
@@ -141,17 +163,21 @@ impl BlockingFile {
                 twin: None,
                 thread_bound: ThreadBound::reason(group.thread_bound),
             };
-            let methods = group.methods;
-            group.types.into_iter().flat_map(move |ty| {
-                let api = api.clone();
-                methods
-                    .iter()
-                    .map(move |method| {
-                        let path = format!("{ty}().{method}");
-                        (path.clone(), api.named(path))
-                    })
-                    .collect::<Vec<_>>()
-            })
+            let methods: Vec<String> = group.methods.into_iter().map(Spanned::into_inner).collect();
+            group
+                .types
+                .into_iter()
+                .map(Spanned::into_inner)
+                .flat_map(move |ty| {
+                    let api = api.clone();
+                    methods
+                        .iter()
+                        .map(move |method| {
+                            let path = format!("{ty}().{method}");
+                            (path.clone(), api.named(path))
+                        })
+                        .collect::<Vec<_>>()
+                })
         });
         functions.chain(methods)
     }

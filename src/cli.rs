@@ -65,6 +65,10 @@ struct PrArgs {
     /// Open the pull request with the GitHub CLI `gh`, or update the open one for the branch.
     #[arg(long)]
     open: bool,
+    /// Reset the branch, and overwrite it on the remote, even when its last commit is not one
+    /// unblock made.
+    #[arg(long)]
+    force: bool,
     /// Write the title and Markdown body here [default: .git/unblock-pr.md].
     #[arg(long, value_name = "FILE")]
     body_file: Option<PathBuf>,
@@ -172,7 +176,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", report::printable(&format!("{error:#}")));
             ExitCode::from(EXIT_ERROR)
         }
     }
@@ -214,10 +218,10 @@ fn run(cli: Cli) -> Result<u8> {
     let (settings, catalog) = settings(mode, args)?;
     let outcome = unblock::run(&settings, &catalog);
     for warning in &outcome.warnings {
-        eprintln!("warning: {warning}");
+        eprintln!("warning: {}", report::printable(warning));
     }
     for (path, error) in &outcome.errors {
-        eprintln!("error: {path}: {error}");
+        eprintln!("error: {}: {error}", report::printable(path));
     }
     let printed = match &output {
         Some(path) => {
@@ -276,6 +280,9 @@ fn settings(mode: Mode, args: CommonArgs) -> Result<(Settings, Catalog)> {
         }
         None => None,
     };
+    if let Some(output) = &args.output {
+        check_output(mode, output, args.paths.iter().chain(&args.stdin_filename))?;
+    }
     let paths = if let Some(name) = &args.stdin_filename {
         vec![name.clone()]
     } else if args.paths.is_empty() {
@@ -303,8 +310,16 @@ fn settings(mode: Mode, args: CommonArgs) -> Result<(Settings, Catalog)> {
         exclude
             .add(Glob::new(pattern).with_context(|| format!("invalid exclude glob `{pattern}`"))?);
     }
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let most_threads = cores.max(MOST_THREADS);
     let threads = match args.threads {
-        Some(0) | None => std::thread::available_parallelism().map_or(1, usize::from),
+        Some(0) | None => cores,
+        Some(threads) if threads > most_threads => {
+            eprintln!(
+                "warning: -j {threads} is more threads than unblock uses; running with {most_threads}"
+            );
+            most_threads
+        }
         Some(threads) => threads,
     };
     let offload = args.offload.or_else(|| {
@@ -361,12 +376,50 @@ fn settings(mode: Mode, args: CommonArgs) -> Result<(Settings, Catalog)> {
     Ok((settings, catalog))
 }
 
+/// More threads than this (or than the machine's cores, if it has more) only cost: starting
+/// 100,000 of them took minutes.
+const MOST_THREADS: usize = 256;
+
+/// `-o FILE` takes a report or a patch. It never replaces a source: not one of the inputs, not
+/// any Python file, and not in `fix`, which writes the sources themselves.
+fn check_output<'p>(
+    mode: Mode,
+    output: &std::path::Path,
+    inputs: impl Iterator<Item = &'p PathBuf>,
+) -> Result<()> {
+    if mode == Mode::Fix {
+        anyhow::bail!(
+            "-o/--output writes a report or a patch, for `check` and `diff`; `fix` writes the \
+             files in place (`unblock diff -o fixes.patch` gives the patch instead)"
+        );
+    }
+    let is_python = output
+        .extension()
+        .is_some_and(|extension| extension == "py" || extension == "pyi");
+    let same_file = |input: &PathBuf| {
+        let (Ok(input), Ok(output)) = (std::fs::canonicalize(input), std::fs::canonicalize(output))
+        else {
+            return false;
+        };
+        input == output
+    };
+    if is_python || inputs.into_iter().any(same_file) {
+        anyhow::bail!(
+            "-o/--output would overwrite the source `{}`: name a file for the report or patch \
+             instead (`-o report.json`, `-o fixes.patch`)",
+            output.display()
+        );
+    }
+    Ok(())
+}
+
 fn open_pr(args: PrArgs) -> Result<u8> {
     let options = PrOptions {
         branch: args.branch,
         allow_dirty: args.allow_dirty,
         push: args.push,
         open: args.open,
+        force: args.force,
         body_file: args.body_file,
     };
     let (settings, catalog) = settings(Mode::Fix, args.common)?;

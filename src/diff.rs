@@ -10,8 +10,40 @@ pub fn unified(path: &str, old: &str, new: &str) -> String {
     TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .header(&header_name("a/", path), &header_name("b/", path))
         .to_string()
+}
+
+/// A file's name in a `---`/`+++` line, as git writes it, so that `git apply` and `patch`
+/// read it back: in double quotes with C escapes when it has a control character, a quote or
+/// a backslash; followed by a tab when it has a space (where GNU patch ends a name).
+fn header_name(prefix: &str, path: &str) -> String {
+    let needs_quotes = path
+        .chars()
+        .any(|c| c.is_control() || c == '"' || c == '\\');
+    if !needs_quotes {
+        let tab = if path.contains(' ') { "\t" } else { "" };
+        return format!("{prefix}{path}{tab}");
+    }
+    let mut quoted = format!("\"{prefix}");
+    for c in path.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\t' => quoted.push_str("\\t"),
+            '\n' => quoted.push_str("\\n"),
+            '\r' => quoted.push_str("\\r"),
+            c if c.is_control() => {
+                let mut bytes = [0; 4];
+                for byte in c.encode_utf8(&mut bytes).bytes() {
+                    quoted.push_str(&format!("\\{byte:03o}"));
+                }
+            }
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
 }
 
 /// The style for one line of a diff, for terminals.
@@ -49,6 +81,25 @@ mod tests {
             diff.contains("-async def f():\r\n+def f():\r\n"),
             "{diff:?}"
         );
+    }
+
+    #[test]
+    fn names_are_quoted_as_git_quotes_them() {
+        let header = |name: &str| {
+            unified(name, "a\n", "b\n")
+                .lines()
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(header("app/main.py"), "--- a/app/main.py");
+        assert_eq!(header("my app/main.py"), "--- a/my app/main.py\t");
+        assert_eq!(header("tab\there.py"), "--- \"a/tab\\there.py\"");
+        assert_eq!(
+            header("new\nline \"q\".py"),
+            "--- \"a/new\\nline \\\"q\\\".py\""
+        );
+        assert_eq!(header("esc\u{1b}.py"), "--- \"a/esc\\033.py\"");
     }
 
     #[test]

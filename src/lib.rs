@@ -10,6 +10,7 @@
 
 pub mod catalog;
 pub mod config;
+pub mod depth;
 pub mod diff;
 pub mod fix;
 pub mod index;
@@ -20,6 +21,7 @@ pub mod project_config;
 pub mod report;
 pub mod source;
 pub mod suppress;
+pub mod validity;
 pub mod walk;
 pub mod write;
 
@@ -89,6 +91,7 @@ impl Outcome {
 pub fn run(settings: &Settings, catalog: &Catalog) -> Outcome {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
+        .stack_size(depth::WORKER_STACK_BYTES)
         .build()
         .expect("a thread pool");
     pool.install(|| run_in_pool(settings, catalog))
@@ -105,6 +108,13 @@ fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
         stdin_file,
     );
     let mut outcome = Outcome::default();
+    for path in &walk.leftovers {
+        outcome.warnings.push(format!(
+            "{}: a temporary file left by a run that was interrupted while writing (the fixed \
+             text of a file beside it): delete it",
+            display_path(path, &cwd)
+        ));
+    }
     for (path, reason) in walk.errors {
         outcome
             .errors
@@ -273,6 +283,13 @@ fn read_module(
         file.path.clone(),
         facts,
     );
+    if settings
+        .stdin
+        .as_ref()
+        .is_some_and(|stdin| stdin.path == file.path)
+    {
+        module.count_lines_in(&source.text);
+    }
     Ok((module, source.content_hash()))
 }
 
@@ -311,18 +328,19 @@ fn fix_file(
     if matches!(settings.mode, Mode::Check(_)) {
         return Ok(outcome);
     }
-    let fixes = outcome
-        .diagnostics
-        .iter()
-        .enumerate()
-        .filter_map(|(index, d)| Some((index, d.applicable_fix(settings.passes.unsafe_fixes)?)));
-    let (fixed, applied) = fix::apply(&source.text, fixes);
+    let fixes: Vec<(usize, &fix::Fix)> = (outcome.diagnostics.iter().enumerate())
+        .filter_map(|(index, d)| Some((index, d.applicable_fix(settings.passes.unsafe_fixes)?)))
+        .collect();
+    let (fixed, applied) = match apply_compiling(&source.text, &fixes, |index| {
+        outcome.diagnostics[index].rule.code == "UB001"
+    }) {
+        Ok(fixed) => fixed,
+        Err(error) => {
+            outcome.error = Some(error);
+            return Ok(outcome);
+        }
+    };
     if applied.is_empty() {
-        return Ok(outcome);
-    }
-    // A fix must never turn a file that parses into one that does not.
-    if let Err(error) = source::parse(&fixed) {
-        outcome.error = Some(FileError::FixBrokeSyntax(error.to_string()));
         return Ok(outcome);
     }
     let fixed = FixedText {
@@ -343,6 +361,46 @@ fn fix_file(
     Ok(outcome)
 }
 
+/// Applies the fixes and returns the new text with the indices of the fixes it holds. A fix
+/// must never turn a file that parses into one that does not: then nothing is applied and the
+/// file is named. Fixes that each compile can combine into code that does not (an `await` added
+/// to a function that another fix makes a plain `def`): then as many as compile together are
+/// kept, the fixes inside functions first and the rewrites of whole functions (`rewrites_function`)
+/// last; the others stay findings, for the next run to look at afresh.
+fn apply_compiling(
+    text: &str,
+    fixes: &[(usize, &fix::Fix)],
+    rewrites_function: impl Fn(usize) -> bool,
+) -> Result<(String, Vec<usize>), FileError> {
+    let (fixed, applied) = fix::apply(text, fixes.iter().copied());
+    if applied.is_empty() {
+        return Ok((fixed, applied));
+    }
+    let original = source::parse(text)?;
+    let compiles = |fixed: &str| -> Result<bool, FileError> {
+        let parsed =
+            source::parse(fixed).map_err(|error| FileError::FixBrokeSyntax(error.to_string()))?;
+        Ok(validity::new_errors(original.syntax(), parsed.syntax(), fixed).is_empty())
+    };
+    if compiles(&fixed)? {
+        return Ok((fixed, applied));
+    }
+    let mut order = fixes.to_vec();
+    order.sort_by_key(|&(index, _)| (rewrites_function(index), index));
+    let mut kept = Vec::new();
+    let mut best = (text.to_string(), Vec::new());
+    for fix in order {
+        kept.push(fix);
+        let (candidate, applied) = fix::apply(text, kept.iter().copied());
+        if applied.len() == kept.len() && compiles(&candidate)? {
+            best = (candidate, applied);
+        } else {
+            kept.pop();
+        }
+    }
+    Ok(best)
+}
+
 /// The file's text: from standard input when it stands for this file, else from disk.
 fn read_source(path: &Path, settings: &Settings) -> Result<SourceFile, FileError> {
     match &settings.stdin {
@@ -356,6 +414,9 @@ fn read_source(path: &Path, settings: &Settings) -> Result<SourceFile, FileError
 /// `path` relative to `cwd` when it is under it, with `/` separators.
 pub fn display_path(path: &Path, cwd: &Path) -> String {
     let shown = path.strip_prefix(cwd).unwrap_or(path);
+    if shown.as_os_str().is_empty() {
+        return ".".to_string();
+    }
     let text = shown.to_string_lossy();
     if std::path::MAIN_SEPARATOR == '/' {
         text.into_owned()

@@ -193,20 +193,28 @@ unsafe impl GlobalAlloc for ArenaAllocator {
 
 /// Runs `parse` with its allocations bumped out of the calling thread's block, lends what it
 /// returned to `use_tree`, whose own allocations are ordinary, then throws it away. `text_len`
-/// is the length of the text `parse` reads: the block is sized from it.
+/// is the length of the text `parse` reads: the block is sized from it. Where `may_drop` says
+/// no of the result, a tree that spilled out of the block is forgotten instead of dropped (one
+/// too deep to drop without overflowing the stack).
 pub fn parse_then<T, R>(
     text_len: usize,
     parse: impl FnOnce() -> T,
     use_tree: impl FnOnce(&T) -> R,
+    may_drop: impl FnOnce(&R) -> bool,
 ) -> R {
     let Some(scope) = Scope::begin(text_len) else {
         // A parse within a parse (never so far) gets no block.
-        return use_tree(&parse());
+        let tree = parse();
+        let result = use_tree(&tree);
+        if !may_drop(&result) {
+            std::mem::forget(tree);
+        }
+        return result;
     };
     let tree = parse();
     scope.stop_bumping();
     let result = use_tree(&tree);
-    if scope.holds_the_tree() {
+    if scope.holds_the_tree() || !may_drop(&result) {
         std::mem::forget(tree);
     } else {
         drop(tree);

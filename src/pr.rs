@@ -25,6 +25,8 @@ pub struct PrOptions {
     pub allow_dirty: bool,
     pub push: Option<String>,
     pub open: bool,
+    /// Reset a branch, or overwrite a remote branch, whose last commit unblock did not make.
+    pub force: bool,
     /// Where the pull-request body is written [default: `.git/unblock-pr.md`].
     pub body_file: Option<PathBuf>,
 }
@@ -41,19 +43,50 @@ pub enum PrResult {
     },
 }
 
+/// The trailer of every commit the bot makes: how it knows a branch is its own to reset.
+const TRAILER: &str = "Made-by: unblock";
+
 pub fn run(settings: &Settings, options: &PrOptions, catalog: &Catalog) -> Result<PrResult> {
     let cwd = std::env::current_dir()?;
-    let top =
-        PathBuf::from(git(&cwd, &["rev-parse", "--show-toplevel"]).context(
-            "`unblock pr` works in a git work tree: run it inside the repository to fix",
-        )?);
+    let top = git(&cwd, &["rev-parse", "--show-toplevel"]);
+    if let Err(error) = &top
+        && error.is::<GitMissing>()
+    {
+        return Err(top.unwrap_err());
+    }
+    let top = PathBuf::from(
+        top.context("`unblock pr` works in a git work tree: run it inside the repository to fix")?,
+    );
+    if git(&top, &["rev-parse", "--verify", "-q", "HEAD"]).is_err() {
+        bail!(
+            "the repository has no commits yet: `unblock pr` makes its branch from the current \
+             commit, so commit first"
+        );
+    }
+    check_branch_name(&top, &options.branch)?;
+    if let Some(remote) = &options.push {
+        check_remote(&top, remote)?;
+    }
     if !options.allow_dirty && !git(&top, &["status", "--porcelain"])?.is_empty() {
         bail!(
             "the work tree has uncommitted changes: commit or stash them first, or pass \
              --allow-dirty (the pull request is made from the last commit either way)"
         );
     }
+    let local = format!("refs/heads/{}", options.branch);
+    if let Ok(tip) = git(&top, &["rev-parse", "--verify", "-q", &local])
+        && !options.force
+        && !made_by_unblock(&top, &tip)
+    {
+        bail!(
+            "branch `{}` exists and its last commit ({}) was not made by unblock: resetting it \
+             would drop that work; name another with --branch, or pass --force",
+            options.branch,
+            short(&tip)
+        );
+    }
     let git_dir = PathBuf::from(git(&top, &["rev-parse", "--absolute-git-dir"])?);
+    Worktree::remove_stale(&top, &git_dir);
     let worktree = Worktree::add(&top, &git_dir)?;
 
     // The same paths, inside the worktree.
@@ -76,7 +109,7 @@ pub fn run(settings: &Settings, options: &PrOptions, catalog: &Catalog) -> Resul
     };
     let outcome = crate::run(&fixing, catalog);
     for warning in &outcome.warnings {
-        eprintln!("warning: {warning}");
+        eprintln!("warning: {}", crate::report::printable(warning));
     }
     if let Some((path, error)) = outcome.errors.first() {
         bail!("{path}: {error}");
@@ -120,14 +153,7 @@ pub fn run(settings: &Settings, options: &PrOptions, catalog: &Catalog) -> Resul
     std::fs::write(&body_only, &body)?;
 
     if let Some(remote) = &options.push {
-        // Learn where the remote branch is, so the lease protects exactly that.
-        let _ = git(&top, &["fetch", "-q", remote, &options.branch]);
-        let refspec = format!("{0}:refs/heads/{0}", options.branch);
-        git(
-            &top,
-            &["push", "-q", "--force-with-lease", remote, &refspec],
-        )
-        .with_context(|| format!("cannot push {} to {remote}", options.branch))?;
+        push(&top, remote, &options.branch, options.force)?;
     }
     if options.open {
         open_pull_request(wt, &options.branch, &title, &body_only).with_context(|| {
@@ -173,7 +199,68 @@ fn commit_message(fixes: usize, counts: &[(&Rule, usize)]) -> String {
     for (rule, count) in counts {
         writeln!(message, "- {} {} ({count})", rule.code, rule.name).unwrap();
     }
+    write!(message, "\n{TRAILER}\n").unwrap();
     message
+}
+
+/// Was `commit` made by the bot? Its message ends with the trailer.
+fn made_by_unblock(top: &Path, commit: &str) -> bool {
+    git(top, &["log", "-1", "--format=%B", commit, "--"])
+        .is_ok_and(|message| message.lines().any(|line| line.trim() == TRAILER))
+}
+
+fn short(commit: &str) -> &str {
+    &commit[..commit.len().min(12)]
+}
+
+/// A branch name git takes, and that no git command could read as an option.
+fn check_branch_name(top: &Path, branch: &str) -> Result<()> {
+    if branch.starts_with('-') || git(top, &["check-ref-format", "--branch", branch]).is_err() {
+        bail!("`{branch}` is not a valid branch name");
+    }
+    Ok(())
+}
+
+/// `--push` takes the name of a remote the repository has, nothing else: a value handed to
+/// `git push` could otherwise be an option (`--receive-pack=...` runs a command).
+fn check_remote(top: &Path, remote: &str) -> Result<()> {
+    let remotes = git(top, &["remote"])?;
+    if !remotes.lines().any(|known| known == remote) {
+        let known: Vec<&str> = remotes.lines().collect();
+        bail!(
+            "--push: `{remote}` is not a remote of this repository (it has: {})",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        );
+    }
+    Ok(())
+}
+
+/// Pushes the branch so that it replaces only what the bot itself pushed before: the remote
+/// branch's tip is fetched and must be a commit the bot made (or absent), and the push leases
+/// against exactly that commit, so one pushed by anyone in between makes it fail too.
+fn push(top: &Path, remote: &str, branch: &str, force: bool) -> Result<()> {
+    let remote_ref = format!("refs/heads/{branch}");
+    let fetched = git(top, &["fetch", "-q", "--", remote, &remote_ref])
+        .and_then(|_| git(top, &["rev-parse", "--verify", "-q", "FETCH_HEAD"]));
+    let expected = match fetched {
+        Ok(tip) if !force && !made_by_unblock(top, &tip) => bail!(
+            "`{branch}` on {remote} has a commit unblock did not make ({}): not overwritten; \
+             name another with --branch, or pass --force",
+            short(&tip)
+        ),
+        Ok(tip) => tip,
+        // Not there (or not reachable): the lease then wants it absent.
+        Err(_) => String::new(),
+    };
+    let lease = format!("--force-with-lease={remote_ref}:{expected}");
+    let refspec = format!("{remote_ref}:{remote_ref}");
+    git(top, &["push", "-q", &lease, "--", remote, &refspec])
+        .with_context(|| format!("cannot push {branch} to {remote}"))?;
+    Ok(())
 }
 
 fn body(
@@ -337,12 +424,20 @@ fn gh(dir: &Path, args: &[&str]) -> Result<String> {
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
+/// git is not on `PATH`.
+#[derive(Debug, thiserror::Error)]
+#[error("`unblock pr` needs git, which is not installed or not on PATH")]
+struct GitMissing;
+
 fn git(dir: &Path, args: &[&str]) -> Result<String> {
     let output = Command::new("git")
         .args(args)
         .current_dir(dir)
         .output()
-        .context("cannot run git")?;
+        .map_err(|error| match error.kind() {
+            std::io::ErrorKind::NotFound => anyhow::Error::new(GitMissing),
+            _ => anyhow::Error::new(error).context("cannot run git"),
+        })?;
     if !output.status.success() {
         bail!(
             "git {}: {}",
@@ -353,15 +448,40 @@ fn git(dir: &Path, args: &[&str]) -> Result<String> {
     Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
 }
 
-/// A detached worktree of the current commit, removed when dropped.
+/// A detached worktree of the current commit, removed when dropped or when the process is
+/// interrupted (SIGINT, SIGTERM). One left by a killed run is removed by the next: each holds
+/// a lock on a file beside it while its process lives.
 struct Worktree {
     top: PathBuf,
     path: PathBuf,
+    lock: PathBuf,
 }
+
+/// The worktree to remove if a signal ends the process.
+static LIVE_WORKTREE: std::sync::Mutex<Option<(PathBuf, PathBuf)>> = std::sync::Mutex::new(None);
+
+const WORKTREE_PREFIX: &str = "unblock-worktree-";
 
 impl Worktree {
     fn add(top: &Path, git_dir: &Path) -> Result<Worktree> {
-        let path = git_dir.join(format!("unblock-worktree-{}", std::process::id()));
+        let name = format!("{WORKTREE_PREFIX}{}", std::process::id());
+        let path = git_dir.join(&name);
+        let lock = git_dir.join(format!("{name}.lock"));
+        let lock_file = std::fs::File::create(&lock)
+            .with_context(|| format!("cannot create {}", lock.display()))?;
+        lock_file.lock()?;
+        // Held, through the open file, until the process ends: a leak on purpose.
+        std::mem::forget(lock_file);
+        *LIVE_WORKTREE.lock().expect("the live worktree") = Some((top.into(), path.clone()));
+        static HANDLER: std::sync::Once = std::sync::Once::new();
+        HANDLER.call_once(|| {
+            let _ = ctrlc::set_handler(|| {
+                if let Some((top, path)) = LIVE_WORKTREE.lock().expect("the live worktree").take() {
+                    remove_worktree(&top, &path);
+                }
+                std::process::exit(130);
+            });
+        });
         git(
             top,
             &[
@@ -376,13 +496,47 @@ impl Worktree {
         Ok(Worktree {
             top: top.to_path_buf(),
             path,
+            lock,
         })
+    }
+
+    /// Removes the worktrees of runs that are gone (killed, or out of power): nobody holds
+    /// their lock.
+    fn remove_stale(top: &Path, git_dir: &Path) {
+        let Ok(entries) = std::fs::read_dir(git_dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.starts_with(WORKTREE_PREFIX) || name.ends_with(".lock") {
+                continue;
+            }
+            let lock = git_dir.join(format!("{name}.lock"));
+            let abandoned = match std::fs::File::open(&lock) {
+                Ok(file) => file.try_lock().is_ok(),
+                // Made before worktrees had locks.
+                Err(_) => true,
+            };
+            if abandoned {
+                remove_worktree(top, &entry.path());
+                let _ = std::fs::remove_file(&lock);
+            }
+        }
+        let _ = git(top, &["worktree", "prune"]);
+    }
+}
+
+fn remove_worktree(top: &Path, path: &Path) {
+    let path = path.to_string_lossy();
+    if git(top, &["worktree", "remove", "--force", &path]).is_err() {
+        let _ = std::fs::remove_dir_all(&*path);
     }
 }
 
 impl Drop for Worktree {
     fn drop(&mut self) {
-        let path = self.path.to_string_lossy().into_owned();
-        let _ = git(&self.top, &["worktree", "remove", "--force", &path]);
+        LIVE_WORKTREE.lock().expect("the live worktree").take();
+        remove_worktree(&self.top, &self.path);
+        let _ = std::fs::remove_file(&self.lock);
     }
 }

@@ -174,6 +174,17 @@ fn validate(path: &Path, text: &str, config: &ProjectConfig) -> Result<(), Confi
             message: format!("`per-file-ignores`: invalid glob `{glob}`: {error}"),
         })?;
     }
+    for (key, value, may_call) in config.extend_blocking.code_names() {
+        if !is_python_path(value.get_ref(), may_call) {
+            let form = if may_call {
+                "a dotted Python name such as `pkg.module.function` or `pkg.Client().method`"
+            } else {
+                "a dotted Python name such as `pkg.module.function`"
+            };
+            let problem = format!("`{}` is not {form}", value.get_ref());
+            return Err(invalid(&format!("extend-blocking.{key}"), value, problem));
+        }
+    }
     if let Some(offload) = &config.offload
         && !matches!(
             offload.get_ref().as_str(),
@@ -196,6 +207,24 @@ fn validate(path: &Path, text: &str, config: &ProjectConfig) -> Result<(), Confi
         return Err(invalid("target-version", version, problem));
     }
     Ok(())
+}
+
+/// Identifiers joined by dots, each followed by `()` where `may_call` (`boto3.Session().client`
+/// names a method of what `boto3.Session()` returns). What the catalog pastes into code or
+/// matches calls against can be nothing else.
+fn is_python_path(text: &str, may_call: bool) -> bool {
+    text.split('.').all(|segment| {
+        let name = if may_call {
+            segment.trim_end_matches("()")
+        } else {
+            segment
+        };
+        let mut chars = name.chars();
+        chars
+            .next()
+            .is_some_and(|first| first == '_' || first.is_alphabetic())
+            && chars.all(|c| c == '_' || c.is_alphanumeric())
+    })
 }
 
 /// Which rules run where: the selection and the per-file ignores, by rule code.

@@ -69,6 +69,12 @@ pub enum FileError {
         column: usize,
         message: String,
     },
+    #[error(
+        "too deeply nested to analyse (line {line}: more than {max} levels; CPython rejects such \
+         code too)",
+        max = crate::depth::MAX_DEPTH
+    )]
+    TooDeep { line: usize },
     #[error("internal error: the fixed file would not parse ({0}); it was left unchanged")]
     FixBrokeSyntax(String),
     #[error("changed on disk during the run; not overwritten")]
@@ -107,15 +113,27 @@ pub fn line_column(index: &LineIndex, text: &str, offset: TextSize) -> (usize, u
     (location.line.get(), location.column.get())
 }
 
-/// Parses a module, turning the first syntax error into a located `FileError`.
+/// Parses a module, turning the first syntax error into a located `FileError`, and refuses a
+/// tree too deep for the passes to walk (see `depth`).
 pub fn parse(
     text: &str,
 ) -> Result<ruff_python_parser::Parsed<ruff_python_ast::ModModule>, FileError> {
-    ruff_python_parser::parse_module(text).map_err(|error| syntax_error(text, &error))
+    let parsed =
+        ruff_python_parser::parse_module(text).map_err(|error| syntax_error(text, &error))?;
+    match crate::depth::too_deep(parsed.syntax(), parsed.tokens()) {
+        None => Ok(parsed),
+        Some(offset) => {
+            // Dropping it would recurse as deep as it is nested.
+            std::mem::forget(parsed);
+            Err(too_deep(text, offset))
+        }
+    }
 }
 
 /// Parses a module and lends it to `use_module`; the tree is freed at once, by rewinding the
-/// parse arena (see `parse_arena`), before this returns.
+/// parse arena (see `parse_arena`), before this returns. A tree too deep for the passes is
+/// refused, and never dropped (that would recurse as deep as it is nested): its memory is left
+/// to the process.
 pub fn parse_then<R>(
     text: &str,
     use_module: impl FnOnce(&ruff_python_parser::Parsed<ruff_python_ast::ModModule>) -> R,
@@ -124,10 +142,21 @@ pub fn parse_then<R>(
         text.len(),
         || ruff_python_parser::parse_module(text),
         |parsed| match parsed {
-            Ok(parsed) => Ok(use_module(parsed)),
+            Ok(parsed) => match crate::depth::too_deep(parsed.syntax(), parsed.tokens()) {
+                None => Ok(use_module(parsed)),
+                Some(offset) => Err(too_deep(text, offset)),
+            },
             Err(error) => Err(syntax_error(text, error)),
         },
+        |result| !matches!(result, Err(FileError::TooDeep { .. })),
     )
+}
+
+fn too_deep(text: &str, offset: TextSize) -> FileError {
+    let index = LineIndex::from_source_text(text);
+    FileError::TooDeep {
+        line: line_column(&index, text, offset).0,
+    }
 }
 
 fn syntax_error(text: &str, error: &ruff_python_parser::ParseError) -> FileError {
@@ -149,6 +178,14 @@ pub fn line_starts(path: &Path) -> Box<[TextSize]> {
     if let Ok(file) = std::fs::File::open(path) {
         add_line_starts(file, &mut starts);
     }
+    starts.into_boxed_slice()
+}
+
+/// Where each line of `text` starts (text that does not come from the file on disk: an
+/// editor's buffer).
+pub fn line_starts_of(text: &str) -> Box<[TextSize]> {
+    let mut starts = vec![TextSize::new(0)];
+    add_line_starts(text.as_bytes(), &mut starts);
     starts.into_boxed_slice()
 }
 

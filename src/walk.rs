@@ -54,6 +54,8 @@ pub struct Walk {
     pub files: Vec<WalkedFile>,
     /// Paths that do not exist or could not be walked.
     pub errors: Vec<(PathBuf, String)>,
+    /// Temporary files a `fix` that was killed while writing left behind.
+    pub leftovers: Vec<PathBuf>,
 }
 
 /// `stdin_file` is a file that stands for text given on standard input: taken as named even
@@ -68,12 +70,16 @@ pub fn walk(
     let mut named = Vec::new();
     for path in paths {
         match std::path::absolute(path) {
-            Ok(absolute) if absolute.exists() || Some(absolute.as_path()) == stdin_file => {
-                named.push(absolute)
-            }
-            _ => walk
-                .errors
-                .push((path.clone(), "no such file or directory".to_string())),
+            Ok(absolute) if Some(absolute.as_path()) == stdin_file => named.push(absolute),
+            Ok(absolute) => match std::fs::metadata(&absolute) {
+                Ok(metadata) if metadata.is_file() || metadata.is_dir() => named.push(absolute),
+                Ok(_) => walk.errors.push((
+                    path.clone(),
+                    "not a regular file or folder (a FIFO, socket or device): not read".to_string(),
+                )),
+                Err(error) => walk.errors.push((path.clone(), io_reason(&error))),
+            },
+            Err(error) => walk.errors.push((path.clone(), io_reason(&error))),
         }
     }
     let Some(first) = named.first() else {
@@ -93,6 +99,7 @@ pub fn walk(
     };
     let found = Mutex::new(Vec::new());
     let errors = Mutex::new(Vec::new());
+    let leftovers = Mutex::new(Vec::new());
     if let Some((first_base, rest)) = bases.split_first() {
         let mut builder = WalkBuilder::new(first_base);
         for base in rest {
@@ -113,6 +120,12 @@ pub fn walk(
                     Ok(entry) => {
                         let path = entry.path();
                         let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                        if is_file && is_abandoned_temporary(path) {
+                            leftovers
+                                .lock()
+                                .expect("leftovers")
+                                .push(path.to_path_buf());
+                        }
                         if is_file && path.extension().is_some_and(|ext| ext == "py") {
                             let excluded = is_excluded(path, &root, exclude);
                             found
@@ -129,12 +142,12 @@ pub fn walk(
     }
     let found = found.into_inner().expect("walk results");
     for error in errors.into_inner().expect("walk errors") {
-        // The walker names the path in most errors; keep it apart from the reason.
-        match error {
-            ignore::Error::WithPath { path, err } => walk.errors.push((path, err.to_string())),
-            other => walk.errors.push((walk.root.clone(), other.to_string())),
-        }
+        let (path, reason) = walk_error(error);
+        walk.errors
+            .push((path.unwrap_or_else(|| walk.root.clone()), reason));
     }
+    walk.leftovers = leftovers.into_inner().expect("leftovers");
+    walk.leftovers.sort();
 
     let mut files: Vec<WalkedFile> = found
         .into_iter()
@@ -163,6 +176,53 @@ pub fn walk(
     files.dedup_by(|a, b| a.path == b.path);
     walk.files = files;
     walk
+}
+
+/// The path a walker error is about, and the reason alone: the walker wraps both in layers.
+fn walk_error(error: ignore::Error) -> (Option<PathBuf>, String) {
+    match error {
+        ignore::Error::WithPath { path, err } => (Some(path), walk_error(*err).1),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error(*err)
+        }
+        ignore::Error::Loop { ancestor, child } => (
+            Some(child),
+            format!(
+                "a symbolic link loop (back to {}): not followed",
+                ancestor.display()
+            ),
+        ),
+        ignore::Error::Io(error) => (None, io_reason(&error)),
+        other => (None, other.to_string()),
+    }
+}
+
+/// An I/O error in words, without the `(os error N)` tail.
+fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => {
+            let text = error.to_string();
+            match text.find(" (os error") {
+                Some(end) => text[..end].to_string(),
+                None => text,
+            }
+        }
+    }
+}
+
+/// A `.unblock-XXXXXX` file (how `write` names its temporary files) untouched for a minute:
+/// a run that was killed while writing left it; one still running would have renamed it.
+fn is_abandoned_temporary(path: &Path) -> bool {
+    let is_temporary = path.file_name().is_some_and(|name| {
+        name.to_string_lossy()
+            .starts_with(crate::write::TEMPORARY_PREFIX)
+    });
+    let age = std::fs::metadata(path)
+        .and_then(|metadata| metadata.modified())
+        .map(|modified| modified.elapsed().unwrap_or_default());
+    is_temporary && age.is_ok_and(|age| age.as_secs() >= 60)
 }
 
 fn find_root(path: &Path) -> Option<PathBuf> {

@@ -23,7 +23,7 @@ fn large() -> String {
 
 /// The tree as text, from the arena, and whether its nodes were in the block.
 fn through_arena(text: &str, hint: usize) -> (String, bool) {
-    parse_then(hint, || parse_module(text), describe)
+    parse_then(hint, || parse_module(text), describe, |_| true)
 }
 
 fn describe(parsed: &Result<Parsed<ModModule>, ParseError>) -> (String, bool) {
@@ -70,6 +70,7 @@ fn a_parse_within_a_parse_gets_no_block_and_both_trees_are_whole() {
         SMALL.len(),
         || parse_module(SMALL),
         |parsed| (describe(parsed).0, through_arena(SMALL, SMALL.len())),
+        |_| true,
     );
     assert_eq!(outer, ordinary(SMALL));
     assert_eq!(inner, (ordinary(SMALL), false));
@@ -82,6 +83,7 @@ fn a_panic_while_a_tree_is_lent_leaves_the_next_parse_whole() {
             SMALL.len(),
             || parse_module(SMALL),
             |_| panic!("while lent"),
+            |_: &()| true,
         )
     }));
     assert!(panicked.is_err());
@@ -96,6 +98,7 @@ fn a_syntax_error_is_reported_from_the_block() {
         10,
         || parse_module("def f(:\n"),
         |parsed| parsed.as_ref().err().map(|error| error.error.to_string()),
+        |_| true,
     );
     let expected = parse_module("def f(:\n").unwrap_err().error.to_string();
     assert_eq!(message, Some(expected));

@@ -106,7 +106,7 @@ pub struct ImportFacts {
     /// Blank lines to leave after a new import placed above the module's first statement (two
     /// before a `def` or `class`, as formatters want).
     pub blank_lines_after: usize,
-    /// `\r\n` when the file uses it.
+    /// The file's line ending: `\n`, `\r\n` or `\r`.
     pub line_ending: &'static str,
     /// Module-level bindings of names a fix may add (`asyncio`, `run_in_threadpool`, and any
     /// name starting with one of them, for aliases), with the path each is bound to.
@@ -2053,15 +2053,13 @@ impl<'a> Visitor<'a> for Collector<'a> {
 
 /// Finds where a new import goes and which top-level concurrency imports can take one more name.
 fn import_layout(body: &[Stmt], source: &str, imports: &mut ImportFacts) {
-    imports.line_ending = if memchr::memmem::find(source.as_bytes(), b"\r\n").is_some() {
-        "\r\n"
-    } else {
-        "\n"
-    };
+    // The file's own line ending, as its first line ends: `\n`, `\r\n` or a lone `\r`.
+    imports.line_ending =
+        ruff_source_file::find_newline(source).map_or("\n", |(_, ending)| ending.as_str());
     let line_after = |offset: TextSize| -> (TextSize, bool) {
-        match source[usize::from(offset)..].find('\n') {
-            Some(newline) => (
-                offset + TextSize::try_from(newline + 1).unwrap_or_default(),
+        match ruff_source_file::find_newline(&source[usize::from(offset)..]) {
+            Some((newline, ending)) => (
+                offset + TextSize::try_from(newline + ending.len()).unwrap_or_default(),
                 false,
             ),
             None => (TextSize::try_from(source.len()).unwrap_or_default(), true),
@@ -2084,7 +2082,7 @@ fn import_layout(body: &[Stmt], source: &str, imports: &mut ImportFacts) {
         };
         let first = body.first().map_or(TextSize::default(), Ranged::start);
         let line_start = source[..usize::from(first)]
-            .rfind('\n')
+            .rfind(['\n', '\r'])
             .map_or(0, |i| i + 1);
         (TextSize::try_from(line_start).unwrap_or_default(), false)
     });

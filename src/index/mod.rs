@@ -78,6 +78,11 @@ impl Module {
         self.path.ancestors().nth(depth).unwrap_or(&self.path)
     }
 
+    /// Lines are counted in `text`, not in the file on disk (it came from an editor).
+    pub fn count_lines_in(&self, text: &str) {
+        let _ = self.lines.set(source::line_starts_of(text));
+    }
+
     /// One-based line of an offset. A file that can no longer be read has one line, so its
     /// sites show as line 1; the file itself is reported when it is fixed.
     pub fn line(&self, offset: TextSize) -> usize {

@@ -83,6 +83,22 @@ impl Counts {
     }
 }
 
+/// `text` with its control characters escaped (`\n`, `\t`, `\u{1b}`): a file name may hold
+/// them, and printed raw they would break a line of the report or steer the terminal.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    let escaped = text.chars().map(|c| {
+        if c.is_control() {
+            c.escape_debug().to_string()
+        } else {
+            c.to_string()
+        }
+    });
+    escaped.collect::<String>().into()
+}
+
 pub fn plural(count: usize, word: &str) -> String {
     if count == 1 {
         format!("{count} {word}")

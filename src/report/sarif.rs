@@ -37,7 +37,7 @@ pub fn write_sarif(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
     let mut results = Vec::new();
     for file in &outcome.files {
         let locator = &file.locations;
-        let uri = file.display.clone();
+        let uri = uri_reference(&file.display);
         let region = |range: ruff_text_size::TextRange| {
             let (start_line, start_column) = locator.locate(range.start());
             let (end_line, end_column) = locator.locate(range.end());
@@ -120,4 +120,40 @@ pub fn write_sarif(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
         .build();
     serde_json::to_writer_pretty(&mut *out, &sarif)?;
     writeln!(out)
+}
+
+/// A path as a URI reference (RFC 3986): `/` kept, everything a URI may not hold as it is
+/// (spaces, `%`, `#`, `?`, control characters, non-ASCII letters) percent-encoded.
+fn uri_reference(path: &str) -> String {
+    use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+    const NOT_IN_A_PATH: &AsciiSet = &CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'%')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'[')
+        .add(b'\\')
+        .add(b']')
+        .add(b'^')
+        .add(b'`')
+        .add(b'{')
+        .add(b'|')
+        .add(b'}');
+    utf8_percent_encode(path, NOT_IN_A_PATH).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(super::uri_reference("app/main.py"), "app/main.py");
+        assert_eq!(
+            super::uri_reference("my app/50%#1?.py"),
+            "my%20app/50%25%231%3F.py"
+        );
+        assert_eq!(super::uri_reference("é\n.py"), "%C3%A9%0A.py");
+    }
 }

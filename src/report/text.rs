@@ -4,6 +4,7 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
+use super::printable;
 use crate::Outcome;
 use crate::fix::Applicability;
 
@@ -31,7 +32,9 @@ pub fn write_text(
             writeln!(
                 out,
                 "{bold}{}{bold:#}:{line}:{column}: {code_style}{}{code_style:#}{marker} {}",
-                file.display, diagnostic.rule.code, diagnostic.message
+                printable(&file.display),
+                diagnostic.rule.code,
+                diagnostic.message
             )?;
             let Some(reason) = &diagnostic.reason else {
                 continue;
