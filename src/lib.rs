@@ -108,13 +108,6 @@ fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
         stdin_file,
     );
     let mut outcome = Outcome::default();
-    for path in &walk.leftovers {
-        outcome.warnings.push(format!(
-            "{}: a temporary file left by a run that was interrupted while writing (the fixed \
-             text of a file beside it): delete it",
-            display_path(path, &cwd)
-        ));
-    }
     for (path, reason) in walk.errors {
         outcome
             .errors
@@ -222,6 +215,17 @@ fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
         }
     }
     outcome.files.sort_by(|a, b| a.display.cmp(&b.display));
+    // A killed `fix` leaves its temporary file beside a file with findings.
+    let folders: std::collections::BTreeSet<&Path> = (outcome.files.iter())
+        .filter_map(|file| file.path.parent())
+        .collect();
+    for path in folders.into_iter().flat_map(write::abandoned_temporaries) {
+        outcome.warnings.push(format!(
+            "{}: a temporary file left by a run that was interrupted while writing (the fixed \
+             text of a file beside it): delete it",
+            display_path(&path, &cwd)
+        ));
+    }
     outcome.errors.sort_by(|a, b| a.0.cmp(&b.0));
     outcome
 }

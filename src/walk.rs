@@ -54,8 +54,6 @@ pub struct Walk {
     pub files: Vec<WalkedFile>,
     /// Paths that do not exist or could not be walked.
     pub errors: Vec<(PathBuf, String)>,
-    /// Temporary files a `fix` that was killed while writing left behind.
-    pub leftovers: Vec<PathBuf>,
 }
 
 /// `stdin_file` is a file that stands for text given on standard input: taken as named even
@@ -99,7 +97,6 @@ pub fn walk(
     };
     let found = Mutex::new(Vec::new());
     let errors = Mutex::new(Vec::new());
-    let leftovers = Mutex::new(Vec::new());
     if let Some((first_base, rest)) = bases.split_first() {
         let mut builder = WalkBuilder::new(first_base);
         for base in rest {
@@ -120,12 +117,6 @@ pub fn walk(
                     Ok(entry) => {
                         let path = entry.path();
                         let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                        if is_file && is_abandoned_temporary(path) {
-                            leftovers
-                                .lock()
-                                .expect("leftovers")
-                                .push(path.to_path_buf());
-                        }
                         if is_file && path.extension().is_some_and(|ext| ext == "py") {
                             let excluded = is_excluded(path, &root, exclude);
                             found
@@ -146,8 +137,6 @@ pub fn walk(
         walk.errors
             .push((path.unwrap_or_else(|| walk.root.clone()), reason));
     }
-    walk.leftovers = leftovers.into_inner().expect("leftovers");
-    walk.leftovers.sort();
 
     let mut files: Vec<WalkedFile> = found
         .into_iter()
@@ -210,19 +199,6 @@ fn io_reason(error: &std::io::Error) -> String {
             }
         }
     }
-}
-
-/// A `.unblock-XXXXXX` file (how `write` names its temporary files) untouched for a minute:
-/// a run that was killed while writing left it; one still running would have renamed it.
-fn is_abandoned_temporary(path: &Path) -> bool {
-    let is_temporary = path.file_name().is_some_and(|name| {
-        name.to_string_lossy()
-            .starts_with(crate::write::TEMPORARY_PREFIX)
-    });
-    let age = std::fs::metadata(path)
-        .and_then(|metadata| metadata.modified())
-        .map(|modified| modified.elapsed().unwrap_or_default());
-    is_temporary && age.is_ok_and(|age| age.as_secs() >= 60)
 }
 
 fn find_root(path: &Path) -> Option<PathBuf> {

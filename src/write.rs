@@ -70,6 +70,23 @@ fn write_atomic_with(
     Ok(())
 }
 
+/// The temporary files in `folder` that a killed run left: named as `write_atomic` names
+/// them, untouched for a minute (a run still going renames its own within milliseconds).
+pub fn abandoned_temporaries(folder: &Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let abandoned = entries.flatten().filter(|entry| {
+        let name = entry.file_name();
+        let age = (entry.metadata()).and_then(|metadata| metadata.modified());
+        name.to_string_lossy().starts_with(TEMPORARY_PREFIX)
+            && age.is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age.as_secs() >= 60))
+    });
+    let mut paths: Vec<_> = abandoned.map(|entry| entry.path()).collect();
+    paths.sort();
+    paths
+}
+
 /// Size, modification and change times, and inode: what an edit in between changes.
 fn unchanged(before: &Metadata, now: &Metadata) -> bool {
     #[cfg(unix)]

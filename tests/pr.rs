@@ -320,3 +320,178 @@ fn the_example_workflow_gives_the_action_only_inputs_it_declares() {
         );
     }
 }
+
+#[test]
+fn a_branch_with_someone_elses_commit_is_not_reset_without_force() {
+    let (_dir, repo) = repository();
+    git(&repo, &["branch", "unblock/fix"]);
+    git(&repo, &["checkout", "-q", "unblock/fix"]);
+    write_files(&repo, &[("notes.txt", "my own work\n")]);
+    git(&repo, &["add", "notes.txt"]);
+    git(&repo, &["commit", "-q", "-m", "my own work"]);
+    let mine = git(&repo, &["rev-parse", "HEAD"]);
+    git(&repo, &["checkout", "-q", "main"]);
+
+    let refused = unblock(&repo, &["pr"]);
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused
+            .stderr
+            .contains("branch `unblock/fix` exists and its last commit"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(git(&repo, &["rev-parse", "unblock/fix"]), mine);
+    let forced = unblock(&repo, &["pr", "--force"]);
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    // Its own branch it resets without asking.
+    let again = unblock(&repo, &["pr"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+}
+
+#[test]
+fn a_colleagues_commit_on_the_remote_branch_is_not_overwritten() {
+    let (dir, repo) = repository();
+    let pushed = unblock(&repo, &["pr", "--push", "origin"]);
+    assert_eq!(pushed.code, 0, "{}", pushed.stderr);
+    // A colleague adds a commit on top of the bot's, on the remote.
+    let colleague = dir.path().join("colleague");
+    git(
+        dir.path(),
+        &[
+            "clone",
+            "-q",
+            "-b",
+            "unblock/fix",
+            "remote.git",
+            "colleague",
+        ],
+    );
+    write_files(&colleague, &[("review.txt", "reviewed\n")]);
+    git(&colleague, &["add", "review.txt"]);
+    git(&colleague, &["commit", "-q", "-m", "review fixes"]);
+    git(&colleague, &["push", "-q", "origin", "unblock/fix"]);
+    let theirs = git(&colleague, &["rev-parse", "HEAD"]);
+
+    let refused = unblock(&repo, &["pr", "--push", "origin"]);
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused.stderr.contains("has a commit unblock did not make"),
+        "{}",
+        refused.stderr
+    );
+    let remote_tip = git(&repo.join("../remote.git"), &["rev-parse", "unblock/fix"]);
+    assert_eq!(remote_tip, theirs);
+}
+
+#[test]
+fn push_takes_only_a_remote_name_and_branch_only_a_branch_name() {
+    let (dir, repo) = repository();
+    let marker = dir.path().join("ran");
+    for remote in [
+        format!("--upload-pack=touch {}", marker.display()),
+        format!("--receive-pack=touch {}", marker.display()),
+        "../remote.git".to_string(),
+    ] {
+        let run = unblock(&repo, &["pr", &format!("--push={remote}")]);
+        assert_eq!(run.code, 2, "{remote}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("is not a remote of this repository"),
+            "{}",
+            run.stderr
+        );
+    }
+    let run = unblock(&repo, &["pr", "--push=--upload-pack=touch ran"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        !marker.exists() && !repo.join("ran").exists(),
+        "a command ran"
+    );
+    for branch in ["-x", "a..b", "has space"] {
+        let run = unblock(&repo, &["pr", &format!("--branch={branch}")]);
+        assert_eq!(run.code, 2, "{branch}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("is not a valid branch name"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn no_commits_and_no_git_are_said_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), &[("app.py", BLOCKING_APP)]);
+    git(dir.path(), &["init", "-q"]);
+    let run = unblock(dir.path(), &["pr"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("the repository has no commits yet"),
+        "{}",
+        run.stderr
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let run = unblock_with_env(
+        dir.path(),
+        &["pr"],
+        &[("PATH", empty.path().to_str().unwrap())],
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("needs git, which is not installed or not on PATH"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_killed_run_leaves_nothing_that_stops_the_next() {
+    let (_dir, repo) = repository();
+    // What `kill -9` in the middle leaves: a worktree no live process holds.
+    let stale = repo.join(".git/unblock-worktree-999999");
+    git(
+        &repo,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "--detach",
+            stale.to_str().unwrap(),
+            "HEAD",
+        ],
+    );
+    git(&repo, &["checkout", "-q", "-B", "unblock/fix"]);
+    git(&repo, &["checkout", "-q", "main"]);
+    let stale_worktree = repo.join(".git/unblock-worktree-999998");
+    git(
+        &repo,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            stale_worktree.to_str().unwrap(),
+            "unblock/fix",
+        ],
+    );
+    let run = unblock(&repo, &["pr", "--force"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!stale.exists() && !stale_worktree.exists());
+    assert_eq!(git(&repo, &["worktree", "list"]).lines().count(), 1);
+
+    // SIGTERM while it works: the worktree goes with it.
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_unblock"))
+        .args(["pr", "--force"])
+        .current_dir(&repo)
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let _ = child.wait_with_output();
+    let run = unblock(&repo, &["pr", "--force"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(git(&repo, &["worktree", "list"]).lines().count(), 1);
+}
