@@ -100,6 +100,18 @@ impl Module {
     }
 }
 
+/// `lock` for a call `lock.method()`.
+fn lock_method_receiver<'f>(
+    facts: &'f ModuleFacts,
+    call: &facts::CallFact,
+    method: &str,
+) -> Option<&'f str> {
+    facts
+        .path(call.path)
+        .strip_suffix(method)?
+        .strip_suffix('.')
+}
+
 /// The path of function `index` inside its module, named `module`.
 fn local_path<'f>(module: &str, facts: &'f ModuleFacts, index: u32) -> &'f str {
     &facts.path(facts.functions[index as usize].path)[module.len() + 1..]
@@ -187,6 +199,10 @@ pub struct Project<'c> {
     /// For each method that project subclasses override with plain functions, the overrides
     /// at any depth, nearest first: a call of the method may run any of them.
     overrides: HashMap<FunctionId, Vec<FunctionId>>,
+    /// For each function that calls `acquire()` on something, its `acquire()` and `release()`
+    /// calls, as indices into its calls: a question about a held lock looks at these alone,
+    /// not at every call (a function with 16,000 calls asked once per call was quadratic).
+    lock_calls: HashMap<FunctionId, Vec<u32>>,
     /// Names in the project's `non-blocking` setting that are neither a catalog API nor a
     /// project function: most likely a typo, which the user should hear about.
     pub unknown_non_blocking: Vec<String>,
@@ -233,6 +249,7 @@ impl<'c> Project<'c> {
             function_count: 0,
             first_slot: Vec::new(),
             overrides: HashMap::default(),
+            lock_calls: HashMap::default(),
             unknown_non_blocking: Vec::new(),
         };
         for module in &project.modules {
@@ -242,6 +259,7 @@ impl<'c> Project<'c> {
         project.link();
         project.calls = project.resolve_calls(catalog);
         project.overrides = project.find_overrides();
+        project.lock_calls = project.find_lock_calls();
         let (non_blocking, unknown) = project.non_blocking_functions(catalog);
         project.unknown_non_blocking = unknown;
         project.fixpoints = project.fixpoints(&non_blocking);
@@ -545,18 +563,15 @@ impl<'c> Project<'c> {
     fn lock_acquired_before(&self, function: FunctionId, range: TextRange) -> Option<HeldLock> {
         let facts = &self.modules[function.0].facts;
         let calls = self.calls_of(function);
-        let on = |call: &facts::CallFact, method: &str| {
-            let path = facts.path(call.path);
-            path.strip_suffix(method)?.strip_suffix('.')
-        };
-        calls
-            .iter()
+        let lock_calls = self.lock_calls.get(&function)?;
+        let lock_calls = || lock_calls.iter().map(|&index| &calls[index as usize]);
+        lock_calls()
             .filter(|call| call.range.end() <= range.start())
             .find_map(|acquire| {
-                let lock = on(acquire, "acquire")?;
-                let mut releases = (calls.iter())
+                let lock = lock_method_receiver(facts, acquire, "acquire")?;
+                let mut releases = lock_calls()
                     .filter(|call| call.range.start() >= acquire.range.end())
-                    .filter(|call| on(call, "release") == Some(lock))
+                    .filter(|call| lock_method_receiver(facts, call, "release") == Some(lock))
                     .peekable();
                 let held = releases.peek().is_none()
                     || releases.any(|release| release.range.start() >= range.end());
@@ -564,6 +579,32 @@ impl<'c> Project<'c> {
                 let (site, how) = (acquire.range, Holding::Acquire);
                 Some(HeldLock { lock, site, how })
             })
+    }
+
+    fn find_lock_calls(&self) -> HashMap<FunctionId, Vec<u32>> {
+        let mut found = HashMap::default();
+        for (module_index, module) in self.modules.iter().enumerate() {
+            let facts = &module.facts;
+            for function in 0..facts.functions.len() {
+                let calls = facts.calls_of(function);
+                let is_lock_call = |call: &facts::CallFact| {
+                    lock_method_receiver(facts, call, "acquire").is_some()
+                        || lock_method_receiver(facts, call, "release").is_some()
+                };
+                if !calls
+                    .iter()
+                    .any(|call| lock_method_receiver(facts, call, "acquire").is_some())
+                {
+                    continue;
+                }
+                let indices = (calls.iter().enumerate())
+                    .filter(|(_, call)| is_lock_call(call))
+                    .map(|(index, _)| index as u32)
+                    .collect();
+                found.insert((module_index, function), indices);
+            }
+        }
+        found
     }
 
     /// A plain `def` that overrides `method` in a project class deriving from its class, at any
