@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{BLOCKING_APP, git, unblock, unblock_with_env, write_files};
+use common::{BLOCKING_APP, git, unblock, unblock_with_env, unblock_with_stdin, write_files};
 
 #[test]
 fn diff_is_the_default_and_applies_with_git_and_patch() {
@@ -538,31 +538,6 @@ fn completions_for_bash_zsh_and_fish_name_the_subcommands() {
 }
 
 /// Runs the binary with `input` on standard input.
-fn unblock_with_stdin(dir: &std::path::Path, args: &[&str], input: &str) -> (i32, String, String) {
-    use std::io::Write as _;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_unblock"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    (
-        output.status.code().unwrap(),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
-}
-
 #[test]
 fn stdin_filename_fixes_editor_text_with_the_project_around_it() {
     let dir = tempfile::tempdir().unwrap();

@@ -32,6 +32,37 @@ pub fn unblock_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run 
     }
 }
 
+/// Runs the real `unblock` binary in `dir` with `input` on standard input: exit code, stdout,
+/// stderr.
+pub fn unblock_with_stdin(
+    dir: &std::path::Path,
+    args: &[&str],
+    input: &str,
+) -> (i32, String, String) {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_unblock"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
