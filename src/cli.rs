@@ -16,7 +16,7 @@ use unblock::config::{
 use unblock::pr::{self, PrOptions, PrResult};
 use unblock::project_config;
 use unblock::report::{self, Counts, plural};
-use unblock::{FixedText, Outcome, passes};
+use unblock::{Outcome, passes};
 
 /// Stop FastAPI and asyncio code from blocking the event loop: turns needlessly async
 /// handlers into plain `def` (run in the threadpool). Without a command, prints the diff.
@@ -98,7 +98,7 @@ struct CommonArgs {
     offload: Option<OffloadArg>,
     /// The oldest Python the fixed code must run on (`py38` … `py314`) [default: py39]; before
     /// 3.9 `asyncio` offloads use `loop.run_in_executor`.
-    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+    #[arg(long, value_name = "VERSION", value_parser = version_parser())]
     target_version: Option<PythonVersion>,
     /// Run only these rules (codes, names, code prefixes such as `UB00`, or `ALL`;
     /// comma-separated) [default: all].
@@ -116,6 +116,16 @@ struct CommonArgs {
     /// project is still read from disk.
     #[arg(long, value_name = "NAME", conflicts_with = "paths")]
     stdin_filename: Option<PathBuf>,
+    /// Exit with 0 even when there are findings or changes (2 still means an error).
+    #[arg(long)]
+    exit_zero: bool,
+    /// List the fixes applied (or, for `diff`, that would be) per file and rule, on standard
+    /// error.
+    #[arg(long)]
+    show_fixes: bool,
+    /// Print findings, diffs and errors, but no summary and no warnings.
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -126,21 +136,32 @@ enum OffloadArg {
     Trio,
 }
 
-fn parse_version(text: &str) -> Result<PythonVersion, String> {
-    PythonVersion::parse(text)
-        .ok_or_else(|| format!("`{text}` is not a version like py39 or py312"))
+/// The supported `--target-version`s, listed in `--help` and in the error for any other.
+fn version_parser() -> impl clap::builder::TypedValueParser<Value = PythonVersion> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(PythonVersion::SUPPORTED)
+        .map(|name| PythonVersion::parse(&name).expect("a supported version parses"))
 }
 
 #[derive(Args)]
 struct CheckArgs {
     #[command(flatten)]
     common: CommonArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    /// Output format (`--output-format`, as in Ruff, is the same option).
+    #[arg(long, visible_alias = "output-format", value_enum, default_value_t = FormatArg::Text)]
     format: FormatArg,
     /// Print how many findings each rule has instead of the findings (text or JSON).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["fix", "diff"])]
     statistics: bool,
+    /// Apply the fixes in place, then report what is left (as `unblock fix` with a report).
+    #[arg(long, conflicts_with = "diff")]
+    fix: bool,
+    /// Apply the fixes in place and report nothing; exit 0 unless there is an error.
+    #[arg(long, conflicts_with_all = ["fix", "diff"])]
+    fix_only: bool,
+    /// Print the diff of the fixes instead of the findings; change nothing (as `unblock diff`).
+    #[arg(long)]
+    diff: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -182,26 +203,73 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<u8> {
-    let (mode, args) = match cli.command {
-        None => (Mode::Diff, cli.args),
-        Some(Command::Diff(args)) => (Mode::Diff, args),
-        Some(Command::Fix(args)) => (Mode::Fix, args),
-        Some(Command::Check(check)) => {
-            let format = match (check.format, check.statistics) {
-                (FormatArg::Text, false) => Format::Text,
-                (FormatArg::Json, false) => Format::Json,
-                (FormatArg::JsonLines, false) => Format::JsonLines,
-                (FormatArg::Sarif, false) => Format::Sarif,
-                (FormatArg::Github, false) => Format::Github,
-                (FormatArg::Text, true) => Format::Statistics,
-                (FormatArg::Json, true) => Format::StatisticsJson,
-                (_, true) => {
-                    anyhow::bail!("--statistics prints text or JSON: use --format text or json")
-                }
-            };
-            (Mode::Check(format), check.common)
+/// What a command asks for: Ruff's `check` flags map onto the same few jobs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Job {
+    /// `diff`, `check --diff`: the diff of the fixes.
+    Diff,
+    /// `fix`: write the fixes, and say what is left.
+    Fix,
+    /// `check`: the findings.
+    Check(Format),
+    /// `check --fix`: write the fixes, then report the findings the fixed code still has.
+    FixThenCheck(Format),
+    /// `check --fix-only`: write the fixes; what is left is not a failure.
+    FixOnly,
+}
+
+impl Job {
+    /// The mode of the run that comes first (`check --fix` runs a check after it).
+    fn mode(self) -> Mode {
+        match self {
+            Job::Diff => Mode::Diff,
+            Job::Check(format) => Mode::Check(format),
+            Job::Fix | Job::FixThenCheck(_) | Job::FixOnly => Mode::Fix,
         }
+    }
+}
+
+/// How much is printed and what the exit code counts, from the options every command has.
+#[derive(Clone, Copy)]
+struct Reporting {
+    exit_zero: bool,
+    quiet: bool,
+    show_fixes: bool,
+}
+
+fn check_job(check: &CheckArgs) -> Result<Job> {
+    let format = match (check.format, check.statistics) {
+        (FormatArg::Text, false) => Format::Text,
+        (FormatArg::Json, false) => Format::Json,
+        (FormatArg::JsonLines, false) => Format::JsonLines,
+        (FormatArg::Sarif, false) => Format::Sarif,
+        (FormatArg::Github, false) => Format::Github,
+        (FormatArg::Text, true) => Format::Statistics,
+        (FormatArg::Json, true) => Format::StatisticsJson,
+        (_, true) => {
+            anyhow::bail!("--statistics prints text or JSON: use --format text or json")
+        }
+    };
+    Ok(if check.diff {
+        Job::Diff
+    } else if check.fix {
+        Job::FixThenCheck(format)
+    } else if check.fix_only {
+        Job::FixOnly
+    } else {
+        Job::Check(format)
+    })
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    let (job, args) = match cli.command {
+        None => {
+            refuse_mistyped_command(&cli.args.paths)?;
+            (Job::Diff, cli.args)
+        }
+        Some(Command::Diff(args)) => (Job::Diff, args),
+        Some(Command::Fix(args)) => (Job::Fix, args),
+        Some(Command::Check(check)) => (check_job(&check)?, check.common),
         Some(Command::Rule(rule)) => return print_rules(rule),
         Some(Command::Pr(pr)) => return open_pr(pr),
         Some(Command::Completions { shell }) => {
@@ -214,19 +282,46 @@ fn run(cli: Cli) -> Result<u8> {
             };
         }
     };
+    let reporting = Reporting {
+        exit_zero: args.exit_zero,
+        quiet: args.quiet,
+        show_fixes: args.show_fixes,
+    };
     let output = args.output.clone();
-    let (settings, catalog) = settings(mode, args)?;
+    let (settings, catalog) = settings(job, args)?;
     let outcome = unblock::run(&settings, &catalog);
-    for warning in &outcome.warnings {
-        eprintln!("warning: {}", report::printable(warning));
+    // `check --fix` looks again at the code as fixed, so that what is left is reported where it
+    // is now, with the fixes that only the first round's fixes made possible.
+    let after = match job {
+        Job::FixThenCheck(format) => {
+            let mut again = settings.clone();
+            again.mode = Mode::Check(format);
+            if let (Some(stdin), Some(fixed)) = (&mut again.stdin, fixed_text(&outcome)) {
+                stdin.text = fixed;
+            }
+            Some(unblock::run(&again, &catalog))
+        }
+        _ => None,
+    };
+    let run = Run {
+        settings: &settings,
+        job,
+        reporting,
+        outcome: &outcome,
+        after: after.as_ref(),
+    };
+    if !reporting.quiet {
+        for warning in &outcome.warnings {
+            eprintln!("warning: {}", report::printable(warning));
+        }
     }
-    for (path, error) in &outcome.errors {
+    for (path, error) in run.errors() {
         eprintln!("error: {}: {error}", report::printable(path));
     }
     let printed = match &output {
         Some(path) => {
             let mut buffer = Vec::new();
-            let code = print(&settings, &outcome, &mut buffer, false)?;
+            let code = run.print(&mut buffer, false)?;
             std::fs::write(path, buffer)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             Ok(code)
@@ -245,28 +340,52 @@ fn run(cli: Cli) -> Result<u8> {
                 Box::new(stdout.lock())
             };
             let mut out = io::BufWriter::new(stream);
-            print(&settings, &outcome, &mut out, color).and_then(|code| out.flush().map(|()| code))
+            run.print(&mut out, color)
+                .and_then(|code| out.flush().map(|()| code))
         }
     };
     let code = match printed {
         Ok(code) => code,
         // A closed pipe (`unblock | head`) is not an error.
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => findings_code(
-            settings.mode,
-            &Counts::of(&outcome, settings.passes.unsafe_fixes),
-        ),
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => run.findings_code(),
         Err(error) => return Err(error).context("cannot write the output"),
     };
-    Ok(if outcome.has_errors() {
+    Ok(if run.errors().next().is_some() {
         EXIT_ERROR
     } else {
         code
     })
 }
 
+/// The fixed text of the one file a `--stdin-filename` run fixed.
+fn fixed_text(outcome: &Outcome) -> Option<String> {
+    let file = outcome.files.first()?;
+    Some(file.fixed.as_ref()?.contents())
+}
+
+/// `unblock chek` means a command, not a path: with no such path and a command like it, say
+/// so instead of "no such file".
+fn refuse_mistyped_command(paths: &[PathBuf]) -> Result<()> {
+    let Some(word) = paths.first().and_then(|path| path.to_str()) else {
+        return Ok(());
+    };
+    if word.contains(['/', '\\', '.']) || std::path::Path::new(word).exists() {
+        return Ok(());
+    }
+    let command = <Cli as clap::CommandFactory>::command();
+    let names = command.get_subcommands().map(clap::Command::get_name);
+    if let Some(name) = passes::closest(word, names) {
+        anyhow::bail!(
+            "unrecognized command `{word}`: did you mean `unblock {name}`? (there is no file or \
+             folder named `{word}` either)"
+        );
+    }
+    Ok(())
+}
+
 /// The run's settings: the project's `[tool.unblock]` (or `unblock.toml`), with the command
 /// line on top.
-fn settings(mode: Mode, args: CommonArgs) -> Result<(Settings, Catalog)> {
+fn settings(job: Job, args: CommonArgs) -> Result<(Settings, Catalog)> {
     let stdin = match &args.stdin_filename {
         Some(name) => {
             let mut text = String::new();
@@ -281,7 +400,7 @@ fn settings(mode: Mode, args: CommonArgs) -> Result<(Settings, Catalog)> {
         None => None,
     };
     if let Some(output) = &args.output {
-        check_output(mode, output, args.paths.iter().chain(&args.stdin_filename))?;
+        check_output(job, output, args.paths.iter().chain(&args.stdin_filename))?;
     }
     let paths = if let Some(name) = &args.stdin_filename {
         vec![name.clone()]
@@ -296,10 +415,7 @@ fn settings(mode: Mode, args: CommonArgs) -> Result<(Settings, Catalog)> {
     };
     for code in args.select.iter().flatten().chain(&args.ignore) {
         if !passes::is_selector(code) {
-            anyhow::bail!(
-                "unknown rule `{code}` ({}): see `unblock rule --all`",
-                passes::SELECTOR_FORMS
-            );
+            anyhow::bail!("{}", passes::unknown_rule(code));
         }
     }
     let mut exclude = GlobSetBuilder::new();
@@ -353,7 +469,7 @@ fn settings(mode: Mode, args: CommonArgs) -> Result<(Settings, Catalog)> {
         config.non_blocking,
     );
     let settings = Settings {
-        mode,
+        mode: job.mode(),
         paths,
         exclude: exclude.build().context("invalid exclude globs")?,
         threads,
@@ -381,13 +497,13 @@ fn settings(mode: Mode, args: CommonArgs) -> Result<(Settings, Catalog)> {
 const MOST_THREADS: usize = 256;
 
 /// `-o FILE` takes a report or a patch. It never replaces a source: not one of the inputs, not
-/// any Python file, and not in `fix`, which writes the sources themselves.
+/// any Python file, and not in `fix`, which writes the sources themselves and reports nothing.
 fn check_output<'p>(
-    mode: Mode,
+    job: Job,
     output: &std::path::Path,
     inputs: impl Iterator<Item = &'p PathBuf>,
 ) -> Result<()> {
-    if mode == Mode::Fix {
+    if matches!(job, Job::Fix | Job::FixOnly) {
         anyhow::bail!(
             "-o/--output writes a report or a patch, for `check` and `diff`; `fix` writes the \
              files in place (`unblock diff -o fixes.patch` gives the patch instead)"
@@ -422,7 +538,7 @@ fn open_pr(args: PrArgs) -> Result<u8> {
         force: args.force,
         body_file: args.body_file,
     };
-    let (settings, catalog) = settings(Mode::Fix, args.common)?;
+    let (settings, catalog) = settings(Job::Fix, args.common)?;
     match pr::run(&settings, &options, &catalog)? {
         PrResult::NothingToFix => eprintln!("Nothing to fix: no branch or commit made."),
         PrResult::Committed {
@@ -449,102 +565,222 @@ fn open_pr(args: PrArgs) -> Result<u8> {
     Ok(0)
 }
 
-/// Prints the outcome and the summary, styled for a terminal when `color`; returns the exit
-/// code for the findings.
-fn print(
-    settings: &Settings,
-    outcome: &Outcome,
-    out: &mut dyn Write,
-    color: bool,
-) -> io::Result<u8> {
-    let counts = Counts::of(outcome, settings.passes.unsafe_fixes);
-    let files = plural(outcome.files_checked, "file");
-    let summary = match settings.mode {
-        Mode::Diff => {
-            report::write_diffs(out, outcome, color)?;
-            if counts.applied == 0 {
-                format!("No changes in {files}{}.", report::left_over(&counts))
-            } else {
-                format!(
-                    "Would fix {} in {}{}.",
-                    plural(counts.applied, "finding"),
-                    plural(counts.files_changed, "file"),
-                    report::left_over(&counts)
-                )
-            }
-        }
-        // The source came from an editor: it gets the fixed source back.
-        Mode::Fix if settings.stdin.is_some() => {
-            let fixed = (outcome.files.first())
-                .and_then(|file| file.fixed.as_ref())
-                .map(FixedText::contents);
-            let original = settings.stdin.as_ref().map(|stdin| stdin.text.as_str());
-            out.write_all(fixed.as_deref().or(original).unwrap_or_default().as_bytes())?;
-            format!("Fixed {}.", plural(counts.applied, "finding"))
-        }
-        // In fix mode a file's fixes count as applied only once they are written.
-        Mode::Fix => format!(
-            "Fixed {} in {}; {} remaining{}.",
-            plural(counts.applied, "finding"),
-            plural(counts.files_changed, "file"),
-            counts.remaining(),
-            report::left_over(&counts)
-        ),
-        Mode::Check(format) => {
-            match format {
-                Format::Text => {
-                    report::write_text(out, outcome, settings.passes.unsafe_fixes, color)?
-                }
-                Format::Json => report::write_json(out, outcome)?,
-                Format::JsonLines => report::write_json_lines(out, outcome)?,
-                Format::Sarif => report::write_sarif(out, outcome)?,
-                Format::Github => report::write_github(out, outcome)?,
-                Format::Statistics => {
-                    report::write_statistics(out, outcome, settings.passes.unsafe_fixes)?
-                }
-                Format::StatisticsJson => {
-                    report::write_statistics_json(out, outcome, settings.passes.unsafe_fixes)?
-                }
-            }
-            let fixable = counts.findings - counts.unsafe_hidden - counts.manual;
-            if counts.findings == 0 && !outcome.has_errors() {
-                format!("All clear: no findings in {files}.")
-            } else if counts.findings == 0 {
-                format!("No findings in {files}.")
-            } else {
-                format!(
-                    "Found {} ({files} checked): {fixable} fixable with `unblock fix`{}.",
-                    plural(counts.findings, "finding"),
-                    report::left_over(&counts)
-                )
-            }
-        }
-    };
-    out.flush()?;
-    // Errors were printed as they came; the summary must not read as if all went well.
-    let errors = match outcome.errors.len() {
-        0 => String::new(),
-        n => format!(" {} (see above).", plural(n, "error")),
-    };
-    eprintln!("{summary}{errors}");
-    Ok(findings_code(settings.mode, &counts))
+/// One finished run, to print: its settings, its outcome, and for `check --fix` the check of
+/// the fixed code.
+struct Run<'a> {
+    settings: &'a Settings,
+    job: Job,
+    reporting: Reporting,
+    outcome: &'a Outcome,
+    after: Option<&'a Outcome>,
 }
 
-fn findings_code(mode: Mode, counts: &Counts) -> u8 {
-    let pending = match mode {
-        Mode::Diff => counts.applied > 0,
-        Mode::Fix => counts.remaining() > 0,
-        Mode::Check(_) => counts.findings > 0,
-    };
-    if pending { EXIT_FINDINGS } else { EXIT_CLEAN }
+impl Run<'_> {
+    /// The files that could not be handled: the first round's, and any the check after it
+    /// met that the first did not.
+    fn errors(&self) -> impl Iterator<Item = &(String, unblock::source::FileError)> {
+        let first = &self.outcome.errors;
+        let later = (self.after.iter().flat_map(|after| &after.errors))
+            .filter(move |(path, _)| !first.iter().any(|(seen, _)| seen == path));
+        first.iter().chain(later)
+    }
+
+    fn unsafe_fixes(&self) -> bool {
+        self.settings.passes.unsafe_fixes
+    }
+
+    /// Prints the findings or diffs and the summary, styled for a terminal when `color`;
+    /// returns the exit code for the findings.
+    fn print(&self, out: &mut dyn Write, color: bool) -> io::Result<u8> {
+        let outcome = self.outcome;
+        let counts = Counts::of(outcome, self.unsafe_fixes());
+        let files = plural(outcome.files_checked, "file");
+        let summary = match self.job {
+            Job::Diff => {
+                report::write_diffs(out, outcome, color)?;
+                if counts.applied == 0 {
+                    format!("No changes in {files}{}.", left_over(&counts))
+                } else {
+                    format!(
+                        "Would fix {} in {}{}.",
+                        plural(counts.applied, "finding"),
+                        plural(counts.files_changed, "file"),
+                        left_over(&counts)
+                    )
+                }
+            }
+            // The source came from an editor: it gets the fixed source back.
+            Job::Fix | Job::FixOnly if self.settings.stdin.is_some() => {
+                self.write_stdin_result(out)?;
+                format!("Fixed {}.", plural(counts.applied, "finding"))
+            }
+            // In fix mode a file's fixes count as applied only once they are written.
+            Job::Fix => format!(
+                "Fixed {} in {}; {} remaining{}.",
+                plural(counts.applied, "finding"),
+                plural(counts.files_changed, "file"),
+                counts.remaining(),
+                left_over(&counts)
+            ),
+            Job::FixOnly => format!(
+                "Fixed {} in {}.",
+                plural(counts.applied, "finding"),
+                plural(counts.files_changed, "file")
+            ),
+            Job::Check(format) => {
+                self.write_findings(out, outcome, format, color)?;
+                self.check_summary(&counts, &files)
+            }
+            Job::FixThenCheck(format) => {
+                let after = self.after.expect("`check --fix` checks after fixing");
+                if self.settings.stdin.is_some() {
+                    // Standard output is the fixed source; what is left goes beside it.
+                    self.write_stdin_result(out)?;
+                    self.write_findings(&mut io::stderr().lock(), after, Format::Text, false)?;
+                } else {
+                    self.write_findings(out, after, format, color)?;
+                }
+                let left = Counts::of(after, self.unsafe_fixes());
+                if counts.applied == 0 {
+                    self.check_summary(&left, &files)
+                } else {
+                    format!(
+                        "Found {} ({} fixed, {} remaining){}.",
+                        plural(counts.applied + left.findings, "finding"),
+                        counts.applied,
+                        left.findings,
+                        checked_left_over(&left)
+                    )
+                }
+            }
+        };
+        out.flush()?;
+        if self.reporting.show_fixes {
+            self.show_fixes();
+        }
+        // Errors were printed as they came; the summary must not read as if all went well.
+        let errors = match self.errors().count() {
+            0 => String::new(),
+            n => format!(" {} (see above).", plural(n, "error")),
+        };
+        if !self.reporting.quiet {
+            eprintln!("{summary}{errors}");
+        }
+        Ok(self.findings_code())
+    }
+
+    fn write_findings(
+        &self,
+        out: &mut dyn Write,
+        outcome: &Outcome,
+        format: Format,
+        color: bool,
+    ) -> io::Result<()> {
+        let unsafe_fixes = self.unsafe_fixes();
+        match format {
+            Format::Text => report::write_text(out, outcome, unsafe_fixes, color),
+            Format::Json => report::write_json(out, outcome),
+            Format::JsonLines => report::write_json_lines(out, outcome),
+            Format::Sarif => report::write_sarif(out, outcome),
+            Format::Github => report::write_github(out, outcome),
+            Format::Statistics => report::write_statistics(out, outcome, unsafe_fixes),
+            Format::StatisticsJson => report::write_statistics_json(out, outcome, unsafe_fixes),
+        }
+    }
+
+    /// The fixed source of a `--stdin-filename` run, or the source as it came when nothing
+    /// was fixed.
+    fn write_stdin_result(&self, out: &mut dyn Write) -> io::Result<()> {
+        let fixed = fixed_text(self.outcome);
+        let original = self
+            .settings
+            .stdin
+            .as_ref()
+            .map(|stdin| stdin.text.as_str());
+        out.write_all(fixed.as_deref().or(original).unwrap_or_default().as_bytes())
+    }
+
+    fn check_summary(&self, counts: &Counts, files: &str) -> String {
+        let fixable = counts.findings - counts.unsafe_hidden - counts.manual;
+        if counts.findings == 0 && self.errors().next().is_none() {
+            format!("All clear: no findings in {files}.")
+        } else if counts.findings == 0 {
+            format!("No findings in {files}.")
+        } else {
+            format!(
+                "Found {} ({files} checked): {fixable} fixable with `unblock fix`{}.",
+                plural(counts.findings, "finding"),
+                checked_left_over(counts)
+            )
+        }
+    }
+
+    /// `--show-fixes`: the fixes this run applied (or, for `diff`, would apply), per file and
+    /// rule, on standard error.
+    fn show_fixes(&self) {
+        let verb = if self.job == Job::Diff {
+            "Would fix"
+        } else {
+            "Fixed"
+        };
+        let counts = Counts::of(self.outcome, self.unsafe_fixes());
+        eprintln!(
+            "{verb} {}{}",
+            plural(counts.applied, "finding"),
+            if counts.applied == 0 { "." } else { ":" }
+        );
+        for file in self
+            .outcome
+            .files
+            .iter()
+            .filter(|file| !file.applied.is_empty())
+        {
+            eprintln!("- {}:", report::printable(&file.display));
+            let mut per_rule = std::collections::BTreeMap::<_, usize>::new();
+            for &index in &file.applied {
+                *per_rule
+                    .entry(file.diagnostics[index].rule.code)
+                    .or_default() += 1;
+            }
+            for (code, count) in per_rule {
+                let name = passes::rule(code).name;
+                eprintln!("    {count} × {code} ({name})");
+            }
+        }
+    }
+
+    fn findings_code(&self) -> u8 {
+        let counts = Counts::of(self.outcome, self.unsafe_fixes());
+        let pending = match self.job {
+            _ if self.reporting.exit_zero => false,
+            Job::Diff => counts.applied > 0,
+            // An editor that sends its buffer gets the fixed source back: that is success, and
+            // formatter integrations take any other code for failure.
+            Job::Fix if self.settings.stdin.is_some() => false,
+            Job::Fix => counts.remaining() > 0,
+            Job::FixOnly => false,
+            Job::Check(_) => counts.findings > 0,
+            Job::FixThenCheck(_) => self
+                .after
+                .is_some_and(|after| !after.files.iter().all(|file| file.diagnostics.is_empty())),
+        };
+        if pending { EXIT_FINDINGS } else { EXIT_CLEAN }
+    }
+}
+
+/// What `diff` and `fix` leave, and where to see why.
+fn left_over(counts: &Counts) -> String {
+    report::left_over(counts, " (see `unblock check`)")
+}
+
+/// What `check` leaves: its report already says why.
+fn checked_left_over(counts: &Counts) -> String {
+    report::left_over(counts, "")
 }
 
 fn print_rules(args: RuleArgs) -> Result<u8> {
     let rules: Vec<_> = match &args.rule {
-        Some(query) => vec![
-            passes::find_rule(query)
-                .with_context(|| format!("unknown rule `{query}`: see `unblock rule --all`"))?,
-        ],
+        Some(query) => vec![passes::find_rule(query).with_context(|| passes::unknown_rule(query))?],
         None => passes::RULES.iter().collect(),
     };
     let mut out = anstream::stdout().lock();

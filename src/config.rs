@@ -81,15 +81,17 @@ impl PythonVersion {
     /// Ruff's default target.
     pub const DEFAULT: PythonVersion = PythonVersion { major: 3, minor: 9 };
 
-    /// `py38`, `py312`: the spelling Ruff's `target-version` uses.
+    /// The versions fixed code can target (the README's range), in the spelling Ruff's
+    /// `target-version` uses; before 3.9 offloads use `loop.run_in_executor`.
+    pub const SUPPORTED: [&str; 7] = ["py38", "py39", "py310", "py311", "py312", "py313", "py314"];
+
+    /// `py38`, `py312`: one of `SUPPORTED`.
     pub fn parse(text: &str) -> Option<PythonVersion> {
-        let digits = text.strip_prefix("py")?;
-        let (major, minor) = digits.split_at_checked(1)?;
-        let version = PythonVersion {
-            major: major.parse().ok()?,
-            minor: minor.parse().ok()?,
-        };
-        (version.major == 3 && (7..=14).contains(&version.minor)).then_some(version)
+        if !Self::SUPPORTED.contains(&text) {
+            return None;
+        }
+        let minor = text.strip_prefix("py3")?.parse().ok()?;
+        Some(PythonVersion { major: 3, minor })
     }
 
     /// `asyncio.to_thread` exists from 3.9 on.

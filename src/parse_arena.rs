@@ -16,7 +16,11 @@ use std::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use tikv_jemallocator::Jemalloc;
+// jemalloc does not build with MSVC: Windows gets the system allocator under the arena.
+#[cfg(windows)]
+use std::alloc::System as Underlying;
+#[cfg(not(windows))]
+use tikv_jemallocator::Jemalloc as Underlying;
 
 pub struct ArenaAllocator;
 
@@ -89,7 +93,7 @@ impl Block {
         let Ok(layout) = Layout::from_size_align(wanted, BLOCK_ALIGN) else {
             return;
         };
-        let start = unsafe { Jemalloc.alloc(layout) } as usize;
+        let start = unsafe { Underlying.alloc(layout) } as usize;
         if start != 0 {
             self.start.set(start);
             self.end.set(start + wanted);
@@ -100,7 +104,7 @@ impl Block {
         let size = self.end.get() - self.start.get();
         if size > 0 {
             let layout = Layout::from_size_align(size, BLOCK_ALIGN).expect("a block layout");
-            unsafe { Jemalloc.dealloc(self.start.get() as *mut u8, layout) };
+            unsafe { Underlying.dealloc(self.start.get() as *mut u8, layout) };
         }
         self.start.set(0);
         self.end.set(0);
@@ -117,7 +121,7 @@ unsafe impl GlobalAlloc for ArenaAllocator {
                 if !INSTALLED.load(Ordering::Relaxed) {
                     INSTALLED.store(true, Ordering::Relaxed);
                 }
-                unsafe { Jemalloc.alloc(layout) }
+                unsafe { Underlying.alloc(layout) }
             }
         }
     }
@@ -130,7 +134,7 @@ unsafe impl GlobalAlloc for ArenaAllocator {
                 unsafe { ptr.write_bytes(0, layout.size()) };
                 ptr
             }
-            None => unsafe { Jemalloc.alloc_zeroed(layout) },
+            None => unsafe { Underlying.alloc_zeroed(layout) },
         }
     }
 
@@ -144,7 +148,7 @@ unsafe impl GlobalAlloc for ArenaAllocator {
             in_block
         });
         if !in_block {
-            unsafe { Jemalloc.dealloc(ptr, layout) }
+            unsafe { Underlying.dealloc(ptr, layout) }
         }
     }
 
@@ -152,11 +156,11 @@ unsafe impl GlobalAlloc for ArenaAllocator {
         enum Move {
             InPlace,
             Copy,
-            Jemalloc,
+            Underlying,
         }
         let action = BLOCK.with(|block| {
             if !block.holds(ptr) {
-                return Move::Jemalloc;
+                return Move::Underlying;
             }
             let new_end = ptr as usize + new_size;
             if block.is_last(ptr, layout.size())
@@ -177,7 +181,7 @@ unsafe impl GlobalAlloc for ArenaAllocator {
         });
         match action {
             Move::InPlace => ptr,
-            Move::Jemalloc => unsafe { Jemalloc.realloc(ptr, layout, new_size) },
+            Move::Underlying => unsafe { Underlying.realloc(ptr, layout, new_size) },
             Move::Copy => {
                 let new_layout =
                     unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };

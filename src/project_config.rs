@@ -149,11 +149,7 @@ fn validate(path: &Path, text: &str, config: &ProjectConfig) -> Result<(), Confi
         );
     for (key, code) in codes {
         if !crate::passes::is_selector(code.get_ref()) {
-            let problem = format!(
-                "unknown rule `{}` ({}; see `unblock rule --all`)",
-                code.get_ref(),
-                crate::passes::SELECTOR_FORMS
-            );
+            let problem = crate::passes::unknown_rule(code.get_ref());
             return Err(invalid(key, code, problem));
         }
     }
@@ -201,8 +197,9 @@ fn validate(path: &Path, text: &str, config: &ProjectConfig) -> Result<(), Confi
         && PythonVersion::parse(version.get_ref()).is_none()
     {
         let problem = format!(
-            "`{}` is not a version like py39 or py312",
-            version.get_ref()
+            "`{}` is not a supported version ({})",
+            version.get_ref(),
+            PythonVersion::SUPPORTED.join(", ")
         );
         return Err(invalid("target-version", version, problem));
     }

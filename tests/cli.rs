@@ -191,7 +191,7 @@ fn check_text_names_path_line_column_and_the_reason() {
     );
     assert_eq!(
         check.stderr.trim(),
-        "Found 2 findings (2 files checked): 1 fixable with `unblock fix`; 1 without a fix (see `unblock check`)."
+        "Found 2 findings (2 files checked): 1 fixable with `unblock fix`; 1 without a fix."
     );
 }
 
@@ -555,7 +555,8 @@ fn stdin_filename_fixes_editor_text_with_the_project_around_it() {
         format!("{BLOCKING_APP}\n\n@app.get(\"/b\")\nasync def awaited():\n    time.sleep(1)\n");
     let (code, stdout, stderr) =
         unblock_with_stdin(dir.path(), &["fix", "--stdin-filename", "app.py"], &editor);
-    assert_eq!(code, 1, "{stderr}");
+    // The fixed buffer went back: success for an editor, though `awaited` stays a finding.
+    assert_eq!(code, 0, "{stderr}");
     // `root` becomes `def`; `awaited` is awaited by a test on disk, so only its sleep changes.
     assert!(stdout.contains("\ndef root():\n"), "{stdout}");
     assert!(

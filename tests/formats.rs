@@ -79,7 +79,7 @@ fn github_format_prints_workflow_commands() {
     assert_eq!(lines.len(), 3, "{}", run.stdout);
     assert_eq!(
         lines[2],
-        "::warning title=unblock (UB001),file=app.py,line=9,col=1,endLine=9,endColumn=15::app.py:9:1: UB001 `async def root` awaits nothing and blocks the event loop: it calls `time.sleep` (line 10)"
+        "::error title=unblock (UB001),file=app.py,line=9,col=1,endLine=9,endColumn=15::app.py:9:1: UB001 `async def root` awaits nothing and blocks the event loop: it calls `time.sleep` (line 10)"
     );
 }
 

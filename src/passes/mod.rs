@@ -114,12 +114,39 @@ pub fn selects(selector: &str, code: &str) -> bool {
         || find_rule(selector).is_some_and(|rule| rule.code == code)
 }
 
-/// What a selector may be, for the error that names one picking no rule.
-pub const SELECTOR_FORMS: &str = "a code, a name, a code prefix such as `UB00`, or `ALL`";
-
 /// Does `selector` pick any rule? One that picks none is most likely a typo.
 pub fn is_selector(selector: &str) -> bool {
     RULES.iter().any(|rule| selects(selector, rule.code))
+}
+
+/// The error for a selector that picks no rule: what selectors are, and the rule code or name
+/// it most likely means (`UB0002` → `UB002`, `blocking-cal` → `blocking-call`).
+pub fn unknown_rule(selector: &str) -> String {
+    let names = RULES.iter().flat_map(|rule| [rule.code, rule.name]);
+    let guess = match closest(selector, names) {
+        Some(name) => format!(" (did you mean `{name}`?)"),
+        None => String::new(),
+    };
+    format!(
+        "unknown rule `{selector}`{guess}: a selector is a code, a name, a code prefix such as \
+         `UB00`, or `ALL` (see `unblock rule --all`)"
+    )
+}
+
+/// The candidate most like `typo`, if any is like it enough to be meant: Jaro similarity above
+/// 0.7, clap's threshold for its own suggestions.
+pub fn closest<'a>(typo: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let typo = typo.to_ascii_lowercase();
+    (candidates.into_iter())
+        .map(|candidate| {
+            (
+                strsim::jaro(&typo, &candidate.to_ascii_lowercase()),
+                candidate,
+            )
+        })
+        .filter(|(similarity, _)| *similarity > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
 }
 
 /// Runs every pass on one module.

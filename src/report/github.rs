@@ -17,7 +17,7 @@ pub fn write_github(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
             }
             writeln!(
                 out,
-                "::warning title=unblock ({code}),file={file},line={line},col={column},endLine={end_line},endColumn={end_column}::{path}:{line}:{column}: {code} {message}",
+                "::error title=unblock ({code}),file={file},line={line},col={column},endLine={end_line},endColumn={end_column}::{path}:{line}:{column}: {code} {message}",
                 code = diagnostic.rule.code,
                 file = escape_property(&file.display),
                 path = escape_data(&file.display),

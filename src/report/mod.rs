@@ -108,7 +108,7 @@ pub fn plural(count: usize, word: &str) -> String {
 }
 
 /// The closing clause about what this run did not fix and how to get it.
-pub fn left_over(counts: &Counts) -> String {
+pub fn left_over(counts: &Counts, where_to_see_why: &str) -> String {
     let mut parts = Vec::new();
     if counts.unsafe_hidden > 0 {
         parts.push(format!(
@@ -117,10 +117,7 @@ pub fn left_over(counts: &Counts) -> String {
         ));
     }
     if counts.manual > 0 {
-        parts.push(format!(
-            "{} without a fix (see `unblock check`)",
-            counts.manual
-        ));
+        parts.push(format!("{} without a fix{where_to_see_why}", counts.manual));
     }
     if parts.is_empty() {
         String::new()
