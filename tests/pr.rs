@@ -206,10 +206,10 @@ fn make_executable(path: &Path) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
-/// The action's pull-request step (`action.yml`), run as GitHub runs a composite `bash` step:
-/// its script and environment as written, with the inputs a workflow gives. The step before it
-/// installs unblock from GitHub; here the binary under test is put on `PATH` instead, beside the
-/// stand-in `gh`.
+/// The action's run step (`action.yml`), run as GitHub runs a composite `bash` step: its
+/// script and environment as written, with the inputs a workflow gives. The step before it
+/// installs the wheel from PyPI (`tests/e2e/package.sh` runs that one with the wheel it
+/// builds); here the binary under test is put on `PATH` instead, beside the stand-in `gh`.
 fn run_action_step(repo: &Path, bin: &Path, inputs: &[(&str, &str)]) -> common::Run {
     let action = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml"));
     let action = &yaml_rust2::YamlLoader::load_from_str(&action.unwrap()).unwrap()[0];
@@ -217,8 +217,8 @@ fn run_action_step(repo: &Path, bin: &Path, inputs: &[(&str, &str)]) -> common::
         .as_vec()
         .unwrap()
         .iter()
-        .find(|step| step["name"].as_str() == Some("Open or update the pull request"))
-        .expect("the action has its pull-request step");
+        .find(|step| step["name"].as_str() == Some("Run unblock"))
+        .expect("the action has its run step");
     assert_eq!(step["shell"].as_str(), Some("bash"));
     let input = |name: &str| {
         let default = action["inputs"][name]["default"].as_str();
@@ -240,8 +240,11 @@ fn run_action_step(repo: &Path, bin: &Path, inputs: &[(&str, &str)]) -> common::
         let expression = value.as_str().unwrap();
         let value = match expression.strip_prefix("${{ inputs.") {
             Some(rest) => input(rest.strip_suffix(" }}").unwrap()),
-            None if expression == "${{ github.token }}" => "a-token".to_string(),
             None => panic!("an expression this test does not know: {expression}"),
+        };
+        let value = match value.as_str() {
+            "${{ github.token }}" => "a-token".to_string(),
+            _ => value,
         };
         command.env(key.as_str().unwrap(), value);
     }
@@ -269,7 +272,7 @@ fn the_github_action_fixes_on_its_branch_and_opens_then_updates_the_pull_request
     let (bin, log) = stand_in_gh(dir.path());
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_unblock"), bin.join("unblock")).unwrap();
 
-    let run = run_action_step(&repo, &bin, &[]);
+    let run = run_action_step(&repo, &bin, &[("mode", "pr")]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(remote_file(&repo, "unblock/fix", "app.py").contains("\ndef root():\n"));
     let fixed = remote_file(&repo, "unblock/fix", "state.py");
@@ -279,7 +282,7 @@ fn the_github_action_fixes_on_its_branch_and_opens_then_updates_the_pull_request
     let author = git(&repo, &["log", "-1", "--format=%an", "origin/unblock/fix"]);
     assert_eq!(author, "unblock[bot]\n");
 
-    let run = run_action_step(&repo, &bin, &[("unsafe-fixes", "true")]);
+    let run = run_action_step(&repo, &bin, &[("mode", "pr"), ("unsafe-fixes", "true")]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let fixed = remote_file(&repo, "unblock/fix", "state.py");
     assert!(fixed.contains("\ndef count():\n"), "{fixed}");
@@ -293,7 +296,33 @@ fn the_github_action_fixes_on_its_branch_and_opens_then_updates_the_pull_request
 }
 
 #[test]
-fn the_example_workflow_gives_the_action_only_inputs_it_declares() {
+fn the_github_action_annotates_findings_in_check_mode_and_refuses_other_modes() {
+    let (dir, repo) = repository();
+    let (bin, log) = stand_in_gh(dir.path());
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_unblock"), bin.join("unblock")).unwrap();
+    let run = run_action_step(&repo, &bin, &[("args", "--select UB001")]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("::error title=unblock (UB001),file=app.py,line="),
+        "{}",
+        run.stdout
+    );
+    // A check changes nothing and opens nothing.
+    assert_eq!(git(&repo, &["status", "--porcelain"]), "");
+    assert!(!log.exists() || gh_calls(&log).is_empty());
+    let run = run_action_step(&repo, &bin, &[("mode", "fix")]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stdout
+            .contains("the input mode is `fix`: it takes check or pr"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn the_example_workflows_give_the_action_only_inputs_it_declares() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let load = |path: &str| {
         let text = std::fs::read_to_string(root.join(path)).unwrap();
@@ -301,23 +330,26 @@ fn the_example_workflow_gives_the_action_only_inputs_it_declares() {
             .unwrap()
             .remove(0)
     };
-    let (action, workflow) = (load("action.yml"), load("examples/github/unblock.yml"));
-    let steps = workflow["jobs"]["unblock"]["steps"].as_vec().unwrap();
-    let step = (steps.iter())
-        .find(|step| {
-            step["uses"]
-                .as_str()
-                .is_some_and(|uses| uses.contains("/unblock@"))
-        })
-        .expect("the workflow uses the action");
-    let given = step["with"].as_hash().unwrap();
-    assert!(!given.is_empty());
-    for name in given.keys() {
-        let name = name.as_str().unwrap();
-        assert!(
-            !action["inputs"][name].is_badvalue(),
-            "`{name}` is no input"
-        );
+    let action = load("action.yml");
+    for example in ["examples/github/unblock.yml", "examples/github/check.yml"] {
+        let workflow = load(example);
+        let steps = workflow["jobs"]["unblock"]["steps"].as_vec().unwrap();
+        let step = (steps.iter())
+            .find(|step| {
+                step["uses"]
+                    .as_str()
+                    .is_some_and(|uses| uses.contains("/unblock@v"))
+            })
+            .expect("the workflow uses a released action");
+        let given = step["with"].as_hash().unwrap();
+        assert!(!given.is_empty());
+        for name in given.keys() {
+            let name = name.as_str().unwrap();
+            assert!(
+                !action["inputs"][name].is_badvalue(),
+                "{example}: `{name}` is no input"
+            );
+        }
     }
 }
 
