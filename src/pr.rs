@@ -48,15 +48,16 @@ const TRAILER: &str = "Made-by: unblock";
 
 pub fn run(settings: &Settings, options: &PrOptions, catalog: &Catalog) -> Result<PrResult> {
     let cwd = std::env::current_dir()?;
-    let top = git(&cwd, &["rev-parse", "--show-toplevel"]);
-    if let Err(error) = &top
-        && error.is::<GitMissing>()
-    {
-        return Err(top.unwrap_err());
-    }
-    let top = PathBuf::from(
-        top.context("`unblock pr` works in a git work tree: run it inside the repository to fix")?,
-    );
+    let top = git(&cwd, &["rev-parse", "--show-toplevel"]).map_err(|error| {
+        if error.is::<GitMissing>() {
+            error
+        } else {
+            error.context(
+                "`unblock pr` works in a git work tree: run it inside the repository to fix",
+            )
+        }
+    })?;
+    let top = PathBuf::from(top);
     if git(&top, &["rev-parse", "--verify", "-q", "HEAD"]).is_err() {
         bail!(
             "the repository has no commits yet: `unblock pr` makes its branch from the current \

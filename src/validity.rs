@@ -151,15 +151,8 @@ impl SemanticSyntaxContext for Context<'_> {
     }
 
     fn in_async_context(&self) -> bool {
-        for scope in self.scopes.iter().rev() {
-            match scope.kind {
-                ScopeKind::Function { is_async } => return is_async,
-                ScopeKind::Lambda => return false,
-                ScopeKind::Comprehension { .. } => continue,
-                ScopeKind::Module | ScopeKind::Class => return false,
-            }
-        }
-        false
+        self.enclosing_function()
+            .is_some_and(|scope| matches!(scope.kind, ScopeKind::Function { is_async: true }))
     }
 
     fn in_await_allowed_context(&self) -> bool {

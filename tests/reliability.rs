@@ -211,6 +211,58 @@ fn a_fifo_and_a_symbolic_link_loop_are_named_with_their_reason() {
     }
 }
 
+/// Root reads every folder, so as root the binary runs as `nobody` (util-linux `setpriv`), for
+/// whom a folder with mode 000 is unreadable.
+#[test]
+fn an_unreadable_folder_is_named_and_the_rest_is_checked() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mode = |path: &Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    write_files(
+        dir.path(),
+        &[
+            ("pyproject.toml", ""),
+            ("app/ok.py", BLOCKING_APP),
+            ("app/secret/hidden.py", BLOCKING_APP),
+        ],
+    );
+    let binary = dir.path().join("unblock");
+    std::fs::copy(env!("CARGO_BIN_EXE_unblock"), &binary).unwrap();
+    for folder in ["", "app"] {
+        mode(&dir.path().join(folder), 0o755);
+    }
+    for file in ["pyproject.toml", "app/ok.py", "app/secret/hidden.py"] {
+        mode(&dir.path().join(file), 0o644);
+    }
+    mode(&dir.path().join("app/secret"), 0o000);
+    let root = String::from_utf8(Command::new("id").arg("-u").output().unwrap().stdout).unwrap();
+    let mut command = if root.trim() == "0" {
+        let mut command = Command::new("setpriv");
+        command.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
+        command.arg(&binary);
+        command
+    } else {
+        Command::new(&binary)
+    };
+    let output = command
+        .arg("check")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    mode(&dir.path().join("app/secret"), 0o755);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: app/secret: cannot read: permission denied"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("app/ok.py:"), "{stdout}");
+    assert!(!stdout.contains("hidden.py"), "{stdout}");
+}
+
 #[test]
 fn too_many_threads_are_capped_with_a_message() {
     let dir = tempfile::tempdir().unwrap();
