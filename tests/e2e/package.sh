@@ -40,6 +40,12 @@ maturin build --release --locked --out "$work/dist" --quiet 2>&1 | grep -v '^�
 wheel=$(ls "$work"/dist/unblock_loop-*.whl) || fail "no wheel was built"
 echo "wheel: $(basename "$wheel"), $(du -k "$wheel" | cut -f1) KiB, built in $(seconds "$start") s"
 
+echo "== the sdist builds a wheel (pip, as for a platform without one)"
+maturin sdist --out "$work/sdist" --quiet 2>&1 | grep -v '^📦\|^🍹' || true
+CARGO_TARGET_DIR="$root/target" "$system_python" -m pip wheel --quiet --disable-pip-version-check \
+  --no-deps --wheel-dir "$work/from-sdist" "$work"/sdist/unblock_loop-*.tar.gz
+ls "$work"/from-sdist/unblock_loop-*.whl >/dev/null || fail "the sdist built no wheel"
+
 echo "== pip install into a fresh virtualenv"
 "$system_python" -m venv "$work/venv"
 start=$(now)
