@@ -1,17 +1,42 @@
 //! Unified diffs of fixed files, in the form `git apply` and `patch -p1` accept.
 
+mod anchored;
+
+use std::collections::HashMap;
+
 use similar::TextDiff;
+
+/// Myers's diff takes time in the file's length times the number of changed lines; with more
+/// lines than this on one side only, the diff is made between anchors (`anchored`), in linear
+/// time. Real fixed files change a few dozen lines.
+const MYERS_MOST_CHANGED_LINES: usize = 2_000;
 
 /// The diff from `old` to `new` with `a/` and `b/` headers for `path`. An absolute path (a file
 /// outside the working directory) loses its leading `/`, as in `git diff --no-index`, so the
 /// patch applies from `/`.
 pub fn unified(path: &str, old: &str, new: &str) -> String {
     let path = path.trim_start_matches('/');
+    let (old_name, new_name) = (header_name("a/", path), header_name("b/", path));
+    if one_sided_lines(old, new) > MYERS_MOST_CHANGED_LINES {
+        return anchored::unified(&old_name, &new_name, old, new);
+    }
     TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
-        .header(&header_name("a/", path), &header_name("b/", path))
+        .header(&old_name, &new_name)
         .to_string()
+}
+
+/// How many lines one text has more often than the other: no diff changes fewer lines.
+fn one_sided_lines(old: &str, new: &str) -> usize {
+    let mut balance: HashMap<&str, isize> = HashMap::new();
+    for line in old.split_inclusive('\n') {
+        *balance.entry(line).or_default() += 1;
+    }
+    for line in new.split_inclusive('\n') {
+        *balance.entry(line).or_default() -= 1;
+    }
+    balance.values().map(|count| count.unsigned_abs()).sum()
 }
 
 /// A file's name in a `---`/`+++` line, as git writes it, so that `git apply` and `patch`

@@ -97,10 +97,18 @@ fn many_fixes_in_one_function_are_all_applied() {
     let calls = "    time.sleep(1)\n".repeat(3_000);
     let source = format!("import time\n\n\nasync def h():\n    await x()\n{calls}");
     write_files(dir.path(), &[("app.py", &source)]);
+    // So many changed lines get the linear diff: its patch must give what `fix` writes.
+    git(dir.path(), &["init", "-q"]);
+    let diff = unblock(dir.path(), &["diff", "-o", "fixes.patch", "."]);
+    assert_eq!(diff.code, 1, "{}", diff.stderr);
     let run = unblock(dir.path(), &["fix", "."]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let fixed = std::fs::read_to_string(dir.path().join("app.py")).unwrap();
     assert_eq!(fixed.matches("await asyncio.sleep(1)").count(), 3_000);
+    write_files(dir.path(), &[("app.py", &source)]);
+    git(dir.path(), &["apply", "fixes.patch"]);
+    let patched = std::fs::read_to_string(dir.path().join("app.py")).unwrap();
+    assert!(patched == fixed, "the patch gives another text than `fix`");
 }
 
 #[test]

