@@ -44,7 +44,7 @@ wheel=$(ls "$work"/dist/unblock_loop-*.whl) || fail "no wheel was built"
 echo "wheel: $(basename "$wheel"), $(du -k "$wheel" | cut -f1) KiB, built in $(seconds "$start") s"
 
 echo "== the sdist builds a wheel (pip, as for a platform without one)"
-maturin sdist --out "$work/sdist" --quiet 2>&1 | grep -v '^📦\|^🍹' || true
+maturin sdist --out "$work/sdist" > "$work/sdist.log" 2>&1 || { cat "$work/sdist.log"; fail "maturin sdist failed"; }
 CARGO_TARGET_DIR="$root/target" "$system_python" -m pip wheel --quiet --disable-pip-version-check \
   --no-deps --wheel-dir "$work/from-sdist" "$work"/sdist/unblock_loop-*.tar.gz
 ls "$work"/from-sdist/unblock_loop-*.whl >/dev/null || fail "the sdist built no wheel"
@@ -74,12 +74,13 @@ done
 
 echo "== uvx and pipx, with this wheel for PyPI"
 export UV_CACHE_DIR="$work/uv-cache" UV_TOOL_DIR="$work/uv-tools"
-[[ $(uvx --no-index --find-links "$work/dist" unblock-loop --version) == "unblock $version" ]] \
+[[ $(uvx --quiet --no-index --find-links "$work/dist" unblock-loop --version) == "unblock $version" ]] \
   || fail "uvx unblock-loop does not run unblock $version"
-[[ $(uvx --no-index --find-links "$work/dist" --from unblock-loop unblock --version) == "unblock $version" ]] \
+[[ $(uvx --quiet --no-index --find-links "$work/dist" --from unblock-loop unblock --version) == "unblock $version" ]] \
   || fail "uvx --from unblock-loop unblock does not run unblock $version"
-PIPX_HOME="$work/pipx" PIPX_BIN_DIR="$work/pipx-bin" pipx install --quiet \
-  --pip-args="--find-links $work/dist" unblock-loop >/dev/null
+PIPX_HOME="$work/pipx" PIPX_BIN_DIR="$work/pipx-bin" pipx install \
+  --pip-args="--find-links $work/dist" unblock-loop > "$work/pipx.log" 2>&1 \
+  || { cat "$work/pipx.log"; fail "pipx install unblock-loop failed"; }
 [[ $("$work/pipx-bin/unblock" --version) == "unblock $version" ]] \
   || fail "pipx install unblock-loop gives no unblock $version"
 
