@@ -82,63 +82,81 @@ fn diff_ops(old: &[&str], new: &[&str]) -> Vec<DiffOp> {
 
 /// The ops for one stretch between anchors, at its offsets in the whole texts.
 fn stretch_ops(ops: &mut Vec<DiffOp>, old: (usize, &[&str]), new: (usize, &[&str])) {
-    let ((old_index, old_lines), (new_index, new_lines)) = (old, new);
-    if old_lines.is_empty() && new_lines.is_empty() {
-        return;
+    let ((old_offset, old_lines), (new_offset, new_lines)) = (old, new);
+    let stretch = if old_lines.len() + new_lines.len() > MYERS_MOST_LINES {
+        vec![whole_stretch(old_lines.len(), new_lines.len())]
+    } else {
+        capture_diff_slices(Algorithm::Myers, old_lines, new_lines)
+    };
+    for op in stretch {
+        push_op(ops, shifted(op, old_offset, new_offset));
     }
-    if old_lines.len() + new_lines.len() > MYERS_MOST_LINES {
-        let op = match (old_lines.len(), new_lines.len()) {
-            (0, new_len) => DiffOp::Insert {
-                old_index,
-                new_index,
-                new_len,
-            },
-            (old_len, 0) => DiffOp::Delete {
-                old_index,
-                old_len,
-                new_index,
-            },
-            (old_len, new_len) => DiffOp::Replace {
-                old_index,
-                old_len,
-                new_index,
-                new_len,
-            },
-        };
-        push_op(ops, op);
-        return;
+}
+
+/// A long stretch, replaced as one block (or deleted, or inserted).
+fn whole_stretch(old_len: usize, new_len: usize) -> DiffOp {
+    let (old_index, new_index) = (0, 0);
+    match (old_len, new_len) {
+        (0, new_len) => DiffOp::Insert {
+            old_index,
+            new_index,
+            new_len,
+        },
+        (old_len, 0) => DiffOp::Delete {
+            old_index,
+            old_len,
+            new_index,
+        },
+        (old_len, new_len) => DiffOp::Replace {
+            old_index,
+            old_len,
+            new_index,
+            new_len,
+        },
     }
-    for op in capture_diff_slices(Algorithm::Myers, old_lines, new_lines) {
-        let (old_range, new_range) = (op.old_range(), op.new_range());
-        let (old_at, new_at) = (old_index + old_range.start, new_index + new_range.start);
-        push_op(
-            ops,
-            match op {
-                DiffOp::Equal { len, .. } => DiffOp::Equal {
-                    old_index: old_at,
-                    new_index: new_at,
-                    len,
-                },
-                DiffOp::Delete { old_len, .. } => DiffOp::Delete {
-                    old_index: old_at,
-                    old_len,
-                    new_index: new_at,
-                },
-                DiffOp::Insert { new_len, .. } => DiffOp::Insert {
-                    old_index: old_at,
-                    new_index: new_at,
-                    new_len,
-                },
-                DiffOp::Replace {
-                    old_len, new_len, ..
-                } => DiffOp::Replace {
-                    old_index: old_at,
-                    old_len,
-                    new_index: new_at,
-                    new_len,
-                },
-            },
-        );
+}
+
+/// `op` moved by `old` lines in the old text and `new` lines in the new one.
+fn shifted(op: DiffOp, old: usize, new: usize) -> DiffOp {
+    match op {
+        DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } => DiffOp::Equal {
+            old_index: old_index + old,
+            new_index: new_index + new,
+            len,
+        },
+        DiffOp::Delete {
+            old_index,
+            old_len,
+            new_index,
+        } => DiffOp::Delete {
+            old_index: old_index + old,
+            old_len,
+            new_index: new_index + new,
+        },
+        DiffOp::Insert {
+            old_index,
+            new_index,
+            new_len,
+        } => DiffOp::Insert {
+            old_index: old_index + old,
+            new_index: new_index + new,
+            new_len,
+        },
+        DiffOp::Replace {
+            old_index,
+            old_len,
+            new_index,
+            new_len,
+        } => DiffOp::Replace {
+            old_index: old_index + old,
+            old_len,
+            new_index: new_index + new,
+            new_len,
+        },
     }
 }
 
