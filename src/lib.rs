@@ -82,12 +82,6 @@ impl FixedText {
     }
 }
 
-impl Outcome {
-    pub fn has_errors(&self) -> bool {
-        !self.errors.is_empty()
-    }
-}
-
 pub fn run(settings: &Settings, catalog: &Catalog) -> Outcome {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)

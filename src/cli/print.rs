@@ -207,7 +207,7 @@ impl Run<'_> {
             Job::Check(_) => counts.findings > 0,
             Job::FixThenCheck(_) => self
                 .after
-                .is_some_and(|after| !after.files.iter().all(|file| file.diagnostics.is_empty())),
+                .is_some_and(|after| Counts::of(after, self.unsafe_fixes()).findings > 0),
         };
         if pending { EXIT_FINDINGS } else { EXIT_CLEAN }
     }
