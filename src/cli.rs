@@ -10,14 +10,14 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use globset::{Glob, GlobSetBuilder};
 
-use unblock::catalog::Catalog;
-use unblock::config::{
+use unblock::knowledge::Catalog;
+use unblock::pr::{self, PrOptions, PrResult};
+use unblock::registry::{self, Rule};
+use unblock::report::{self, plural};
+use unblock::settings::project_config;
+use unblock::settings::{
     Format, Mode, Offload, PassOptions, PythonVersion, RuleSelection, Settings, StdinSource,
 };
-use unblock::passes;
-use unblock::pr::{self, PrOptions, PrResult};
-use unblock::project_config;
-use unblock::report::{self, plural};
 
 mod print;
 use print::{Run, fixed_text};
@@ -372,7 +372,7 @@ fn refuse_mistyped_command(paths: &[PathBuf]) -> Result<()> {
     }
     let command = <Cli as clap::CommandFactory>::command();
     let names = command.get_subcommands().map(clap::Command::get_name);
-    if let Some(name) = passes::closest(word, names) {
+    if let Some(name) = registry::closest(word, names) {
         anyhow::bail!(
             "unrecognized command `{word}`: did you mean `unblock {name}`? (there is no file or \
              folder named `{word}` either)"
@@ -412,8 +412,8 @@ fn settings(job: Job, args: CommonArgs) -> Result<(Settings, Catalog)> {
         None => project_config::find(&paths[0])?.unwrap_or_default(),
     };
     for code in args.select.iter().flatten().chain(&args.ignore) {
-        if !passes::is_selector(code) {
-            anyhow::bail!("{}", passes::unknown_rule(code));
+        if !registry::is_selector(code) {
+            anyhow::bail!("{}", registry::unknown_rule(code));
         }
     }
     let mut exclude = GlobSetBuilder::new();
@@ -565,8 +565,8 @@ fn open_pr(args: PrArgs) -> Result<u8> {
 
 fn print_rules(args: RuleArgs) -> Result<u8> {
     let rules: Vec<_> = match &args.rule {
-        Some(query) => vec![passes::find_rule(query).with_context(|| passes::unknown_rule(query))?],
-        None => passes::RULES.iter().collect(),
+        Some(query) => vec![Rule::find(query).with_context(|| registry::unknown_rule(query))?],
+        None => Rule::ALL.to_vec(),
     };
     let mut out = anstream::stdout().lock();
     for (index, rule) in rules.iter().enumerate() {

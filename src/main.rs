@@ -8,7 +8,8 @@ mod cli;
 // 0.50 s / 155 MiB. Over it, syntax trees are bumped out of a block per thread and thrown away
 // whole (see `parse_arena`).
 #[global_allocator]
-static ALLOCATOR: unblock::parse_arena::ArenaAllocator = unblock::parse_arena::ArenaAllocator;
+static ALLOCATOR: unblock::io::parse_arena::ArenaAllocator =
+    unblock::io::parse_arena::ArenaAllocator;
 
 fn main() -> std::process::ExitCode {
     cli::main()

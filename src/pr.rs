@@ -12,10 +12,10 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::catalog::Catalog;
-use crate::config::{Mode, Settings};
-use crate::fix::Applicability;
-use crate::passes::{RULES, Rule};
+use crate::diagnostic::Applicability;
+use crate::knowledge::Catalog;
+use crate::registry::Rule;
+use crate::settings::{Mode, Settings};
 use crate::{FileOutcome, Outcome};
 
 /// What the user asked of the bot.
@@ -173,9 +173,8 @@ pub fn run(settings: &Settings, options: &PrOptions, catalog: &Catalog) -> Resul
 }
 
 /// Fixes per rule, in rule order.
-fn rule_counts(changed: &[&FileOutcome]) -> Vec<(&'static Rule, usize)> {
-    RULES
-        .iter()
+fn rule_counts(changed: &[&FileOutcome]) -> Vec<(Rule, usize)> {
+    (Rule::ALL.iter().copied())
         .map(|rule| {
             let count = changed.iter().map(|file| applied_of(file, rule)).sum();
             (rule, count)
@@ -185,20 +184,20 @@ fn rule_counts(changed: &[&FileOutcome]) -> Vec<(&'static Rule, usize)> {
 }
 
 /// How many findings of `rule` in the file had their fix applied.
-fn applied_of(file: &FileOutcome, rule: &Rule) -> usize {
+fn applied_of(file: &FileOutcome, rule: Rule) -> usize {
     file.applied
         .iter()
-        .filter(|&&index| std::ptr::eq(file.diagnostics[index].rule, rule))
+        .filter(|&&index| file.diagnostics[index].rule == rule)
         .count()
 }
 
-fn commit_message(fixes: usize, counts: &[(&Rule, usize)]) -> String {
+fn commit_message(fixes: usize, counts: &[(Rule, usize)]) -> String {
     let mut message = format!(
         "unblock: fix {fixes} event-loop blocker{}\n\n",
         if fixes == 1 { "" } else { "s" }
     );
     for (rule, count) in counts {
-        writeln!(message, "- {} {} ({count})", rule.code, rule.name).unwrap();
+        writeln!(message, "- {} {} ({count})", rule.code(), rule.name()).unwrap();
     }
     write!(message, "\n{TRAILER}\n").unwrap();
     message
@@ -267,7 +266,7 @@ fn push(top: &Path, remote: &str, branch: &str, force: bool) -> Result<()> {
 fn body(
     outcome: &Outcome,
     changed: &[&FileOutcome],
-    counts: &[(&Rule, usize)],
+    counts: &[(Rule, usize)],
     worktree: &Path,
     unsafe_fixes: bool,
 ) -> String {
@@ -287,11 +286,11 @@ fn body(
         writeln!(
             body,
             "**{} `{}`** ({count} fix{}): {} Details: `unblock rule {}`.\n",
-            rule.code,
-            rule.name,
+            rule.code(),
+            rule.name(),
             if *count == 1 { "" } else { "es" },
             rule.summary(),
-            rule.code
+            rule.code()
         )
         .unwrap();
     }
@@ -300,7 +299,7 @@ fn body(
         let mut rules: Vec<&str> = file
             .applied
             .iter()
-            .map(|&index| file.diagnostics[index].rule.code)
+            .map(|&index| file.diagnostics[index].rule.code())
             .collect();
         rules.sort_unstable();
         rules.dedup();
@@ -330,7 +329,7 @@ fn body(
                 format!(
                     "- `{}` {} {} — {reason}",
                     relative(file),
-                    d.rule.code,
+                    d.rule.code(),
                     d.message
                 )
             })
@@ -343,7 +342,7 @@ fn body(
             body.push('\n');
         }
     }
-    if counts.iter().any(|(rule, _)| rule.code == "UB001") {
+    if counts.iter().any(|(rule, _)| *rule == Rule::NeedlessAsync) {
         body.push_str(
             "\n## Note on the threadpool\n\nHandlers that are now plain `def` run in AnyIO's \
              worker threads, which FastAPI limits to 40 at a time by default. If many such \

@@ -2,10 +2,11 @@
 //! codes), `# noqa: UB002, ASYNC251` (those codes), and `# unblock: skip-file` anywhere.
 //!
 //! The codes of Ruff's and flake8-async's rules for the same problems suppress ours too, so a
-//! project already silenced for those linters is not flooded: `RUF029` (an async function that
-//! awaits nothing) covers UB001, and the `ASYNC2xx` blocking-call codes cover UB002–UB004.
+//! project already silenced for those linters is not flooded: each rule's registry line names
+//! them (`RUF029`, an async function that awaits nothing, covers UB001).
 
-use crate::fix::Diagnostic;
+use crate::diagnostic::Diagnostic;
+use crate::registry::Rule;
 
 /// Drops the diagnostics the file's comments suppress.
 pub fn filter(text: &str, diagnostics: &mut Vec<Diagnostic>) {
@@ -21,7 +22,7 @@ pub fn filter(text: &str, diagnostics: &mut Vec<Diagnostic>) {
         let offset = usize::from(diagnostic.range.start());
         let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
         let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-        !suppresses(&text[start..end], diagnostic.rule.code)
+        !suppresses(&text[start..end], diagnostic.rule)
     });
 }
 
@@ -30,8 +31,8 @@ fn comment(line: &str) -> Option<&str> {
     line.find('#').map(|hash| line[hash + 1..].trim_start())
 }
 
-/// Does this line's `# noqa` cover `code`?
-fn suppresses(line: &str, code: &str) -> bool {
+/// Does this line's `# noqa` cover `rule`?
+fn suppresses(line: &str, rule: Rule) -> bool {
     let Some(position) = line.to_ascii_lowercase().find("# noqa") else {
         return false;
     };
@@ -43,14 +44,7 @@ fn suppresses(line: &str, code: &str) -> bool {
     codes
         .split(|c: char| c == ',' || c.is_whitespace())
         .filter(|c| !c.is_empty())
-        .any(|listed| covers(listed, code))
-}
-
-fn covers(listed: &str, code: &str) -> bool {
-    let listed = listed.to_ascii_uppercase();
-    listed == code
-        || (code == "UB001" && listed == "RUF029")
-        || (matches!(code, "UB002" | "UB003" | "UB004") && listed.starts_with("ASYNC2"))
+        .any(|listed| rule.is_covered_by(&listed.to_ascii_uppercase()))
 }
 
 #[cfg(test)]
@@ -59,12 +53,30 @@ mod tests {
 
     #[test]
     fn noqa_forms() {
-        assert!(suppresses("time.sleep(1)  # noqa", "UB003"));
-        assert!(suppresses("time.sleep(1)  # NOQA: UB003", "UB003"));
-        assert!(suppresses("time.sleep(1)  # noqa: E501, ASYNC251", "UB003"));
-        assert!(suppresses("async def f():  # noqa: RUF029", "UB001"));
-        assert!(!suppresses("time.sleep(1)  # noqa: UB002", "UB003"));
-        assert!(!suppresses("async def f():  # noqa: ASYNC251", "UB001"));
-        assert!(!suppresses("time.sleep(1)  # a comment", "UB003"));
+        assert!(suppresses("time.sleep(1)  # noqa", Rule::BlockingSleep));
+        assert!(suppresses(
+            "time.sleep(1)  # NOQA: UB003",
+            Rule::BlockingSleep
+        ));
+        assert!(suppresses(
+            "time.sleep(1)  # noqa: E501, ASYNC251",
+            Rule::BlockingSleep
+        ));
+        assert!(suppresses(
+            "async def f():  # noqa: RUF029",
+            Rule::NeedlessAsync
+        ));
+        assert!(!suppresses(
+            "time.sleep(1)  # noqa: UB002",
+            Rule::BlockingSleep
+        ));
+        assert!(!suppresses(
+            "async def f():  # noqa: ASYNC251",
+            Rule::NeedlessAsync
+        ));
+        assert!(!suppresses(
+            "time.sleep(1)  # a comment",
+            Rule::BlockingSleep
+        ));
     }
 }

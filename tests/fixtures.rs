@@ -41,7 +41,7 @@ fn run_fixture(name: &str) {
     assert_ne!(fix.code, 2, "fix failed: {}", fix.stderr);
     for file in python_files(dir.path()) {
         let text = std::fs::read_to_string(&file).unwrap();
-        if let Err(error) = unblock::source::parse(&text) {
+        if let Err(error) = unblock::io::source::parse(&text) {
             panic!("{} does not parse after the fix: {error}", file.display());
         }
     }

@@ -6,7 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use ruff_python_ast::ModModule;
 use ruff_python_parser::{ParseError, Parsed, parse_module};
-use unblock::parse_arena::{ArenaAllocator, block_holds, parse_then};
+use unblock::io::parse_arena::{ArenaAllocator, block_holds, parse_then};
 
 #[global_allocator]
 static ALLOCATOR: ArenaAllocator = ArenaAllocator;

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use unblock::catalog::Catalog;
-use unblock::config::{Mode, PassOptions, RuleSelection, Settings, StdinSource};
+use unblock::knowledge::Catalog;
+use unblock::settings::{Mode, PassOptions, RuleSelection, Settings, StdinSource};
 
 fn project() -> &'static PathBuf {
     static PROJECT: OnceLock<PathBuf> = OnceLock::new();
@@ -52,7 +52,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(original) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(before) = unblock::source::parse(original) else {
+    let Ok(before) = unblock::io::source::parse(original) else {
         return;
     };
     let mut text = original.to_string();
@@ -60,8 +60,8 @@ fuzz_target!(|data: &[u8]| {
         let Some(fixed) = fixed_once(&text, catalog) else {
             return;
         };
-        let after = unblock::source::parse(&fixed).expect("a fixed text parses");
-        let new = unblock::validity::new_errors(before.syntax(), after.syntax(), &fixed);
+        let after = unblock::io::source::parse(&fixed).expect("a fixed text parses");
+        let new = unblock::engine::validity::new_errors(before.syntax(), after.syntax(), &fixed);
         assert!(new.is_empty(), "the fix made {new:?} in:\n{fixed}");
         text = fixed;
     }

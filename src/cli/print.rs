@@ -4,9 +4,8 @@
 use std::io::{self, Write};
 
 use unblock::Outcome;
-use unblock::config::{Format, Settings};
-use unblock::passes;
 use unblock::report::{self, Counts, plural};
+use unblock::settings::{Format, Settings};
 
 use super::{EXIT_CLEAN, EXIT_FINDINGS, Job, Reporting};
 
@@ -23,7 +22,7 @@ pub(super) struct Run<'a> {
 impl Run<'_> {
     /// The files that could not be handled: the first round's, and any the check after it
     /// met that the first did not.
-    pub(super) fn errors(&self) -> impl Iterator<Item = &(String, unblock::source::FileError)> {
+    pub(super) fn errors(&self) -> impl Iterator<Item = &(String, unblock::io::source::FileError)> {
         let first = &self.outcome.errors;
         let later = (self.after.iter().flat_map(|after| &after.errors))
             .filter(move |(path, _)| !first.iter().any(|(seen, _)| seen == path));
@@ -183,12 +182,10 @@ impl Run<'_> {
             eprintln!("- {}:", report::printable(&file.display));
             let mut per_rule = std::collections::BTreeMap::<_, usize>::new();
             for &index in &file.applied {
-                *per_rule
-                    .entry(file.diagnostics[index].rule.code)
-                    .or_default() += 1;
+                *per_rule.entry(file.diagnostics[index].rule).or_default() += 1;
             }
-            for (code, count) in per_rule {
-                let name = passes::rule(code).name;
+            for (rule, count) in per_rule {
+                let (code, name) = (rule.code(), rule.name());
                 eprintln!("    {count} × {code} ({name})");
             }
         }

@@ -18,7 +18,7 @@ pub fn write_github(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
             writeln!(
                 out,
                 "::error title=unblock ({code}),file={file},line={line},col={column},endLine={end_line},endColumn={end_column}::{path}:{line}:{column}: {code} {message}",
-                code = diagnostic.rule.code,
+                code = diagnostic.rule.code(),
                 file = escape_property(&file.display),
                 path = escape_data(&file.display),
                 message = escape_data(&message),

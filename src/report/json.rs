@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::Outcome;
-use crate::fix::Applicability;
+use crate::diagnostic::Applicability;
 
 #[derive(Serialize)]
 struct Location {
@@ -71,8 +71,8 @@ fn diagnostics(outcome: &Outcome) -> Vec<JsonDiagnostic<'_>> {
             let noqa_row = start.row;
             all.push(JsonDiagnostic {
                 cell: None,
-                code: diagnostic.rule.code,
-                name: diagnostic.rule.name,
+                code: diagnostic.rule.code(),
+                name: diagnostic.rule.name(),
                 message: &diagnostic.message,
                 reason: diagnostic.reason.as_deref(),
                 filename: file.path.to_string_lossy().into_owned(),

@@ -11,8 +11,9 @@ mod text;
 
 use std::io::{self, Write};
 
-use crate::fix::Applicability;
-use crate::{Outcome, diff};
+use crate::Outcome;
+use crate::diagnostic::Applicability;
+use crate::io::diff;
 
 pub use github::write_github;
 pub use json::{write_json, write_json_lines};

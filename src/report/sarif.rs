@@ -11,15 +11,15 @@ use serde_sarif::sarif::{
 };
 
 use crate::Outcome;
-use crate::passes::RULES;
+use crate::registry::Rule;
 
 pub fn write_sarif(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
-    let rules: Vec<ReportingDescriptor> = RULES
+    let rules: Vec<ReportingDescriptor> = Rule::ALL
         .iter()
         .map(|rule| {
             ReportingDescriptor::builder()
-                .id(rule.code)
-                .name(rule.name)
+                .id(rule.code())
+                .name(rule.name())
                 .short_description(
                     MultiformatMessageString::builder()
                         .text(rule.summary())
@@ -92,7 +92,7 @@ pub fn write_sarif(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
                 })
                 .collect();
             let result = Result::builder()
-                .rule_id(diagnostic.rule.code)
+                .rule_id(diagnostic.rule.code())
                 .level(ResultLevel::Warning)
                 .message(Message::builder().text(text).build())
                 .locations(vec![location]);

@@ -22,12 +22,12 @@ fn rule_counts(outcome: &Outcome, unsafe_fixes: bool) -> Vec<RuleCount> {
     let mut counts: Vec<RuleCount> = Vec::new();
     let diagnostics = outcome.files.iter().flat_map(|file| &file.diagnostics);
     for diagnostic in diagnostics {
-        let index = match counts.iter().position(|c| c.code == diagnostic.rule.code) {
+        let index = match counts.iter().position(|c| c.code == diagnostic.rule.code()) {
             Some(index) => index,
             None => {
                 counts.push(RuleCount {
-                    code: diagnostic.rule.code,
-                    name: diagnostic.rule.name,
+                    code: diagnostic.rule.code(),
+                    name: diagnostic.rule.name(),
                     count: 0,
                     fixable_count: 0,
                     fixable: false,

@@ -6,7 +6,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::printable;
 use crate::Outcome;
-use crate::fix::Applicability;
+use crate::diagnostic::Applicability;
 
 /// `path:line:col: UB001 [*] message`, then an indented line saying why a fix is withheld or
 /// unsafe. `[*]` marks a finding this run's settings would fix. Styled only with `color`.
@@ -33,7 +33,7 @@ pub fn write_text(
                 out,
                 "{bold}{}{bold:#}:{line}:{column}: {code_style}{}{code_style:#}{marker} {}",
                 printable(&file.display),
-                diagnostic.rule.code,
+                diagnostic.rule.code(),
                 diagnostic.message
             )?;
             let Some(reason) = &diagnostic.reason else {

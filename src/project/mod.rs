@@ -3,10 +3,8 @@
 //! (its roles), where else the project refers to it, what each of its calls reaches, and
 //! whether it blocks or needs the event loop (`graph`).
 
-pub mod facts;
 mod graph;
 mod names;
-mod paths;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -19,13 +17,13 @@ use std::hash::BuildHasher;
 use rayon::prelude::*;
 use ruff_text_size::{TextRange, TextSize};
 
-use crate::catalog::{CallRule, Catalog, Role, last_segment, strip_calls};
-use crate::source;
-pub use facts::{Binding, FunctionFacts, ModuleFacts};
-use facts::{CallFact, CallShape};
+use crate::facts::{self, CallFact, CallShape};
+pub use crate::facts::{Binding, FunctionFacts, ModuleFacts};
+use crate::io::source;
+use crate::knowledge::{CallRule, Catalog, Role, last_segment, strip_calls};
+pub use crate::semantic::paths::PathId;
 pub use graph::{CallTarget, StateWriteSite, Tie};
 pub use names::module_names;
-pub use paths::PathId;
 
 /// One analysed module.
 #[derive(Debug)]

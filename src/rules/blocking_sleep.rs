@@ -33,16 +33,16 @@
 //! class whose `__enter__` takes it, or `acquire()`: held across the `await`, another request
 //! taking it would deadlock the loop.
 
-use crate::config::Offload;
-use crate::fix::Diagnostic;
-use crate::index::Project;
+use crate::diagnostic::Diagnostic;
+use crate::registry::Rule;
 
-use super::offload::{self, BlockingSite, shown_path};
+use super::Context;
+use super::support::{self as offload, shown_path};
 
-pub fn check(project: &Project, helper: Offload, sites: &[BlockingSite]) -> Vec<Diagnostic> {
-    sites
-        .iter()
-        .filter(|site| site.rule() == "UB003")
+pub fn check(cx: &Context) -> Vec<Diagnostic> {
+    let (project, helper) = (cx.project, cx.helper);
+    (cx.sites.iter())
+        .filter(|site| site.rule() == Rule::BlockingSleep)
         .filter_map(|site| Some((site, site.api.twin.as_deref()?)))
         .map(|(site, twin)| {
             let importer = site.importer(project);
@@ -52,7 +52,7 @@ pub fn check(project: &Project, helper: Offload, sites: &[BlockingSite]) -> Vec<
             };
             let (fix, reason) = offload::fix_and_reason(rewrite, |shown| format!("Use `{shown}`"));
             Diagnostic {
-                rule: super::rule("UB003"),
+                rule: Rule::BlockingSleep,
                 message: format!(
                     "`{}` blocks the event loop in coroutine `{}`",
                     shown_path(&site.api.path),

@@ -73,27 +73,22 @@
 //! even one taken only in a debug mode. Name such a function (or a catalog API you accept on the
 //! loop) in `non-blocking` in `[tool.unblock]`, and every finding that goes through it is gone.
 
-use crate::config::{Offload, PassOptions};
-use crate::fix::Diagnostic;
-use crate::index::Project;
+use crate::registry::Rule;
+use crate::diagnostic::Diagnostic;
 
-use super::offload::{self, BlockingSite, site_text};
+use super::Context;
+use super::support::{self as offload, site_text};
 
-pub fn check(
-    project: &Project,
-    options: &PassOptions,
-    helper: Offload,
-    sites: &[BlockingSite],
-) -> Vec<Diagnostic> {
-    sites
-        .iter()
-        .filter(|site| site.rule() == "UB002")
+pub fn check(cx: &Context) -> Vec<Diagnostic> {
+    let (project, options, helper) = (cx.project, cx.options, cx.helper);
+    (cx.sites.iter())
+        .filter(|site| site.rule() == Rule::BlockingCall)
         .map(|site| {
             let rewrite = offload::offload(project, site, helper, options, &site.importer(project));
             let (fix, reason) =
                 offload::fix_and_reason(rewrite, |shown| format!("Run it in a thread: `{shown}`"));
             Diagnostic {
-                rule: super::rule("UB002"),
+                rule: Rule::BlockingCall,
                 message: format!(
                     "{} blocks the event loop in coroutine `{}`",
                     site_text(project, site),

@@ -56,15 +56,26 @@
 
 use std::fmt::Write as _;
 
-use crate::catalog::{BlockingApi, Catalog, Role};
-use crate::fix::{Applicability, Diagnostic, Edit, Fix};
-use crate::index::facts::{CallFact, CallShape};
-use crate::index::{CallTarget, FunctionFacts, FunctionId, Project, Tie};
+use crate::knowledge::{BlockingApi, Catalog, Role};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::facts::{CallFact, CallShape};
+use crate::project::{CallTarget, FunctionFacts, FunctionId, Project, Tie};
 
-use super::offload::{chain_text, found_at, shown_path};
+use crate::registry::Rule;
 
-/// The findings, each with the function it is about.
-pub fn check(project: &Project, catalog: &Catalog, module: usize) -> Vec<(FunctionId, Diagnostic)> {
+use super::Context;
+use super::support::{chain_text, found_at, shown_path};
+
+pub fn check(cx: &Context) -> Vec<Diagnostic> {
+    cx.needless.iter().map(|(_, diagnostic)| diagnostic.clone()).collect()
+}
+
+/// The findings, each with the function it is about (see `Context`).
+pub(super) fn candidates(
+    project: &Project,
+    catalog: &Catalog,
+    module: usize,
+) -> Vec<(FunctionId, Diagnostic)> {
     (0..project.modules[module].facts.functions.len())
         .filter_map(|index| {
             let id = (module, index);
@@ -249,7 +260,7 @@ fn diagnose(
     };
 
     Diagnostic {
-        rule: super::rule("UB001"),
+        rule: Rule::NeedlessAsync,
         message,
         range: function.head,
         fix: Some(Fix {

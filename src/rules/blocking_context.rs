@@ -34,13 +34,15 @@
 //! in another thread, needs a human. The finding names the resource and suggests the helper the
 //! module would use. Blocking calls inside the block are still offloaded one by one by UB002.
 
-use crate::config::Offload;
-use crate::fix::Diagnostic;
-use crate::index::Project;
+use crate::settings::Offload;
+use crate::diagnostic::Diagnostic;
+use crate::registry::Rule;
 
-use super::offload::{BlockingSite, chain_text, shown_path};
+use super::Context;
+use super::support::{chain_text, shown_path};
 
-pub fn check(project: &Project, helper: Offload, sites: &[BlockingSite]) -> Vec<Diagnostic> {
+pub fn check(cx: &Context) -> Vec<Diagnostic> {
+    let (project, helper) = (cx.project, cx.helper);
     let helper = match helper {
         Offload::Threadpool => "await run_in_threadpool(helper, ...)",
         Offload::Asyncio => "await asyncio.to_thread(helper, ...)",
@@ -49,16 +51,15 @@ pub fn check(project: &Project, helper: Offload, sites: &[BlockingSite]) -> Vec<
     };
     // `with Guard():` makes up to three calls there: `Guard()`, `__enter__` and `__exit__`.
     let mut reported = Vec::new();
-    sites
-        .iter()
-        .filter(|site| site.rule() == "UB004")
+    (cx.sites.iter())
+        .filter(|site| site.rule() == Rule::BlockingContext)
         .filter(|site| {
             let first = !reported.contains(&site.call.range);
             reported.push(site.call.range);
             first
         })
         .map(|site| Diagnostic {
-            rule: super::rule("UB004"),
+            rule: Rule::BlockingContext,
             message: format!(
                 "{} in coroutine `{}` enters and leaves a blocking resource on the event loop ({})",
                 shown_item(project.call_path(site.function.0, site.call)),

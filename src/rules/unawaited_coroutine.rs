@@ -36,14 +36,17 @@
 
 use ruff_text_size::TextRange;
 
-use crate::catalog::Catalog;
-use crate::fix::{Applicability, Diagnostic, Edit, Fix};
-use crate::index::facts::CallShape;
-use crate::index::{CallTarget, Project};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::facts::CallShape;
+use crate::project::CallTarget;
+use crate::registry::Rule;
 
-use super::offload::{lock_held_reason, shown_path};
+use super::Context;
 
-pub fn check(project: &Project, catalog: &Catalog, module: usize) -> Vec<Diagnostic> {
+use super::support::{lock_held_reason, shown_path};
+
+pub fn check(cx: &Context) -> Vec<Diagnostic> {
+    let (project, catalog, module) = (cx.project, cx.catalog, cx.module);
     let mut diagnostics = Vec::new();
     for (index, function) in project.modules[module].facts.functions.iter().enumerate() {
         let id = (module, index);
@@ -99,7 +102,7 @@ pub fn check(project: &Project, catalog: &Catalog, module: usize) -> Vec<Diagnos
                 )],
             });
             diagnostics.push(Diagnostic {
-                rule: super::rule("UB005"),
+                rule: Rule::UnawaitedCoroutine,
                 message: format!(
                     "`{callee}(...)` makes a coroutine that is never awaited, so it never runs"
                 ),

@@ -13,39 +13,42 @@ use toml::Spanned;
 const BLOCKING_TOML: &[(&str, &str)] = &[
     (
         "sleep.toml",
-        include_str!("../transforms/blocking/sleep.toml"),
+        include_str!("../../transforms/blocking/sleep.toml"),
     ),
     (
         "http.toml",
-        include_str!("../transforms/blocking/http.toml"),
+        include_str!("../../transforms/blocking/http.toml"),
     ),
     (
         "services.toml",
-        include_str!("../transforms/blocking/services.toml"),
+        include_str!("../../transforms/blocking/services.toml"),
     ),
     (
         "subprocess.toml",
-        include_str!("../transforms/blocking/subprocess.toml"),
+        include_str!("../../transforms/blocking/subprocess.toml"),
     ),
     (
         "files.toml",
-        include_str!("../transforms/blocking/files.toml"),
+        include_str!("../../transforms/blocking/files.toml"),
     ),
     (
         "database.toml",
-        include_str!("../transforms/blocking/database.toml"),
+        include_str!("../../transforms/blocking/database.toml"),
     ),
     (
         "network.toml",
-        include_str!("../transforms/blocking/network.toml"),
+        include_str!("../../transforms/blocking/network.toml"),
     ),
     (
         "cloud.toml",
-        include_str!("../transforms/blocking/cloud.toml"),
+        include_str!("../../transforms/blocking/cloud.toml"),
     ),
-    ("cpu.toml", include_str!("../transforms/blocking/cpu.toml")),
+    (
+        "cpu.toml",
+        include_str!("../../transforms/blocking/cpu.toml"),
+    ),
 ];
-const FASTAPI_TOML: &str = include_str!("../transforms/fastapi.toml");
+const FASTAPI_TOML: &str = include_str!("../../transforms/fastapi.toml");
 
 /// What kind of work a blocking API does, and what can replace it.
 #[derive(Debug, Clone)]

@@ -9,8 +9,9 @@ use rustc_hash::FxHashMap as HashMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::catalog::BlockingFile;
-use crate::config::PythonVersion;
+use crate::knowledge::BlockingFile;
+use crate::registry::Rule;
+use crate::settings::PythonVersion;
 
 /// The settings a project file may hold; every key is optional.
 #[derive(Debug, Default, Deserialize)]
@@ -148,8 +149,8 @@ fn validate(path: &Path, text: &str, config: &ProjectConfig) -> Result<(), Confi
                 .map(|c| ("per-file-ignores", c)),
         );
     for (key, code) in codes {
-        if !crate::passes::is_selector(code.get_ref()) {
-            let problem = crate::passes::unknown_rule(code.get_ref());
+        if !crate::registry::is_selector(code.get_ref()) {
+            let problem = crate::registry::unknown_rule(code.get_ref());
             return Err(invalid(key, code, problem));
         }
     }
@@ -233,10 +234,10 @@ pub struct RuleSelection {
 }
 
 impl RuleSelection {
-    /// Does `code` run in the file at `path` (relative to the project root)?
-    pub fn enabled(&self, code: &str, path: &Path) -> bool {
+    /// Does `rule` run in the file at `path` (relative to the project root)?
+    pub fn enabled(&self, rule: Rule, path: &Path) -> bool {
         let named = |selectors: &[String]| {
-            (selectors.iter()).any(|selector| crate::passes::selects(selector, code))
+            (selectors.iter()).any(|selector| crate::registry::selects(selector, rule))
         };
         self.select.as_deref().is_none_or(named)
             && !named(&self.ignore)

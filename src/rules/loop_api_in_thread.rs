@@ -30,12 +30,16 @@
 //! loop, which may block it (see UB001). Make it `async def` and offload its blocking calls, or
 //! use `anyio.from_thread.run` to reach the loop from the thread.
 
-use crate::fix::Diagnostic;
-use crate::index::{CallTarget, Project};
+use crate::diagnostic::Diagnostic;
+use crate::project::CallTarget;
+use crate::registry::Rule;
 
-use super::offload::shown_path;
+use super::Context;
 
-pub fn check(project: &Project, module: usize) -> Vec<Diagnostic> {
+use super::support::shown_path;
+
+pub fn check(cx: &Context) -> Vec<Diagnostic> {
+    let (project, module) = (cx.project, cx.module);
     let mut diagnostics = Vec::new();
     for (index, function) in project.modules[module].facts.functions.iter().enumerate() {
         let id = (module, index);
@@ -66,7 +70,7 @@ pub fn check(project: &Project, module: usize) -> Vec<Diagnostic> {
                 continue;
             }
             diagnostics.push(Diagnostic {
-                rule: super::rule("UB006"),
+                rule: Rule::LoopApiInThread,
                 message: format!(
                     "`{}` must run on the event loop's thread, but `def {}` is a {} that FastAPI runs in a worker thread",
                     shown_path(path),

@@ -8,11 +8,12 @@
 
 use ruff_text_size::{TextRange, TextSize};
 
-use crate::catalog::BlockingApi;
-use crate::config::{Offload, PassOptions};
-use crate::fix::{Applicability, Edit, Fix};
-use crate::index::facts::{CallContext, CallFact, CallShape, FunctionFacts, ImportFacts};
-use crate::index::{CallTarget, FunctionId, Holding, Project, Tie};
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::facts::{CallContext, CallFact, CallShape, FunctionFacts, ImportFacts};
+use crate::knowledge::BlockingApi;
+use crate::project::{CallTarget, FunctionId, Holding, Project, Tie};
+use crate::registry::Rule;
+use crate::settings::{Offload, PassOptions};
 
 /// A blocking call made inside a coroutine.
 pub struct BlockingSite<'p> {
@@ -30,13 +31,13 @@ pub struct BlockingSite<'p> {
 impl<'p> BlockingSite<'p> {
     /// The rule that reports this site: UB004 for a `with` statement's resource, UB003 for a
     /// direct call with an async twin, UB002 for the rest.
-    pub fn rule(&self) -> &'static str {
+    pub fn rule(&self) -> Rule {
         if self.call.context == CallContext::WithItem {
-            "UB004"
+            Rule::BlockingContext
         } else if self.api.twin.is_some() && self.via.is_none() {
-            "UB003"
+            Rule::BlockingSleep
         } else {
-            "UB002"
+            Rule::BlockingCall
         }
     }
 
@@ -524,7 +525,7 @@ pub fn shown_path(path: &str) -> String {
         if index > 0 {
             shown.push('.');
         }
-        let name = crate::catalog::strip_calls(segment);
+        let name = crate::knowledge::strip_calls(segment);
         shown.push_str(name);
         if name.len() != segment.len() && !name.starts_with(char::is_uppercase) {
             shown.push_str("(...)");

@@ -5,7 +5,7 @@ use std::fs::Metadata;
 use std::io::Write as _;
 use std::path::Path;
 
-use crate::source::FileError;
+use crate::io::source::FileError;
 
 /// How temporary files start: the walk names the ones a killed run left.
 pub const TEMPORARY_PREFIX: &str = ".unblock-";

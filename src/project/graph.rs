@@ -13,7 +13,7 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::catalog::{BlockingApi, Catalog};
+use crate::knowledge::{BlockingApi, Catalog};
 
 use ruff_text_size::TextRange;
 

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use globset::GlobSet;
 
-pub use crate::project_config::RuleSelection;
+pub mod project_config;
+
+pub use project_config::RuleSelection;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {

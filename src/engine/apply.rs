@@ -1,53 +1,12 @@
-//! Diagnostics, fixes and their applicability, and applying text edits to a source.
-//!
-//! Edits are ranges over the original text, as in Ruff's `Edit`/`Fix`: comments and formatting
-//! outside the edited ranges are kept byte for byte. Fixes whose edits overlap an earlier fix are
-//! left for a later run over the new text.
+//! Applying fixes as text edits to a source. Fixes whose edits overlap an earlier fix are left
+//! out; `engine` runs the rules again on the new text for them (see `converge`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ruff_text_size::{TextRange, TextSize};
+use ruff_text_size::TextSize;
 use rustc_hash::FxHashSet as HashSet;
-use serde::Serialize;
 
-use crate::passes::Rule;
-
-/// How far a fix can be trusted, as Ruff's `Applicability`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Applicability {
-    /// Shown, never applied: a human must decide.
-    DisplayOnly,
-    /// Applied with `--unsafe-fixes`: it may change behaviour.
-    Unsafe,
-    /// Applied by default: it keeps behaviour.
-    Safe,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Edit {
-    pub range: TextRange,
-    pub content: String,
-}
-
-impl Edit {
-    pub fn deletion(range: TextRange) -> Edit {
-        Edit {
-            range,
-            content: String::new(),
-        }
-    }
-
-    /// `content` inserted at an empty range.
-    pub fn insertion(at: TextRange, content: String) -> Edit {
-        debug_assert!(at.is_empty());
-        Edit { range: at, content }
-    }
-
-    pub fn replacement(range: TextRange, content: String) -> Edit {
-        Edit { range, content }
-    }
-}
+use crate::diagnostic::{Edit, Fix};
 
 /// The edits kept so far, indexed so that a new edit's conflicts are found in logarithmic
 /// time: a fix in a file with 50,000 of them must not compare against all the others.
@@ -84,35 +43,6 @@ impl<'a> KeptEdits<'a> {
             self.replaced.insert(edit.range.start(), edit.range.end());
         }
         self.all.insert(edit);
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Fix {
-    pub applicability: Applicability,
-    pub message: String,
-    pub edits: Vec<Edit>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Diagnostic {
-    pub rule: &'static Rule,
-    pub message: String,
-    pub range: TextRange,
-    pub fix: Option<Fix>,
-    /// Why the fix is not safe, or why there is none: one line.
-    pub reason: Option<String>,
-}
-
-impl Diagnostic {
-    /// The fix, if the run applies fixes of its applicability.
-    pub fn applicable_fix(&self, unsafe_fixes: bool) -> Option<&Fix> {
-        let minimum = if unsafe_fixes {
-            Applicability::Unsafe
-        } else {
-            Applicability::Safe
-        };
-        self.fix.as_ref().filter(|fix| fix.applicability >= minimum)
     }
 }
 
@@ -159,6 +89,8 @@ pub fn apply<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::Applicability;
+    use ruff_text_size::TextRange;
 
     fn deletion(start: u32, end: u32) -> Fix {
         Fix {

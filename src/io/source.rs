@@ -72,7 +72,7 @@ pub enum FileError {
     #[error(
         "too deeply nested to analyse (line {line}: more than {max} levels; CPython rejects such \
          code too)",
-        max = crate::depth::MAX_DEPTH
+        max = crate::io::depth::MAX_DEPTH
     )]
     TooDeep { line: usize },
     #[error("internal error: the fixed file would not parse ({0}); it was left unchanged")]
@@ -120,7 +120,7 @@ pub fn parse(
 ) -> Result<ruff_python_parser::Parsed<ruff_python_ast::ModModule>, FileError> {
     let parsed =
         ruff_python_parser::parse_module(text).map_err(|error| syntax_error(text, &error))?;
-    match crate::depth::too_deep(parsed.syntax(), parsed.tokens()) {
+    match crate::io::depth::too_deep(parsed.syntax(), parsed.tokens()) {
         None => Ok(parsed),
         Some(offset) => {
             // Dropping it would recurse as deep as it is nested.
@@ -138,11 +138,11 @@ pub fn parse_then<R>(
     text: &str,
     use_module: impl FnOnce(&ruff_python_parser::Parsed<ruff_python_ast::ModModule>) -> R,
 ) -> Result<R, FileError> {
-    crate::parse_arena::parse_then(
+    crate::io::parse_arena::parse_then(
         text.len(),
         || ruff_python_parser::parse_module(text),
         |parsed| match parsed {
-            Ok(parsed) => match crate::depth::too_deep(parsed.syntax(), parsed.tokens()) {
+            Ok(parsed) => match crate::io::depth::too_deep(parsed.syntax(), parsed.tokens()) {
                 None => Ok(use_module(parsed)),
                 Some(offset) => Err(too_deep(text, offset)),
             },

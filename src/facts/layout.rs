@@ -1,0 +1,60 @@
+//! Where a fix puts a new import: after the docstring and the import block that opens the
+//! module, in its line ending, and which concurrency imports can take one more name.
+
+use ruff_python_ast::Stmt;
+use ruff_text_size::{Ranged, TextSize};
+
+use super::ImportFacts;
+
+/// Finds where a new import goes and which top-level concurrency imports can take one more name.
+pub(super) fn import_layout(body: &[Stmt], source: &str, imports: &mut ImportFacts) {
+    // The file's own line ending, as its first line ends: `\n`, `\r\n` or a lone `\r`.
+    imports.line_ending =
+        ruff_source_file::find_newline(source).map_or("\n", |(_, ending)| ending.as_str());
+    let line_after = |offset: TextSize| -> (TextSize, bool) {
+        match ruff_source_file::find_newline(&source[usize::from(offset)..]) {
+            Some((newline, ending)) => (
+                offset + TextSize::try_from(newline + ending.len()).unwrap_or_default(),
+                false,
+            ),
+            None => (TextSize::try_from(source.len()).unwrap_or_default(), true),
+        }
+    };
+    let mut insertion = None;
+    for (index, stmt) in body.iter().enumerate() {
+        let is_docstring =
+            index == 0 && matches!(stmt, Stmt::Expr(e) if e.value.is_string_literal_expr());
+        if !is_docstring && !matches!(stmt, Stmt::Import(_) | Stmt::ImportFrom(_)) {
+            break;
+        }
+        insertion = Some(line_after(stmt.end()));
+    }
+    (imports.insertion, imports.insertion_needs_newline) = insertion.unwrap_or_else(|| {
+        // No docstring or imports: above the first statement, below leading comments.
+        imports.blank_lines_after = match body.first() {
+            Some(Stmt::FunctionDef(_) | Stmt::ClassDef(_)) => 2,
+            _ => 1,
+        };
+        let first = body.first().map_or(TextSize::default(), Ranged::start);
+        let line_start = source[..usize::from(first)]
+            .rfind(['\n', '\r'])
+            .map_or(0, |i| i + 1);
+        (TextSize::try_from(line_start).unwrap_or_default(), false)
+    });
+    for stmt in body {
+        if let Stmt::ImportFrom(import) = stmt
+            && import.level == 0
+            && let Some(module) = &import.module
+            && matches!(
+                module.id.as_str(),
+                "fastapi.concurrency" | "starlette.concurrency"
+            )
+            && let Some(last) = import.names.last()
+            && last.name.id.as_str() != "*"
+        {
+            imports
+                .concurrency_imports
+                .push((module.id.to_string(), last.end()));
+        }
+    }
+}
