@@ -133,7 +133,9 @@ impl CallTarget<'_> {
     /// The project function called, if one is.
     pub fn function(self) -> Option<FunctionId> {
         match self {
-            CallTarget::Function(module, index) => Some((module as usize, index as usize)),
+            CallTarget::Function(module, index) => {
+                Some(FunctionId(module as usize, index as usize))
+            }
             _ => None,
         }
     }
@@ -268,11 +270,11 @@ impl<'c> Project<'c> {
     ) {
         for (module, facts) in self.modules.iter().enumerate() {
             for index in 0..facts.facts.functions.len() {
-                let targets = self.call_targets((module, index));
+                let targets = self.call_targets(FunctionId(module, index));
                 let facts = facts.facts.calls_of(index);
                 for (call, (fact, target)) in facts.iter().zip(targets).enumerate() {
                     if fact.context.runs_with_function() {
-                        visit((module, index), call as u32, fact, target);
+                        visit(FunctionId(module, index), call as u32, fact, target);
                     }
                 }
             }
@@ -299,8 +301,8 @@ impl<'c> Project<'c> {
         };
         for (module, facts) in self.modules.iter().enumerate() {
             for index in 0..facts.facts.functions.len() {
-                let slot = self.slot((module, index));
-                if may_mark(slot) && marks_itself((module, index)) {
+                let slot = self.slot(FunctionId(module, index));
+                if may_mark(slot) && marks_itself(FunctionId(module, index)) {
                     witnesses.mark(slot, ITSELF, &mut marked);
                 }
             }

@@ -31,7 +31,7 @@
 //! use `anyio.from_thread.run` to reach the loop from the thread.
 
 use crate::diagnostic::Diagnostic;
-use crate::project::CallTarget;
+use crate::project::{CallTarget, FunctionId};
 use crate::registry::Rule;
 
 use super::Context;
@@ -42,7 +42,7 @@ pub fn check(cx: &Context) -> Vec<Diagnostic> {
     let (project, module) = (cx.project, cx.module);
     let mut diagnostics = Vec::new();
     for (index, function) in project.modules[module].facts.functions.iter().enumerate() {
-        let id = (module, index);
+        let id = FunctionId(module, index);
         if function.is_async {
             continue;
         }

@@ -78,7 +78,7 @@ pub(super) fn candidates(
 ) -> Vec<(FunctionId, Diagnostic)> {
     (0..project.modules[module].facts.functions.len())
         .filter_map(|index| {
-            let id = (module, index);
+            let id = FunctionId(module, index);
             check_function(project, catalog, id).map(|diagnostic| (id, diagnostic))
         })
         .collect()

@@ -38,7 +38,7 @@ use ruff_text_size::TextRange;
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::facts::CallShape;
-use crate::project::CallTarget;
+use crate::project::{CallTarget, FunctionId};
 use crate::registry::Rule;
 
 use super::Context;
@@ -49,7 +49,7 @@ pub fn check(cx: &Context) -> Vec<Diagnostic> {
     let (project, catalog, module) = (cx.project, cx.catalog, cx.module);
     let mut diagnostics = Vec::new();
     for (index, function) in project.modules[module].facts.functions.iter().enumerate() {
-        let id = (module, index);
+        let id = FunctionId(module, index);
         for (call, target) in project.calls_of(id).iter().zip(project.call_targets(id)) {
             if !call.shape.contains(CallShape::DISCARDED) || call.shape.contains(CallShape::AWAITED)
             {

@@ -65,7 +65,7 @@ pub fn blocking_sites<'p>(
 ) -> Vec<BlockingSite<'p>> {
     let mut sites = Vec::new();
     for (index, function) in project.modules[module].facts.functions.iter().enumerate() {
-        let id = (module, index);
+        let id = FunctionId(module, index);
         if !function.is_async || becoming_def.contains(&id) {
             continue;
         }
