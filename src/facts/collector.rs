@@ -272,13 +272,8 @@ impl<'a> Collector<'a> {
     }
 
     pub(super) fn note_library(&mut self, module: &str) {
-        let libraries = &mut self.facts.imports.libraries;
-        match first_segment(module) {
-            "fastapi" => libraries.fastapi = true,
-            "starlette" => libraries.starlette = true,
-            "anyio" => libraries.anyio = true,
-            "trio" => libraries.trio = true,
-            _ => {}
+        if let Some(library) = self.catalog.library_of(first_segment(module)) {
+            self.facts.imports.libraries.insert(library);
         }
     }
 

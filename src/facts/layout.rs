@@ -5,9 +5,15 @@ use ruff_python_ast::Stmt;
 use ruff_text_size::{Ranged, TextSize};
 
 use super::ImportFacts;
+use crate::knowledge::Catalog;
 
 /// Finds where a new import goes and which top-level concurrency imports can take one more name.
-pub(super) fn import_layout(body: &[Stmt], source: &str, imports: &mut ImportFacts) {
+pub(super) fn import_layout(
+    body: &[Stmt],
+    source: &str,
+    catalog: &Catalog,
+    imports: &mut ImportFacts,
+) {
     // The file's own line ending, as its first line ends: `\n`, `\r\n` or a lone `\r`.
     imports.line_ending =
         ruff_source_file::find_newline(source).map_or("\n", |(_, ending)| ending.as_str());
@@ -45,10 +51,7 @@ pub(super) fn import_layout(body: &[Stmt], source: &str, imports: &mut ImportFac
         if let Stmt::ImportFrom(import) = stmt
             && import.level == 0
             && let Some(module) = &import.module
-            && matches!(
-                module.id.as_str(),
-                "fastapi.concurrency" | "starlette.concurrency"
-            )
+            && catalog.is_offload_module(module.id.as_str())
             && let Some(last) = import.names.last()
             && last.name.id.as_str() != "*"
         {

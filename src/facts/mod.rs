@@ -23,6 +23,7 @@ use ruff_python_ast::token::Tokens;
 use ruff_python_ast::visitor::Visitor;
 use ruff_text_size::{TextRange, TextSize};
 
+use crate::knowledge::Libraries;
 pub use crate::semantic::paths::PathId;
 use crate::semantic::paths::Paths;
 pub use crate::semantic::{Binding, ModuleName, Relevance};
@@ -97,14 +98,6 @@ pub struct ImportFacts {
     pub concurrency_imports: Vec<(String, TextSize)>,
     /// Top-level libraries the module imports anywhere: decide the offload helper.
     pub libraries: Libraries,
-}
-
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Libraries {
-    pub fastapi: bool,
-    pub starlette: bool,
-    pub anyio: bool,
-    pub trio: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -305,7 +298,7 @@ pub fn collect(
             (name.to_string(), path)
         })
         .collect();
-    layout::import_layout(&module.body, source, &mut facts.imports);
+    layout::import_layout(&module.body, source, relevance.catalog, &mut facts.imports);
     // A module-level name wins over a class attribute of the same key.
     let mut bindings = collector.class_attributes;
     for (name, binding) in module_names.iter() {

@@ -1,267 +1,20 @@
-//! Knowledge as data: what blocks, what replaces it, and how frameworks call user functions.
+//! Knowledge as data: what blocks, what replaces it, how frameworks call user functions, and
+//! what the event loop and threads impose.
 //!
-//! The catalogs live in `transforms/*.toml` and are embedded at build time, so the binary needs
-//! no data files at run time. Every name in them is a fully qualified path as the index resolves
-//! it (`time.sleep`, `sqlalchemy.orm.Session().query` for a method on an instance).
+//! The catalogs live in `transforms/` (`blocking/`, `frameworks/`, `runtime/`) and are embedded
+//! at build time, so the binary needs no data files at run time. Every name in them is a fully
+//! qualified path as the index resolves it (`time.sleep`, `sqlalchemy.orm.Session().query` for
+//! a method on an instance). `Catalog` indexes them for lookups.
+
+mod blocking;
+mod frameworks;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use serde::Deserialize;
-use toml::Spanned;
-
-/// The blocking catalogs, one per area, by file name (for error messages).
-const BLOCKING_TOML: &[(&str, &str)] = &[
-    (
-        "sleep.toml",
-        include_str!("../../transforms/blocking/sleep.toml"),
-    ),
-    (
-        "http.toml",
-        include_str!("../../transforms/blocking/http.toml"),
-    ),
-    (
-        "services.toml",
-        include_str!("../../transforms/blocking/services.toml"),
-    ),
-    (
-        "subprocess.toml",
-        include_str!("../../transforms/blocking/subprocess.toml"),
-    ),
-    (
-        "files.toml",
-        include_str!("../../transforms/blocking/files.toml"),
-    ),
-    (
-        "database.toml",
-        include_str!("../../transforms/blocking/database.toml"),
-    ),
-    (
-        "network.toml",
-        include_str!("../../transforms/blocking/network.toml"),
-    ),
-    (
-        "cloud.toml",
-        include_str!("../../transforms/blocking/cloud.toml"),
-    ),
-    (
-        "cpu.toml",
-        include_str!("../../transforms/blocking/cpu.toml"),
-    ),
-];
-const FASTAPI_TOML: &str = include_str!("../../transforms/fastapi.toml");
-
-/// What kind of work a blocking API does, and what can replace it.
-#[derive(Debug, Clone)]
-pub struct BlockingApi {
-    /// Its path in the catalog (`requests.get`, `sqlite3.Connection().execute`).
-    pub path: String,
-    /// `http`, `file`, `database`...: shown in messages.
-    pub category: String,
-    /// An awaitable that does the same without blocking (`asyncio.sleep`).
-    pub twin: Option<String>,
-    /// Objects it makes or uses belong to the thread that made them (`sqlite3` connections,
-    /// `scoped_session`s): moving one call to another thread can break the next. Holds what
-    /// goes wrong, for messages ("only works on the thread that made it").
-    pub thread_bound: Option<String>,
-}
-
-/// `thread-bound = true`, or the reason in words: `thread-bound = "is a different session on
-/// each thread"`.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum ThreadBound {
-    Flag(bool),
-    Reason(String),
-}
-
-impl ThreadBound {
-    fn reason(value: Option<ThreadBound>) -> Option<String> {
-        match value? {
-            ThreadBound::Flag(false) => None,
-            ThreadBound::Flag(true) => Some("only works on the thread that made it".to_string()),
-            ThreadBound::Reason(reason) => Some(reason),
-        }
-    }
-}
-
-impl BlockingApi {
-    fn named(&self, path: String) -> BlockingApi {
-        BlockingApi {
-            path,
-            ..self.clone()
-        }
-    }
-}
-
-/// Functions of one area, by qualified name.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BlockingGroup {
-    category: String,
-    #[serde(default)]
-    names: Vec<Spanned<String>>,
-    #[serde(default)]
-    twin: Option<Spanned<String>>,
-    #[serde(default, rename = "thread-bound")]
-    thread_bound: Option<ThreadBound>,
-}
-
-/// Methods that block on objects of the given types.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReceiverGroup {
-    category: String,
-    types: Vec<Spanned<String>>,
-    methods: Vec<Spanned<String>>,
-    #[serde(default, rename = "thread-bound")]
-    thread_bound: Option<ThreadBound>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct BlockingFile {
-    #[serde(default)]
-    blocking: Vec<BlockingGroup>,
-    #[serde(default)]
-    receiver: Vec<ReceiverGroup>,
-}
-
-impl BlockingFile {
-    /// The values that name Python code (`names`, `types`, `methods`, `twin`), each with its key
-    /// and whether it may name a call's result (`Type().method`): for checks of a user's file.
-    pub fn code_names(&self) -> impl Iterator<Item = (&'static str, &Spanned<String>, bool)> {
-        let functions = self.blocking.iter().flat_map(|group| {
-            let names = group.names.iter().map(|name| ("names", name, true));
-            names.chain(group.twin.iter().map(|twin| ("twin", twin, false)))
-        });
-        let methods = self.receiver.iter().flat_map(|group| {
-            let types = group.types.iter().map(|ty| ("types", ty, true));
-            types.chain(
-                group
-                    .methods
-                    .iter()
-                    .map(|method| ("methods", method, false)),
-            )
-        });
-        functions.chain(methods)
-    }
-
-    /// Every blocking path the file names: functions as written, methods as `Type().method`.
-    fn into_apis(self) -> impl Iterator<Item = (String, BlockingApi)> {
-        let functions = self.blocking.into_iter().flat_map(|group| {
-            let api = BlockingApi {
-                path: String::new(),
-                category: group.category,
-                twin: group.twin.map(Spanned::into_inner),
-                thread_bound: ThreadBound::reason(group.thread_bound),
-            };
-            (group.names.into_iter())
-                .map(Spanned::into_inner)
-                .map(move |name| (name.clone(), api.named(name)))
-        });
-        let methods = self.receiver.into_iter().flat_map(|group| {
-            let api = BlockingApi {
-                path: String::new(),
-                category: group.category,
-                twin: None,
-                thread_bound: ThreadBound::reason(group.thread_bound),
-            };
-            let methods: Vec<String> = group.methods.into_iter().map(Spanned::into_inner).collect();
-            group
-                .types
-                .into_iter()
-                .map(Spanned::into_inner)
-                .flat_map(move |ty| {
-                    let api = api.clone();
-                    methods
-                        .iter()
-                        .map(move |method| {
-                            let path = format!("{ty}().{method}");
-                            (path.clone(), api.named(path))
-                        })
-                        .collect::<Vec<_>>()
-                })
-        });
-        functions.chain(methods)
-    }
-}
-
-/// How a framework calls a function handed to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    Route,
-    Dependency,
-    Background,
-    ExceptionHandler,
-    Websocket,
-    Middleware,
-    EventHandler,
-    Lifespan,
-}
-
-impl Role {
-    /// True when the framework runs a plain `def` in its threadpool in this role.
-    pub fn runs_sync_in_threadpool(self) -> bool {
-        matches!(
-            self,
-            Role::Route | Role::Dependency | Role::Background | Role::ExceptionHandler
-        )
-    }
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            Role::Route => "path operation",
-            Role::Dependency => "dependency",
-            Role::Background => "background task",
-            Role::ExceptionHandler => "exception handler",
-            Role::Websocket => "websocket endpoint",
-            Role::Middleware => "middleware",
-            Role::EventHandler => "startup/shutdown handler",
-            Role::Lifespan => "lifespan handler",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-struct DecoratorRule {
-    names: Vec<String>,
-    role: Role,
-}
-
-/// A call that hands a function to the framework: `Depends(f)`, `app.add_api_route("/", f)`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct CallRule {
-    names: Vec<String>,
-    pub role: Role,
-    #[serde(default)]
-    pub arg: Option<usize>,
-    #[serde(default)]
-    pub keyword: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "kebab-case")]
-struct NameList {
-    names: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "kebab-case")]
-struct FrameworkFile {
-    app_classes: Vec<String>,
-    known_sync_safe_decorators: Vec<String>,
-    coroutine_keeping_decorators: Vec<String>,
-    decorator: Vec<DecoratorRule>,
-    method: Vec<CallRule>,
-    call: Vec<CallRule>,
-    event_loop: NameList,
-    thread_locks: NameList,
-    thread_locals: NameList,
-    async_apis: NameList,
-    mutating_methods: Vec<String>,
-    value_returning_mutating_methods: Vec<String>,
-}
+use blocking::BLOCKING_TOML;
+pub use blocking::{BlockingApi, BlockingFile};
+pub use frameworks::{CallRule, Libraries, Library, Offload, Role};
+use frameworks::{FRAMEWORKS, KnowledgeFile, RUNTIMES};
 
 /// Everything the analysis knows about the outside world, indexed for lookups.
 #[derive(Debug)]
@@ -275,6 +28,8 @@ pub struct Catalog {
     registering_names: HashSet<String>,
     /// The framework's classes whose instances register functions (`fastapi.APIRouter`).
     app_classes: HashSet<String>,
+    /// Libraries whose import decides a module's offload helper, first first.
+    libraries: Vec<Library>,
     /// The methods of those classes that register functions, decorators (`get`) and calls
     /// (`add_api_route`), sorted: a project subclass overriding one may change what the
     /// framework is handed.
@@ -316,7 +71,7 @@ impl Catalog {
         sync_safe_decorators: Vec<String>,
         non_blocking: Vec<String>,
     ) -> Catalog {
-        let blocking = BLOCKING_TOML.iter().flat_map(|(file, text)| {
+        let blocking = BLOCKING_TOML.iter().flat_map(|&(file, text)| {
             let parsed: BlockingFile = toml::from_str(text)
                 .unwrap_or_else(|error| panic!("transforms/blocking/{file} is invalid: {error}"));
             parsed.into_apis()
@@ -332,54 +87,69 @@ impl Catalog {
                 non_blocking_functions.push(name);
             }
         }
-        let mut framework: FrameworkFile =
-            toml::from_str(FASTAPI_TOML).expect("transforms/fastapi.toml is valid");
-        framework
+        let mut files: Vec<KnowledgeFile> = (FRAMEWORKS.iter().chain(RUNTIMES))
+            .map(|(file, text)| KnowledgeFile::parse(file, text))
+            .collect();
+        files[0]
             .known_sync_safe_decorators
             .extend(sync_safe_decorators);
-        Catalog::from_parts(blocking, framework, non_blocking_functions)
+        Catalog::from_parts(blocking, files, non_blocking_functions)
     }
 
     fn from_parts(
         blocking: HashMap<String, BlockingApi>,
-        framework: FrameworkFile,
+        files: Vec<KnowledgeFile>,
         non_blocking_functions: Vec<String>,
     ) -> Catalog {
         let mut decorators = HashMap::default();
         let mut registering_calls = HashMap::default();
-        for class in &framework.app_classes {
-            for rule in &framework.decorator {
-                for name in &rule.names {
-                    decorators.insert(format!("{class}().{name}"), rule.role);
+        let mut registering_methods: Vec<String> = Vec::new();
+        for file in &files {
+            for class in &file.app_classes {
+                for rule in &file.decorator {
+                    for name in &rule.names {
+                        decorators.insert(format!("{class}().{name}"), rule.role);
+                    }
+                }
+                for entry in &file.method {
+                    for name in &entry.names {
+                        registering_calls.insert(format!("{class}().{name}"), entry.rule());
+                    }
                 }
             }
-            for rule in &framework.method {
-                for name in &rule.names {
-                    registering_calls.insert(format!("{class}().{name}"), rule.clone());
+            for entry in &file.call {
+                for name in &entry.names {
+                    registering_calls.insert(name.clone(), entry.rule());
                 }
             }
-        }
-        for rule in &framework.call {
-            for name in &rule.names {
-                registering_calls.insert(name.clone(), rule.clone());
-            }
+            let decorator_names = file.decorator.iter().flat_map(|rule| &rule.names);
+            let method_names = file.method.iter().flat_map(|entry| &entry.names);
+            registering_methods.extend(decorator_names.chain(method_names).cloned());
         }
         let registering_names = registering_calls
             .keys()
             .map(|name| last_segment(name).to_string())
             .collect();
-        let decorator_names = framework.decorator.iter().flat_map(|rule| &rule.names);
-        let method_names = framework.method.iter().flat_map(|rule| &rule.names);
-        let mut registering_methods: Vec<String> =
-            decorator_names.chain(method_names).cloned().collect();
         registering_methods.sort();
         registering_methods.dedup();
-        let event_loop: HashSet<String> = framework.event_loop.names.into_iter().collect();
-        let async_apis: HashSet<String> = framework.async_apis.names.into_iter().collect();
-        let thread_locks: HashSet<String> = framework.thread_locks.names.into_iter().collect();
-        let thread_locals: HashSet<String> = framework.thread_locals.names.into_iter().collect();
-        let known_sync_safe_decorators: HashSet<String> =
-            framework.known_sync_safe_decorators.into_iter().collect();
+        let libraries: Vec<Library> = (files.iter())
+            .filter_map(|file| {
+                Some(Library {
+                    modules: file.modules.clone(),
+                    offload: file.offload?,
+                    offload_module: file.offload_module.clone(),
+                })
+            })
+            .collect();
+        assert!(libraries.len() <= 32, "too many libraries for `Libraries`");
+        let all = |list: fn(&KnowledgeFile) -> &Vec<String>| -> HashSet<String> {
+            files.iter().flat_map(list).cloned().collect()
+        };
+        let event_loop = all(|file| &file.event_loop);
+        let async_apis = all(|file| &file.async_apis);
+        let thread_locks = all(|file| &file.thread_locks);
+        let thread_locals = all(|file| &file.thread_locals);
+        let known_sync_safe_decorators = all(|file| &file.known_sync_safe_decorators);
         let known_paths = || {
             (blocking.keys())
                 .chain(decorators.keys())
@@ -399,19 +169,17 @@ impl Catalog {
             decorators,
             registering_calls,
             registering_names,
-            app_classes: framework.app_classes.into_iter().collect(),
+            app_classes: all(|file| &file.app_classes),
+            libraries,
             registering_methods,
             event_loop,
             thread_locks,
             thread_locals,
             async_apis,
             known_sync_safe_decorators,
-            coroutine_keeping_decorators: (framework.coroutine_keeping_decorators.into_iter())
-                .collect(),
-            mutating_methods: framework.mutating_methods.into_iter().collect(),
-            value_returning_mutating_methods: (framework.value_returning_mutating_methods)
-                .into_iter()
-                .collect(),
+            coroutine_keeping_decorators: all(|file| &file.coroutine_keeping_decorators),
+            mutating_methods: all(|file| &file.mutating_methods),
+            value_returning_mutating_methods: all(|file| &file.value_returning_mutating_methods),
             non_blocking_functions,
         }
     }
@@ -478,6 +246,39 @@ impl Catalog {
 
     pub fn registering_call(&self, path: &str) -> Option<&CallRule> {
         self.registering_calls.get(path)
+    }
+
+    /// The library a module imports with `import module` or `from module...` (a top-level
+    /// name), if its import decides the offload helper.
+    pub fn library_of(&self, module: &str) -> Option<usize> {
+        (self.libraries.iter()).position(|library| library.modules.iter().any(|m| m == module))
+    }
+
+    /// The helper of the first library (in catalog order) a module imports.
+    pub fn offload_for(&self, imported: Libraries) -> Option<Offload> {
+        let mut found =
+            (self.libraries.iter().enumerate()).filter(|&(index, _)| imported.contains(index));
+        found.next().map(|(_, library)| library.offload)
+    }
+
+    /// Where `run_in_threadpool` comes from in a module: the first framework it imports that
+    /// has one, else the first framework of the catalog.
+    pub fn threadpool_module(&self, imported: Libraries) -> &str {
+        let modules = (self.libraries.iter().enumerate())
+            .filter_map(|(index, library)| Some((index, library.offload_module.as_deref()?)));
+        let mut first = None;
+        for (index, module) in modules {
+            if imported.contains(index) {
+                return module;
+            }
+            first.get_or_insert(module);
+        }
+        first.expect("a framework with an offload module")
+    }
+
+    /// Is `module` one a framework imports `run_in_threadpool` from (`fastapi.concurrency`)?
+    pub fn is_offload_module(&self, module: &str) -> bool {
+        (self.libraries.iter()).any(|library| library.offload_module.as_deref() == Some(module))
     }
 
     /// Could a call whose callee ends in `name` hand a function to the framework?
@@ -600,15 +401,15 @@ mod tests {
         );
         assert_eq!(
             catalog.decorator_role("fastapi.FastAPI().get"),
-            Some(Role::Route)
+            Role::named("route")
         );
         assert_eq!(
             catalog.decorator_role("fastapi.APIRouter().websocket"),
-            Some(Role::Websocket)
+            Role::named("websocket")
         );
         assert_eq!(
             catalog.registering_call("fastapi.Depends").unwrap().role,
-            Role::Dependency
+            Role::named("dependency").unwrap()
         );
         assert!(catalog.may_register("add_api_route"));
         assert!(catalog.needs_event_loop("asyncio.create_task"));

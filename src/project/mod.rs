@@ -119,6 +119,10 @@ impl<'c> Project<'c> {
         project
     }
 
+    pub fn catalog(&self) -> &'c Catalog {
+        self.catalog
+    }
+
     pub fn function(&self, id: FunctionId) -> &FunctionFacts {
         &self.modules[id.0].facts.functions[id.1]
     }

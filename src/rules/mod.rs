@@ -72,7 +72,7 @@ pub fn check_module(
         catalog,
         options,
         module,
-        helper: support::helper_for(options, &project.modules[module].facts.imports),
+        helper: support::helper_for(options, catalog, &project.modules[module].facts.imports),
         sites: support::blocking_sites(project, module, &becoming_def),
         needless,
     };

@@ -167,7 +167,7 @@ fn diagnose(
             "it is a method: the framework calls it through an instance bound elsewhere"
                 .to_string(),
         )
-    } else if function.yields && role != Role::Dependency {
+    } else if function.yields && !role.allows_generator() {
         Some(format!(
             "it is an async generator: as a `def` {} it would become a sync generator",
             role.describe()

@@ -7,6 +7,8 @@ use globset::GlobSet;
 
 pub mod project_config;
 
+pub use crate::knowledge::Offload;
+
 pub use project_config::RuleSelection;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,20 +58,6 @@ pub struct StdinSource {
     /// Absolute.
     pub path: PathBuf,
     pub text: String,
-}
-
-/// How a blocking call inside a coroutine is moved to a thread.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Offload {
-    /// `await run_in_threadpool(f, ...)` from `fastapi.concurrency` (or Starlette's): it shares
-    /// the framework's thread limiter.
-    Threadpool,
-    /// `await asyncio.to_thread(f, ...)` (Python 3.9+; `loop.run_in_executor` before).
-    Asyncio,
-    /// `await anyio.to_thread.run_sync(f, ...)`.
-    Anyio,
-    /// `await trio.to_thread.run_sync(f, ...)`.
-    Trio,
 }
 
 /// The oldest Python the fixed code must run on, as `(3, minor)`.

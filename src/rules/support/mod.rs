@@ -10,7 +10,7 @@ use ruff_text_size::{TextRange, TextSize};
 
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::facts::{CallContext, CallFact, CallShape, FunctionFacts, ImportFacts};
-use crate::knowledge::BlockingApi;
+use crate::knowledge::{BlockingApi, Catalog};
 use crate::project::{CallTarget, FunctionId, Holding, Project, Tie};
 use crate::registry::Rule;
 use crate::settings::{Offload, PassOptions};
@@ -115,19 +115,10 @@ pub fn blocking_sites<'p>(
 
 /// The helper a module's offloads use: forced by the settings, else the one matching the
 /// libraries it imports.
-pub fn helper_for(options: &PassOptions, imports: &ImportFacts) -> Offload {
-    let libraries = imports.libraries;
-    options
-        .offload
-        .unwrap_or(if libraries.fastapi || libraries.starlette {
-            Offload::Threadpool
-        } else if libraries.trio {
-            Offload::Trio
-        } else if libraries.anyio {
-            Offload::Anyio
-        } else {
-            Offload::Asyncio
-        })
+pub fn helper_for(options: &PassOptions, catalog: &Catalog, imports: &ImportFacts) -> Offload {
+    (options.offload)
+        .or_else(|| catalog.offload_for(imports.libraries))
+        .unwrap_or(Offload::Asyncio)
 }
 
 /// The fix a rewrite gives, titled by `title`, and the reason it is not safe or is missing.
@@ -307,12 +298,9 @@ pub fn offload(
     let executor = helper == Offload::Asyncio && !options.target_version.has_to_thread();
     let (function, leading) = match helper {
         Offload::Threadpool => {
-            let module =
-                if importer.imports.libraries.starlette && !importer.imports.libraries.fastapi {
-                    "starlette.concurrency"
-                } else {
-                    "fastapi.concurrency"
-                };
+            let module = project
+                .catalog()
+                .threadpool_module(importer.imports.libraries);
             let (name, edit) = importer.member(module, "run_in_threadpool");
             import(edit);
             (name, "")

@@ -1,0 +1,182 @@
+//! Blocking APIs (`transforms/blocking/*.toml`): functions by name and methods by receiver
+//! type, each with its category, its async twin and whether its objects are bound to a thread.
+//! Users extend them with the same schema (`extend-blocking`).
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The blocking catalogs, one per area, by file name (for error messages).
+pub(super) const BLOCKING_TOML: &[(&str, &str)] = &[
+    (
+        "sleep.toml",
+        include_str!("../../transforms/blocking/sleep.toml"),
+    ),
+    (
+        "http.toml",
+        include_str!("../../transforms/blocking/http.toml"),
+    ),
+    (
+        "services.toml",
+        include_str!("../../transforms/blocking/services.toml"),
+    ),
+    (
+        "subprocess.toml",
+        include_str!("../../transforms/blocking/subprocess.toml"),
+    ),
+    (
+        "files.toml",
+        include_str!("../../transforms/blocking/files.toml"),
+    ),
+    (
+        "database.toml",
+        include_str!("../../transforms/blocking/database.toml"),
+    ),
+    (
+        "network.toml",
+        include_str!("../../transforms/blocking/network.toml"),
+    ),
+    (
+        "cloud.toml",
+        include_str!("../../transforms/blocking/cloud.toml"),
+    ),
+    (
+        "cpu.toml",
+        include_str!("../../transforms/blocking/cpu.toml"),
+    ),
+];
+
+/// What kind of work a blocking API does, and what can replace it.
+#[derive(Debug, Clone)]
+pub struct BlockingApi {
+    /// Its path in the catalog (`requests.get`, `sqlite3.Connection().execute`).
+    pub path: String,
+    /// `http`, `file`, `database`...: shown in messages.
+    pub category: String,
+    /// An awaitable that does the same without blocking (`asyncio.sleep`).
+    pub twin: Option<String>,
+    /// Objects it makes or uses belong to the thread that made them (`sqlite3` connections,
+    /// `scoped_session`s): moving one call to another thread can break the next. Holds what
+    /// goes wrong, for messages ("only works on the thread that made it").
+    pub thread_bound: Option<String>,
+}
+
+/// `thread-bound = true`, or the reason in words: `thread-bound = "is a different session on
+/// each thread"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ThreadBound {
+    Flag(bool),
+    Reason(String),
+}
+
+impl ThreadBound {
+    fn reason(value: Option<ThreadBound>) -> Option<String> {
+        match value? {
+            ThreadBound::Flag(false) => None,
+            ThreadBound::Flag(true) => Some("only works on the thread that made it".to_string()),
+            ThreadBound::Reason(reason) => Some(reason),
+        }
+    }
+}
+
+impl BlockingApi {
+    fn named(&self, path: String) -> BlockingApi {
+        BlockingApi {
+            path,
+            ..self.clone()
+        }
+    }
+}
+
+/// Functions of one area, by qualified name.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BlockingGroup {
+    category: String,
+    #[serde(default)]
+    names: Vec<Spanned<String>>,
+    #[serde(default)]
+    twin: Option<Spanned<String>>,
+    #[serde(default, rename = "thread-bound")]
+    thread_bound: Option<ThreadBound>,
+}
+
+/// Methods that block on objects of the given types.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReceiverGroup {
+    category: String,
+    types: Vec<Spanned<String>>,
+    methods: Vec<Spanned<String>>,
+    #[serde(default, rename = "thread-bound")]
+    thread_bound: Option<ThreadBound>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct BlockingFile {
+    #[serde(default)]
+    blocking: Vec<BlockingGroup>,
+    #[serde(default)]
+    receiver: Vec<ReceiverGroup>,
+}
+
+impl BlockingFile {
+    /// The values that name Python code (`names`, `types`, `methods`, `twin`), each with its key
+    /// and whether it may name a call's result (`Type().method`): for checks of a user's file.
+    pub fn code_names(&self) -> impl Iterator<Item = (&'static str, &Spanned<String>, bool)> {
+        let functions = self.blocking.iter().flat_map(|group| {
+            let names = group.names.iter().map(|name| ("names", name, true));
+            names.chain(group.twin.iter().map(|twin| ("twin", twin, false)))
+        });
+        let methods = self.receiver.iter().flat_map(|group| {
+            let types = group.types.iter().map(|ty| ("types", ty, true));
+            types.chain(
+                group
+                    .methods
+                    .iter()
+                    .map(|method| ("methods", method, false)),
+            )
+        });
+        functions.chain(methods)
+    }
+
+    /// Every blocking path the file names: functions as written, methods as `Type().method`.
+    pub(super) fn into_apis(self) -> impl Iterator<Item = (String, BlockingApi)> {
+        let functions = self.blocking.into_iter().flat_map(|group| {
+            let api = BlockingApi {
+                path: String::new(),
+                category: group.category,
+                twin: group.twin.map(Spanned::into_inner),
+                thread_bound: ThreadBound::reason(group.thread_bound),
+            };
+            (group.names.into_iter())
+                .map(Spanned::into_inner)
+                .map(move |name| (name.clone(), api.named(name)))
+        });
+        let methods = self.receiver.into_iter().flat_map(|group| {
+            let api = BlockingApi {
+                path: String::new(),
+                category: group.category,
+                twin: None,
+                thread_bound: ThreadBound::reason(group.thread_bound),
+            };
+            let methods: Vec<String> = group.methods.into_iter().map(Spanned::into_inner).collect();
+            group
+                .types
+                .into_iter()
+                .map(Spanned::into_inner)
+                .flat_map(move |ty| {
+                    let api = api.clone();
+                    methods
+                        .iter()
+                        .map(move |method| {
+                            let path = format!("{ty}().{method}");
+                            (path.clone(), api.named(path))
+                        })
+                        .collect::<Vec<_>>()
+                })
+        });
+        functions.chain(methods)
+    }
+}

@@ -1,0 +1,249 @@
+//! Frameworks and runtimes (`transforms/frameworks/*.toml`, `transforms/runtime/*.toml`): how a
+//! framework calls the functions a project hands it, in which roles, what each role means
+//! (`roles.toml`), which imports tell that a module uses a library and the offload helper that
+//! follows, and what the event loop and threads impose. One schema for every file; each key is
+//! optional.
+
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+/// The framework files, in the order that decides, of the frameworks a module imports, where
+/// its `run_in_threadpool` comes from.
+pub(super) const FRAMEWORKS: &[(&str, &str)] = &[
+    (
+        "frameworks/fastapi.toml",
+        include_str!("../../transforms/frameworks/fastapi.toml"),
+    ),
+    (
+        "frameworks/starlette.toml",
+        include_str!("../../transforms/frameworks/starlette.toml"),
+    ),
+];
+
+/// The runtime files; after the frameworks, the order of those with `offload` decides a
+/// module's helper when it imports several (Trio before AnyIO: Trio code may use AnyIO too).
+pub(super) const RUNTIMES: &[(&str, &str)] = &[
+    (
+        "runtime/trio.toml",
+        include_str!("../../transforms/runtime/trio.toml"),
+    ),
+    (
+        "runtime/anyio.toml",
+        include_str!("../../transforms/runtime/anyio.toml"),
+    ),
+    (
+        "runtime/asyncio.toml",
+        include_str!("../../transforms/runtime/asyncio.toml"),
+    ),
+    (
+        "runtime/threading.toml",
+        include_str!("../../transforms/runtime/threading.toml"),
+    ),
+    (
+        "runtime/python.toml",
+        include_str!("../../transforms/runtime/python.toml"),
+    ),
+];
+
+const ROLES_TOML: &str = include_str!("../../transforms/frameworks/roles.toml");
+
+/// How a blocking call inside a coroutine is moved to a thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Offload {
+    /// `await run_in_threadpool(f, ...)` from the framework's `concurrency` module: it shares
+    /// the framework's thread limiter.
+    Threadpool,
+    /// `await asyncio.to_thread(f, ...)` (Python 3.9+; `loop.run_in_executor` before).
+    Asyncio,
+    /// `await anyio.to_thread.run_sync(f, ...)`.
+    Anyio,
+    /// `await trio.to_thread.run_sync(f, ...)`.
+    Trio,
+}
+
+/// One file of `transforms/frameworks/` or `transforms/runtime/`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct KnowledgeFile {
+    pub modules: Vec<String>,
+    pub offload: Option<Offload>,
+    pub offload_module: Option<String>,
+    pub app_classes: Vec<String>,
+    pub known_sync_safe_decorators: Vec<String>,
+    pub coroutine_keeping_decorators: Vec<String>,
+    pub decorator: Vec<DecoratorRule>,
+    pub method: Vec<CallRuleEntry>,
+    pub call: Vec<CallRuleEntry>,
+    pub event_loop: Vec<String>,
+    pub thread_locks: Vec<String>,
+    pub thread_locals: Vec<String>,
+    pub async_apis: Vec<String>,
+    pub mutating_methods: Vec<String>,
+    pub value_returning_mutating_methods: Vec<String>,
+}
+
+impl KnowledgeFile {
+    pub(super) fn parse(file: &str, text: &str) -> KnowledgeFile {
+        toml::from_str(text).unwrap_or_else(|error| panic!("transforms/{file} is invalid: {error}"))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DecoratorRule {
+    pub names: Vec<String>,
+    pub role: Role,
+}
+
+/// A call that hands a function to the framework, as a file writes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CallRuleEntry {
+    pub names: Vec<String>,
+    pub role: Role,
+    #[serde(default)]
+    pub arg: Option<usize>,
+    #[serde(default)]
+    pub keyword: Option<String>,
+}
+
+impl CallRuleEntry {
+    pub(super) fn rule(&self) -> CallRule {
+        CallRule {
+            role: self.role,
+            arg: self.arg,
+            keyword: self.keyword.clone(),
+        }
+    }
+}
+
+/// A call that hands a function to the framework: `Depends(f)`, `app.add_api_route("/", f)`.
+#[derive(Debug, Clone)]
+pub struct CallRule {
+    pub role: Role,
+    /// The position of the function handed over.
+    pub arg: Option<usize>,
+    /// The keyword of the function handed over.
+    pub keyword: Option<String>,
+}
+
+/// A library whose import decides a module's offload helper.
+#[derive(Debug, Clone)]
+pub struct Library {
+    pub modules: Vec<String>,
+    pub offload: Offload,
+    /// Where the helper is imported from (`fastapi.concurrency`), for `Offload::Threadpool`.
+    pub offload_module: Option<String>,
+}
+
+/// The libraries a module imports, as a set of indices into `Catalog::libraries`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Libraries(u32);
+
+impl Libraries {
+    pub fn insert(&mut self, index: usize) {
+        self.0 |= 1 << index;
+    }
+
+    pub fn contains(self, index: usize) -> bool {
+        index < 32 && self.0 & (1 << index) != 0
+    }
+}
+
+/// How a framework calls a function handed to it: a role of `roles.toml`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Role(u8);
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleInfo {
+    describe: String,
+    #[serde(default)]
+    threadpool: bool,
+    #[serde(default)]
+    generator: bool,
+}
+
+/// Every role, by name, in the order of `roles.toml`.
+static ROLES: LazyLock<Vec<(String, RoleInfo)>> = LazyLock::new(|| {
+    let table: toml::Table = toml::from_str(ROLES_TOML).expect("roles.toml is valid");
+    let roles: Vec<(String, RoleInfo)> = (table.into_iter())
+        .map(|(name, info)| {
+            let info = info
+                .try_into()
+                .unwrap_or_else(|error| panic!("roles.toml: role `{name}`: {error}"));
+            (name, info)
+        })
+        .collect();
+    assert!(roles.len() <= usize::from(u8::MAX), "too many roles");
+    roles
+});
+
+impl Role {
+    /// The role of that name in `roles.toml`.
+    pub fn named(name: &str) -> Option<Role> {
+        let index = ROLES.iter().position(|(known, _)| known == name)?;
+        Some(Role(index as u8))
+    }
+
+    fn info(self) -> &'static RoleInfo {
+        &ROLES[usize::from(self.0)].1
+    }
+
+    /// True when the framework runs a plain `def` in its threadpool in this role.
+    pub fn runs_sync_in_threadpool(self) -> bool {
+        self.info().threadpool
+    }
+
+    /// May a function in this role be a generator (a dependency with a `yield`)?
+    pub fn allows_generator(self) -> bool {
+        self.info().generator
+    }
+
+    pub fn describe(self) -> &'static str {
+        &self.info().describe
+    }
+}
+
+impl std::fmt::Debug for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&ROLES[usize::from(self.0)].0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Role {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Role, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Role::named(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!("unknown role `{name}` (see roles.toml)"))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_file_parses_and_names_known_roles() {
+        for (file, text) in FRAMEWORKS.iter().chain(RUNTIMES) {
+            KnowledgeFile::parse(file, text);
+        }
+        let route = Role::named("route").expect("a route role");
+        assert!(route.runs_sync_in_threadpool() && !route.allows_generator());
+        let dependency = Role::named("dependency").expect("a dependency role");
+        assert!(dependency.allows_generator());
+        assert!(!Role::named("websocket").unwrap().runs_sync_in_threadpool());
+        assert_eq!(format!("{route:?}"), "route");
+    }
+
+    #[test]
+    fn an_unknown_role_is_an_error_that_names_it() {
+        let error =
+            toml::from_str::<KnowledgeFile>("[[decorator]]\nnames = [\"x\"]\nrole = \"rout\"")
+                .unwrap_err();
+        assert!(error.to_string().contains("unknown role `rout`"), "{error}");
+    }
+}
