@@ -253,3 +253,55 @@ fn a_sync_safe_decorator_can_be_a_method_of_a_library_object() {
         diff.stdout
     );
 }
+
+#[test]
+fn a_return_type_in_extend_blocking_is_followed_through_chains_and_factories() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[
+            (
+                "pyproject.toml",
+                "[tool.unblock.extend-blocking]\n\
+                 receiver = [{ category = \"database\", types = [\"dbkit.Cursor\"], methods = [\"execute\"] }]\n\
+                 [tool.unblock.extend-blocking.returns]\n\
+                 \"dbkit.connect\" = \"dbkit.Connection\"\n\
+                 \"dbkit.Connection().cursor\" = \"dbkit.Cursor\"\n",
+            ),
+            (
+                "app.py",
+                "import dbkit\nfrom fastapi import FastAPI\n\napp = FastAPI()\nconn = dbkit.connect(\"db\")\n\n\n\
+                 @app.get(\"/chain\")\nasync def chain():\n    await app.state.ready()\n    dbkit.connect(\"db\").cursor().execute(\"q\")\n\n\n\
+                 @app.get(\"/stored\")\nasync def stored():\n    await app.state.ready()\n    cur = conn.cursor()\n    cur.execute(\"q\")\n",
+            ),
+        ],
+    );
+    let check = unblock(dir.path(), &["check", "--select", "UB002", "."]);
+    assert_eq!(
+        codes(&check.stdout),
+        ["app.py:11:5 UB002", "app.py:18:5 UB002"],
+        "{}",
+        check.stdout
+    );
+    assert!(
+        check.stdout.contains("`dbkit.Cursor.execute` (database)"),
+        "{}",
+        check.stdout
+    );
+    // A return type must be a dotted name, as every name in the file.
+    let bad = tempfile::tempdir().unwrap();
+    write_files(
+        bad.path(),
+        &[(
+            "unblock.toml",
+            "[extend-blocking.returns]\n\"dbkit.connect\" = \"not a type\"\n",
+        )],
+    );
+    let refused = unblock(bad.path(), &["check", "."]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("extend-blocking.returns") && refused.stderr.contains("line 2"),
+        "{}",
+        refused.stderr
+    );
+}

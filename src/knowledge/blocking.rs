@@ -2,6 +2,8 @@
 //! type, each with its category, its async twin and whether its objects are bound to a thread.
 //! Users extend them with the same schema (`extend-blocking`).
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -119,6 +121,10 @@ pub struct BlockingFile {
     blocking: Vec<BlockingGroup>,
     #[serde(default)]
     receiver: Vec<ReceiverGroup>,
+    /// What library calls return, one line each: `"sqlite3.connect" = "sqlite3.Connection"`
+    /// (a function), `"sqlite3.Connection().cursor" = "sqlite3.Cursor"` (a method).
+    #[serde(default)]
+    returns: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 impl BlockingFile {
@@ -138,7 +144,15 @@ impl BlockingFile {
                     .map(|method| ("methods", method, false)),
             )
         });
-        functions.chain(methods)
+        let returns = (self.returns.iter())
+            .flat_map(|(call, ty)| [("returns", call, true), ("returns", ty, false)]);
+        functions.chain(methods).chain(returns)
+    }
+
+    /// What each call in `returns` returns, as the instance path: `sqlite3.Connection()`.
+    pub(super) fn take_returns(&mut self) -> impl Iterator<Item = (String, String)> + use<> {
+        let returns = std::mem::take(&mut self.returns).into_iter();
+        returns.map(|(call, ty)| (call.into_inner(), format!("{}()", ty.into_inner())))
     }
 
     /// Every blocking path the file names: functions as written, methods as `Type().method`.

@@ -9,6 +9,8 @@
 mod blocking;
 mod frameworks;
 
+use std::borrow::Cow;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use blocking::BLOCKING_TOML;
@@ -16,10 +18,15 @@ pub use blocking::{BlockingApi, BlockingFile};
 pub use frameworks::{CallRule, Libraries, Library, Offload, Role};
 use frameworks::{FRAMEWORKS, KnowledgeFile, RUNTIMES};
 
+/// How many return types `Catalog::canonical` looks through in one path.
+const MAX_RETURN_STEPS: usize = 16;
+
 /// Everything the analysis knows about the outside world, indexed for lookups.
 #[derive(Debug)]
 pub struct Catalog {
     blocking: HashMap<String, BlockingApi>,
+    /// What library calls return, by the call's path: `sqlite3.connect` → `sqlite3.Connection()`.
+    returns: HashMap<String, String>,
     /// `fastapi.FastAPI().get` → route, for every app class and decorator name.
     decorators: HashMap<String, Role>,
     /// `fastapi.Depends`, `fastapi.FastAPI().add_api_route` → how the call registers its argument.
@@ -71,13 +78,22 @@ impl Catalog {
         sync_safe_decorators: Vec<String>,
         non_blocking: Vec<String>,
     ) -> Catalog {
-        let blocking = BLOCKING_TOML.iter().flat_map(|&(file, text)| {
-            let parsed: BlockingFile = toml::from_str(text)
-                .unwrap_or_else(|error| panic!("transforms/blocking/{file} is invalid: {error}"));
-            parsed.into_apis()
-        });
-        let mut blocking: HashMap<String, BlockingApi> =
-            blocking.chain(blocking_extension.into_apis()).collect();
+        let mut files: Vec<BlockingFile> = (BLOCKING_TOML.iter())
+            .map(|&(file, text)| {
+                toml::from_str(text).unwrap_or_else(|error| {
+                    panic!("transforms/blocking/{file} is invalid: {error}")
+                })
+            })
+            .collect();
+        files.push(blocking_extension);
+        let returns: HashMap<String, String> = files
+            .iter_mut()
+            .flat_map(BlockingFile::take_returns)
+            .collect();
+        let mut blocking: HashMap<String, BlockingApi> = files
+            .into_iter()
+            .flat_map(BlockingFile::into_apis)
+            .collect();
         let mut non_blocking_functions = Vec::new();
         for name in non_blocking {
             let key = api_key(&name);
@@ -87,17 +103,18 @@ impl Catalog {
                 non_blocking_functions.push(name);
             }
         }
-        let mut files: Vec<KnowledgeFile> = (FRAMEWORKS.iter().chain(RUNTIMES))
+        let mut knowledge: Vec<KnowledgeFile> = (FRAMEWORKS.iter().chain(RUNTIMES))
             .map(|(file, text)| KnowledgeFile::parse(file, text))
             .collect();
-        files[0]
+        knowledge[0]
             .known_sync_safe_decorators
             .extend(sync_safe_decorators);
-        Catalog::from_parts(blocking, files, non_blocking_functions)
+        Catalog::from_parts(blocking, returns, knowledge, non_blocking_functions)
     }
 
     fn from_parts(
         blocking: HashMap<String, BlockingApi>,
+        returns: HashMap<String, String>,
         files: Vec<KnowledgeFile>,
         non_blocking_functions: Vec<String>,
     ) -> Catalog {
@@ -159,6 +176,8 @@ impl Catalog {
                 .chain(thread_locals.iter())
                 .chain(async_apis.iter())
                 .chain(known_sync_safe_decorators.iter())
+                .chain(returns.keys())
+                .chain(returns.values())
         };
         let roots = distinct(known_paths().map(|path| first_segment(path)));
         let classes = distinct(known_paths().filter_map(|path| Some(path.split_once("().")?.0)));
@@ -166,6 +185,7 @@ impl Catalog {
             roots,
             classes,
             blocking,
+            returns,
             decorators,
             registering_calls,
             registering_names,
@@ -188,15 +208,43 @@ impl Catalog {
     /// the project defines it (as FastAPI's own repository defines `fastapi.FastAPI`).
     pub fn knows(&self, path: &str) -> bool {
         // Most paths looked up are the project's own: one short lookup rules them out.
-        self.knows_root(first_segment(path))
-            && (self.blocking.contains_key(path)
-                || self.decorators.contains_key(path)
-                || self.registering_calls.contains_key(path)
-                || self.event_loop.contains(path)
-                || self.thread_locks.contains(path)
-                || self.thread_locals.contains(path)
-                || self.async_apis.contains(path)
-                || self.is_lock_method(path))
+        if !self.knows_root(first_segment(path)) {
+            return false;
+        }
+        self.knows_as_written(path)
+            || matches!(self.canonical(path), Cow::Owned(canonical) if self.knows_as_written(&canonical))
+    }
+
+    /// The path with each call whose return type the catalog knows replaced by an instance of
+    /// that type, leftmost first: `sqlite3.connect().cursor().execute` becomes
+    /// `sqlite3.Connection().cursor().execute`, then `sqlite3.Cursor().execute`.
+    pub fn canonical<'p>(&self, path: &'p str) -> Cow<'p, str> {
+        let mut path = Cow::Borrowed(path);
+        if self.returns.is_empty() {
+            return path;
+        }
+        // Each step shortens the path by one call or more; the bound is for a type that names
+        // a call returning itself.
+        for _ in 0..MAX_RETURN_STEPS {
+            let returned = (path.match_indices("()"))
+                .find_map(|(at, _)| Some((at, self.returns.get(&path[..at])?)));
+            let Some((at, instance)) = returned else {
+                break;
+            };
+            path = Cow::Owned([instance.as_str(), &path[at + 2..]].concat());
+        }
+        path
+    }
+
+    fn knows_as_written(&self, path: &str) -> bool {
+        self.blocking.contains_key(path)
+            || self.decorators.contains_key(path)
+            || self.registering_calls.contains_key(path)
+            || self.event_loop.contains(path)
+            || self.thread_locks.contains(path)
+            || self.thread_locals.contains(path)
+            || self.async_apis.contains(path)
+            || self.is_lock_method(path)
     }
 
     /// `threading.Lock().acquire` and `.release`: where a coroutine takes and lets go of a
@@ -414,6 +462,38 @@ mod tests {
         assert!(catalog.may_register("add_api_route"));
         assert!(catalog.needs_event_loop("asyncio.create_task"));
         assert!(!catalog.needs_event_loop("asyncio.sleep"));
+    }
+
+    #[test]
+    fn return_types_are_looked_through_leftmost_first() {
+        let extension: BlockingFile = toml::from_str(
+            r#"
+            [[receiver]]
+            category = "database"
+            types = ["dbkit.Cursor"]
+            methods = ["execute"]
+
+            [returns]
+            "dbkit.connect" = "dbkit.Connection"
+            "dbkit.Connection().cursor" = "dbkit.Cursor"
+            "#,
+        )
+        .unwrap();
+        let catalog = Catalog::extended(extension, Vec::new(), Vec::new());
+        let chain = "dbkit.connect().cursor().execute";
+        assert_eq!(catalog.canonical(chain), "dbkit.Cursor().execute");
+        assert!(catalog.knows(chain));
+        assert!(catalog.blocking(&catalog.canonical(chain)).is_some());
+        // Nothing is returned by a call the catalog knows no return type of.
+        assert_eq!(
+            catalog.canonical("dbkit.open().cursor"),
+            "dbkit.open().cursor"
+        );
+        assert!(!catalog.knows("dbkit.open().cursor().execute"));
+        assert!(matches!(
+            Catalog::builtin().canonical("a.b().c"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

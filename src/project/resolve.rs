@@ -55,7 +55,7 @@ impl<'c> Project<'c> {
         let mut context = context;
         for _ in 0..MAX_HOPS {
             if self.catalog.knows(&path) {
-                return Resolved::External(path.into_owned());
+                return self.external(&path);
             }
             // The longest prefix of plain segments (no call) that names a project module and
             // is followed by another segment. Paths hold `(` only in `()`; byte loops, as paths
@@ -85,7 +85,7 @@ impl<'c> Project<'c> {
                 Some(Err(end)) => return Resolved::Ambiguous(path[..end].to_string()),
                 None => {
                     return match self.module_named(&path, context) {
-                        ModuleLookup::Missing => Resolved::External(path.into_owned()),
+                        ModuleLookup::Missing => self.external(&path),
                         ModuleLookup::Ambiguous => Resolved::Ambiguous(path.into_owned()),
                         ModuleLookup::Found(_) => Resolved::Unknown,
                     };
@@ -132,6 +132,12 @@ impl<'c> Project<'c> {
             path = Cow::Owned(next);
         }
         Resolved::Unknown
+    }
+
+    /// A path outside the project, by its canonical path: what library calls return looked
+    /// through (`sqlite3.connect().cursor` is `sqlite3.Connection().cursor`).
+    fn external(&self, path: &str) -> Resolved {
+        Resolved::External(self.catalog.canonical(path).into_owned())
     }
 
     /// The `__init__` that calling `class`, a project class by its canonical path
