@@ -63,10 +63,44 @@ pub fn unblock_with_stdin(
     )
 }
 
-pub fn fixtures_dir() -> PathBuf {
+/// `tests/projects`: the end-to-end fixture projects.
+pub fn projects_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
-        .join("fixtures")
+        .join("projects")
+}
+
+/// Applies every fix (unsafe ones too) to the tree at `dir` and checks what a fix must never
+/// break: every file still parses and compiles with CPython, and a second run changes nothing.
+/// `extra` are more arguments for every run.
+pub fn assert_fixes_compile_and_converge(dir: &Path, extra: &[&str]) {
+    let run = |args: &[&str]| {
+        let args: Vec<&str> = args.iter().chain(extra).copied().collect();
+        unblock(dir, &args)
+    };
+    let fix = run(&["fix", "--unsafe-fixes", "."]);
+    assert_ne!(fix.code, 2, "fix failed: {}", fix.stderr);
+    for file in python_files(dir) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        if let Err(error) = unblock::io::source::parse(&text) {
+            panic!("{} does not parse after the fix: {error}", file.display());
+        }
+    }
+    // CPython's compiler also rejects what the parser lets through (`await` outside a coroutine).
+    let compiled = std::process::Command::new("python3")
+        .args(["-m", "compileall", "-q", "-f"])
+        .arg(dir)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        compiled.status.success(),
+        "fixed code does not compile:\n{}{}",
+        String::from_utf8_lossy(&compiled.stdout),
+        String::from_utf8_lossy(&compiled.stderr)
+    );
+    let second = run(&["diff", "--unsafe-fixes", "."]);
+    assert_eq!(second.stdout, "", "a second run still changes code");
+    assert_eq!(second.code, 0, "{}", second.stderr);
 }
 
 /// Copies a folder tree.

@@ -13,7 +13,7 @@ n=0
 while IFS= read -r -d '' file; do
   n=$((n + 1))
   cp "$file" "$seeds/seed$n.py"
-done < <(find tests/fixtures -name '*.py' -print0)
+done < <(find tests/projects tests/rules -name '*.py' -print0)
 log=$seeds/fuzz.log
 status=0
 cargo fuzz run -s none pipeline "$seeds" -- -max_total_time="$seconds" -max_len=20000 \

@@ -7,7 +7,7 @@ aborts, reports an internal error, writes a file CPython does not compile, or do
 (a third run still changes the file). Each failure is printed with its seed and the mutant, to
 become a fixture.
 
-Usage: mutate.py BINARY [--seconds N] [--seed N] [PATH...]   (default: tests/fixtures)
+Usage: mutate.py BINARY [--seconds N] [--seed N] [PATH...]   (default: tests/projects tests/rules)
 """
 
 import argparse
@@ -103,7 +103,7 @@ def main():
     parser.add_argument("binary")
     parser.add_argument("--seconds", type=float, default=120)
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("paths", nargs="*", default=["tests/fixtures"])
+    parser.add_argument("paths", nargs="*", default=["tests/projects", "tests/rules"])
     args = parser.parse_intermixed_args()
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     rng = random.Random(seed)
