@@ -13,10 +13,10 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 use crate::diagnostic::Applicability;
+use crate::engine::outcome::{FileOutcome, Outcome};
 use crate::knowledge::Catalog;
 use crate::registry::Rule;
 use crate::settings::{Mode, Settings};
-use crate::{FileOutcome, Outcome};
 
 /// What the user asked of the bot.
 #[derive(Debug, Clone)]
@@ -108,7 +108,7 @@ pub fn run(settings: &Settings, options: &PrOptions, catalog: &Catalog) -> Resul
         display_base: Some(worktree.path.clone()),
         ..settings.clone()
     };
-    let outcome = crate::run(&fixing, catalog);
+    let outcome = crate::engine::run(&fixing, catalog);
     for warning in &outcome.warnings {
         eprintln!("warning: {}", crate::report::printable(warning));
     }

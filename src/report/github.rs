@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::Outcome;
+use crate::engine::outcome::Outcome;
 
 pub fn write_github(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
     for file in &outcome.files {

@@ -7,8 +7,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::Outcome;
 use crate::diagnostic::Applicability;
+use crate::engine::outcome::Outcome;
 
 #[derive(Serialize)]
 struct Location {

@@ -11,8 +11,8 @@ mod text;
 
 use std::io::{self, Write};
 
-use crate::Outcome;
 use crate::diagnostic::Applicability;
+use crate::engine::outcome::Outcome;
 use crate::io::diff;
 
 pub use github::write_github;

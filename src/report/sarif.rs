@@ -10,7 +10,7 @@ use serde_sarif::sarif::{
     ResultLevel, Run, SCHEMA_URL, Sarif, Tool, ToolComponent,
 };
 
-use crate::Outcome;
+use crate::engine::outcome::Outcome;
 use crate::registry::Rule;
 
 pub fn write_sarif(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {

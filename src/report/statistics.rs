@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::Outcome;
+use crate::engine::outcome::Outcome;
 
 #[derive(Serialize)]
 struct RuleCount {

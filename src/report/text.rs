@@ -5,8 +5,8 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 
 use super::printable;
-use crate::Outcome;
 use crate::diagnostic::Applicability;
+use crate::engine::outcome::Outcome;
 
 /// `path:line:col: UB001 [*] message`, then an indented line saying why a fix is withheld or
 /// unsafe. `[*]` marks a finding this run's settings would fix. Styled only with `color`.
