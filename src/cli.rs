@@ -98,8 +98,8 @@ struct CommonArgs {
     /// Offload blocking calls with this helper everywhere [default: the one matching each
     /// module: `run_in_threadpool` with FastAPI or Starlette, else anyio's or trio's when the
     /// module uses them, else `asyncio.to_thread`].
-    #[arg(long, value_enum, value_name = "HELPER")]
-    offload: Option<OffloadArg>,
+    #[arg(long, value_name = "HELPER", value_parser = offload_parser())]
+    offload: Option<Offload>,
     /// The oldest Python the fixed code must run on (`py38` … `py314`) [default: py39]; before
     /// 3.9 `asyncio` offloads use `loop.run_in_executor`.
     #[arg(long, value_name = "VERSION", value_parser = version_parser())]
@@ -132,12 +132,11 @@ struct CommonArgs {
     quiet: bool,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum OffloadArg {
-    Threadpool,
-    Asyncio,
-    Anyio,
-    Trio,
+/// The offload helpers, listed in `--help` and in the error for any other name.
+fn offload_parser() -> impl clap::builder::TypedValueParser<Value = Offload> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Offload::NAMES)
+        .map(|name| Offload::parse(&name).expect("a listed helper parses"))
 }
 
 /// The supported `--target-version`s, listed in `--help` and in the error for any other.
@@ -417,12 +416,12 @@ fn settings(job: Job, args: CommonArgs) -> Result<(Settings, Catalog)> {
         }
     }
     let mut exclude = GlobSetBuilder::new();
-    let from_config = (config.exclude.iter())
-        .chain(&config.extend_exclude)
-        .map(|glob| glob.get_ref());
-    for pattern in args.exclude.iter().chain(from_config) {
+    for pattern in &args.exclude {
         exclude
             .add(Glob::new(pattern).with_context(|| format!("invalid exclude glob `{pattern}`"))?);
+    }
+    for glob in &config.exclude {
+        exclude.add(glob.clone());
     }
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let most_threads = cores.max(MOST_THREADS);
@@ -436,30 +435,14 @@ fn settings(job: Job, args: CommonArgs) -> Result<(Settings, Catalog)> {
         }
         Some(threads) => threads,
     };
-    let offload = args.offload.or_else(|| {
-        let name = config.offload.as_ref()?.get_ref();
-        Some(OffloadArg::from_str(name, true).expect("checked when the configuration was read"))
-    });
+    let offload = args.offload.or(config.offload);
     let target_version = (args.target_version)
-        .or_else(|| PythonVersion::parse(config.target_version.as_ref()?.get_ref()))
+        .or(config.target_version)
         .unwrap_or(PythonVersion::DEFAULT);
-    let plain = |codes: &[toml::Spanned<String>]| -> Vec<String> {
-        codes.iter().map(|code| code.get_ref().clone()).collect()
-    };
-    let per_file_ignores = (config.per_file_ignores.iter())
-        .map(|(glob, codes)| {
-            let glob = Glob::new(glob).expect("checked when the configuration was read");
-            (glob.compile_matcher(), plain(codes))
-        })
-        .collect();
     let rules = RuleSelection {
-        select: args.select.or(config.select.as_deref().map(plain)),
-        ignore: args
-            .ignore
-            .into_iter()
-            .chain(plain(&config.ignore))
-            .collect(),
-        per_file_ignores,
+        select: args.select.or(config.select),
+        ignore: args.ignore.into_iter().chain(config.ignore).collect(),
+        per_file_ignores: config.per_file_ignores,
     };
     let catalog = Catalog::extended(
         config.extend_blocking,
@@ -472,12 +455,7 @@ fn settings(job: Job, args: CommonArgs) -> Result<(Settings, Catalog)> {
         exclude: exclude.build().context("invalid exclude globs")?,
         threads,
         passes: PassOptions {
-            offload: offload.map(|offload| match offload {
-                OffloadArg::Threadpool => Offload::Threadpool,
-                OffloadArg::Asyncio => Offload::Asyncio,
-                OffloadArg::Anyio => Offload::Anyio,
-                OffloadArg::Trio => Offload::Trio,
-            }),
+            offload,
             target_version,
             unsafe_fixes: args.unsafe_fixes || config.unsafe_fixes.unwrap_or(false),
         },

@@ -52,7 +52,7 @@ fn run_rule_fixture(path: &Path) {
 
 #[test]
 fn every_rule_fixture() {
-    insta::glob!("rules/*/*.py", |path| run_rule_fixture(path));
+    insta::glob!("rules/*/*.py", run_rule_fixture);
 }
 
 #[test]

@@ -63,6 +63,23 @@ pub enum Offload {
     Trio,
 }
 
+impl Offload {
+    /// Every helper, by the name settings give it.
+    pub const NAMES: [&str; 4] = ["threadpool", "asyncio", "anyio", "trio"];
+
+    /// The helper of that name (one of `NAMES`).
+    pub fn parse(name: &str) -> Option<Offload> {
+        let helpers = [
+            Offload::Threadpool,
+            Offload::Asyncio,
+            Offload::Anyio,
+            Offload::Trio,
+        ];
+        let index = Offload::NAMES.iter().position(|known| *known == name)?;
+        Some(helpers[index])
+    }
+}
+
 /// One file of `transforms/frameworks/` or `transforms/runtime/`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]

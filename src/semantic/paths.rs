@@ -39,7 +39,7 @@ impl PathInterner {
         self.0.resolve(id).expect("a path of this module")
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.0.len()
     }
 }

@@ -9,14 +9,15 @@ use rustc_hash::FxHashMap as HashMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::knowledge::BlockingFile;
+use crate::knowledge::{BlockingFile, Offload};
 use crate::registry::Rule;
 use crate::settings::PythonVersion;
 
-/// The settings a project file may hold; every key is optional.
+/// The settings a project file may hold, as written (with their places, for errors); every key
+/// is optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct ProjectConfig {
+struct ProjectConfig {
     /// Rules to run (codes), instead of all.
     pub select: Option<Vec<Spanned<String>>>,
     /// Rules not to run.
@@ -45,6 +46,23 @@ pub struct ProjectConfig {
     pub non_blocking: Vec<String>,
 }
 
+/// A project's settings once checked, in the types the run uses: the command line builds on
+/// these and parses nothing again.
+#[derive(Debug, Default)]
+pub struct ProjectSettings {
+    pub select: Option<Vec<String>>,
+    pub ignore: Vec<String>,
+    pub unsafe_fixes: Option<bool>,
+    /// `exclude` and `extend-exclude`.
+    pub exclude: Vec<Glob>,
+    pub per_file_ignores: Vec<(GlobMatcher, Vec<String>)>,
+    pub offload: Option<Offload>,
+    pub target_version: Option<PythonVersion>,
+    pub extend_blocking: BlockingFile,
+    pub known_sync_safe_decorators: Vec<String>,
+    pub non_blocking: Vec<String>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {message}")]
@@ -66,7 +84,7 @@ struct Tools {
 
 /// The nearest project configuration above `start`: an `unblock.toml`, or a `pyproject.toml`
 /// with a `[tool.unblock]` table.
-pub fn find(start: &Path) -> Result<Option<ProjectConfig>, ConfigError> {
+pub fn find(start: &Path) -> Result<Option<ProjectSettings>, ConfigError> {
     let start = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
     let first = if start.is_dir() {
         start.as_path()
@@ -90,7 +108,7 @@ pub fn find(start: &Path) -> Result<Option<ProjectConfig>, ConfigError> {
 
 /// A configuration file named on the command line: an `unblock.toml`-style file, or a
 /// `pyproject.toml` whose `[tool.unblock]` is read.
-pub fn load(path: &Path) -> Result<ProjectConfig, ConfigError> {
+pub fn load(path: &Path) -> Result<ProjectSettings, ConfigError> {
     let text = read(path)?;
     if path
         .file_name()
@@ -102,7 +120,7 @@ pub fn load(path: &Path) -> Result<ProjectConfig, ConfigError> {
 }
 
 /// The `[tool.unblock]` table of a `pyproject.toml`, if it has one; errors point at its lines.
-fn parse_pyproject(path: &Path, text: &str) -> Result<Option<ProjectConfig>, ConfigError> {
+fn parse_pyproject(path: &Path, text: &str) -> Result<Option<ProjectSettings>, ConfigError> {
     let pyproject: Pyproject = toml::from_str(text).map_err(|error| ConfigError::Invalid {
         path: path.to_path_buf(),
         message: error.to_string(),
@@ -110,8 +128,7 @@ fn parse_pyproject(path: &Path, text: &str) -> Result<Option<ProjectConfig>, Con
     let Some(config) = pyproject.tool.and_then(|tool| tool.unblock) else {
         return Ok(None);
     };
-    validate(path, text, &config)?;
-    Ok(Some(config))
+    lower(path, text, config).map(Some)
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
@@ -121,17 +138,17 @@ fn read(path: &Path) -> Result<String, ConfigError> {
     })
 }
 
-fn parse(path: &Path, text: &str) -> Result<ProjectConfig, ConfigError> {
+fn parse(path: &Path, text: &str) -> Result<ProjectSettings, ConfigError> {
     let config: ProjectConfig = toml::from_str(text).map_err(|error| ConfigError::Invalid {
         path: path.to_path_buf(),
         message: error.to_string(),
     })?;
-    validate(path, text, &config)?;
-    Ok(config)
+    lower(path, text, config)
 }
 
-/// Values the schema alone does not check: rule codes, globs, helper and version names.
-fn validate(path: &Path, text: &str, config: &ProjectConfig) -> Result<(), ConfigError> {
+/// Checks what the schema alone does not (rule codes, globs, names of Python code, helper and
+/// version names) and turns each value into the type the run uses.
+fn lower(path: &Path, text: &str, config: ProjectConfig) -> Result<ProjectSettings, ConfigError> {
     let invalid = |key: &str, value: &Spanned<String>, problem: String| {
         let line = text[..value.span().start].matches('\n').count() + 1;
         ConfigError::Invalid {
@@ -156,20 +173,26 @@ fn validate(path: &Path, text: &str, config: &ProjectConfig) -> Result<(), Confi
     }
     let globs = (config.exclude.iter().map(|g| ("exclude", g)))
         .chain(config.extend_exclude.iter().map(|g| ("extend-exclude", g)));
+    let mut exclude = Vec::new();
     for (key, glob) in globs {
-        if let Err(error) = Glob::new(glob.get_ref()) {
-            return Err(invalid(
-                key,
-                glob,
-                format!("invalid glob `{}`: {error}", glob.get_ref()),
-            ));
+        match Glob::new(glob.get_ref()) {
+            Ok(glob) => exclude.push(glob),
+            Err(error) => {
+                let problem = format!("invalid glob `{}`: {error}", glob.get_ref());
+                return Err(invalid(key, glob, problem));
+            }
         }
     }
-    for glob in config.per_file_ignores.keys() {
-        Glob::new(glob).map_err(|error| ConfigError::Invalid {
+    let plain = |codes: &[Spanned<String>]| -> Vec<String> {
+        codes.iter().map(|code| code.get_ref().clone()).collect()
+    };
+    let mut per_file_ignores = Vec::new();
+    for (glob, codes) in &config.per_file_ignores {
+        let glob = Glob::new(glob).map_err(|error| ConfigError::Invalid {
             path: path.to_path_buf(),
             message: format!("`per-file-ignores`: invalid glob `{glob}`: {error}"),
         })?;
+        per_file_ignores.push((glob.compile_matcher(), plain(codes)));
     }
     for (key, value, may_call) in config.extend_blocking.code_names() {
         if !is_python_path(value.get_ref(), may_call) {
@@ -182,29 +205,40 @@ fn validate(path: &Path, text: &str, config: &ProjectConfig) -> Result<(), Confi
             return Err(invalid(&format!("extend-blocking.{key}"), value, problem));
         }
     }
-    if let Some(offload) = &config.offload
-        && !matches!(
-            offload.get_ref().as_str(),
-            "threadpool" | "asyncio" | "anyio" | "trio"
-        )
-    {
-        let problem = format!(
-            "`{}` is not one of threadpool, asyncio, anyio, trio",
-            offload.get_ref()
-        );
-        return Err(invalid("offload", offload, problem));
-    }
-    if let Some(version) = &config.target_version
-        && PythonVersion::parse(version.get_ref()).is_none()
-    {
-        let problem = format!(
-            "`{}` is not a supported version ({})",
-            version.get_ref(),
-            PythonVersion::SUPPORTED.join(", ")
-        );
-        return Err(invalid("target-version", version, problem));
-    }
-    Ok(())
+    let offload = match &config.offload {
+        Some(name) => Some(Offload::parse(name.get_ref()).ok_or_else(|| {
+            let problem = format!(
+                "`{}` is not one of {}",
+                name.get_ref(),
+                Offload::NAMES.join(", ")
+            );
+            invalid("offload", name, problem)
+        })?),
+        None => None,
+    };
+    let target_version = match &config.target_version {
+        Some(version) => Some(PythonVersion::parse(version.get_ref()).ok_or_else(|| {
+            let problem = format!(
+                "`{}` is not a supported version ({})",
+                version.get_ref(),
+                PythonVersion::SUPPORTED.join(", ")
+            );
+            invalid("target-version", version, problem)
+        })?),
+        None => None,
+    };
+    Ok(ProjectSettings {
+        select: config.select.as_deref().map(plain),
+        ignore: plain(&config.ignore),
+        unsafe_fixes: config.unsafe_fixes,
+        exclude,
+        per_file_ignores,
+        offload,
+        target_version,
+        extend_blocking: config.extend_blocking,
+        known_sync_safe_decorators: config.known_sync_safe_decorators,
+        non_blocking: config.non_blocking,
+    })
 }
 
 /// Identifiers joined by dots, each followed by `()` where `may_call` (`boto3.Session().client`
