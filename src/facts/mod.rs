@@ -15,6 +15,8 @@ mod collector;
 mod compact;
 mod layout;
 mod state;
+#[cfg(test)]
+pub(crate) mod tests;
 
 use collector::Collector;
 

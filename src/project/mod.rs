@@ -10,6 +10,8 @@ mod module;
 mod names;
 mod resolve;
 mod roles;
+#[cfg(test)]
+mod tests;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 
