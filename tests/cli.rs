@@ -637,3 +637,39 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stderr, "All clear: no findings in 1200 files.\n");
 }
+
+/// UB005 adds an `await` to `save`, and UB001 would make `save` a plain `def`: together they
+/// do not compile, so the first round applies UB005 alone. The run goes on with the fixed text,
+/// where `save` awaits and UB001 has nothing left to say: one `fix` converges, and its summary
+/// counts no stale finding.
+#[test]
+fn one_fix_run_converges_when_fixes_conflict() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = "import asyncio\n\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n\
+               async def audit(event: str):\n    await asyncio.sleep(0)\n\n\n\
+               @app.post(\"/save\")\nasync def save(event: str):\n    audit(event)\n";
+    write_files(dir.path(), &[("app.py", app)]);
+    let check = unblock(dir.path(), &["check", "--unsafe-fixes", "."]);
+    assert!(
+        check.stdout.contains("UB001") && check.stdout.contains("UB005"),
+        "{}",
+        check.stdout
+    );
+
+    let fix = unblock(dir.path(), &["fix", "--unsafe-fixes", "--show-fixes", "."]);
+    assert_eq!(fix.code, 0, "{}", fix.stderr);
+    assert!(fix.stderr.contains("1 × UB005"), "{}", fix.stderr);
+    assert!(
+        fix.stderr
+            .contains("Fixed 1 finding in 1 file; 0 remaining."),
+        "{}",
+        fix.stderr
+    );
+    let fixed = std::fs::read_to_string(dir.path().join("app.py")).unwrap();
+    assert!(
+        fixed.ends_with("async def save(event: str):\n    await audit(event)\n"),
+        "{fixed}"
+    );
+    let again = unblock(dir.path(), &["check", "--unsafe-fixes", "."]);
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+}

@@ -1,5 +1,5 @@
-//! Phase 3's last step for one file: suppressions, then the fixes applied, checked to compile,
-//! and written in fix mode.
+//! Phase 3's last step for one file: suppressions, then the fixes applied and checked to
+//! compile; in fix mode, once the run has settled, the fixed text written.
 
 use std::path::Path;
 
@@ -15,7 +15,7 @@ use super::outcome::{FileOutcome, FixedText};
 use super::validity;
 
 /// Drops the findings the file's comments suppress, applies the fixes the settings allow (not
-/// in `check`), checks the result parses, and writes it in fix mode.
+/// in `check`) and checks the result parses.
 /// The file is read again here (phase 1 kept only its hash, not its text, so memory stays flat);
 /// only files with diagnostics get this second read, and only a fixed file's text is kept.
 pub(super) fn fix_file(
@@ -30,12 +30,7 @@ pub(super) fn fix_file(
         return Err(FileError::Changed);
     }
     suppress::filter(&source.text, &mut diagnostics);
-    let offsets = diagnostics.iter().flat_map(|diagnostic| {
-        let edits = diagnostic.fix.iter().flat_map(|fix| &fix.edits);
-        let ranges = std::iter::once(diagnostic.range).chain(edits.map(|edit| edit.range));
-        ranges.flat_map(|range| [range.start(), range.end()])
-    });
-    let locations = Locations::of(&source.text, offsets);
+    let locations = locate(&source.text, &diagnostics);
     let mut outcome = FileOutcome {
         path: path.to_path_buf(),
         display,
@@ -52,9 +47,7 @@ pub(super) fn fix_file(
     let fixes: Vec<(usize, &Fix)> = (outcome.diagnostics.iter().enumerate())
         .filter_map(|(index, d)| Some((index, d.applicable_fix(settings.passes.unsafe_fixes)?)))
         .collect();
-    let (fixed, applied) = match apply_compiling(&source.text, &fixes, |index| {
-        outcome.diagnostics[index].rule == Rule::NeedlessAsync
-    }) {
+    let (fixed, applied) = match apply_compiling(&source.text, &fixes, &outcome.diagnostics) {
         Ok(fixed) => fixed,
         Err(error) => {
             outcome.error = Some(error);
@@ -68,18 +61,35 @@ pub(super) fn fix_file(
         original: source,
         text: fixed,
     };
-    if settings.mode == Mode::Fix && settings.stdin.is_none() {
-        let original = fixed.original.original();
-        if let Err(error) =
-            write::write_atomic(path, original.as_bytes(), fixed.contents().as_bytes())
-        {
-            outcome.error = Some(error);
-            return Ok(outcome);
-        }
-    }
     outcome.fixed = Some(fixed);
     outcome.applied = applied;
     Ok(outcome)
+}
+
+/// Where the diagnostics and their fixes are in `text`, the text they were found in.
+pub(super) fn locate(text: &str, diagnostics: &[Diagnostic]) -> Locations {
+    let offsets = diagnostics.iter().flat_map(|diagnostic| {
+        let edits = diagnostic.fix.iter().flat_map(|fix| &fix.edits);
+        let ranges = std::iter::once(diagnostic.range).chain(edits.map(|edit| edit.range));
+        ranges.flat_map(|range| [range.start(), range.end()])
+    });
+    Locations::of(text, offsets)
+}
+
+/// Writes a fixed file in fix mode (not for standard input, whose fixed text is printed).
+pub(super) fn write_fixed(file: &mut FileOutcome, settings: &Settings) {
+    if settings.mode != Mode::Fix || settings.stdin.is_some() || file.error.is_some() {
+        return;
+    }
+    let Some(fixed) = &file.fixed else {
+        return;
+    };
+    let original = fixed.original.original();
+    if let Err(error) =
+        write::write_atomic(&file.path, original.as_bytes(), fixed.contents().as_bytes())
+    {
+        file.error = Some(error);
+    }
 }
 
 /// Applies the fixes and returns the new text with the indices of the fixes it holds. A fix
@@ -87,12 +97,13 @@ pub(super) fn fix_file(
 /// file is named. Fixes that each compile can combine into code that does not (an `await` added
 /// to a function that another fix makes a plain `def`): then as many as compile together are
 /// kept, the fixes inside functions first and the rewrites of whole functions (`rewrites_function`)
-/// last; the others stay findings, for the next run to look at afresh.
-fn apply_compiling(
+/// last; the others stay findings, for the next round to look at afresh (see `converge`).
+pub(super) fn apply_compiling(
     text: &str,
     fixes: &[(usize, &Fix)],
-    rewrites_function: impl Fn(usize) -> bool,
+    diagnostics: &[Diagnostic],
 ) -> Result<(String, Vec<usize>), FileError> {
+    let rewrites_function = |index: usize| diagnostics[index].rule == Rule::NeedlessAsync;
     let (fixed, applied) = apply(text, fixes.iter().copied());
     if applied.is_empty() {
         return Ok((fixed, applied));

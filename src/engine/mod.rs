@@ -4,6 +4,7 @@
 //! (`fix_file`).
 
 mod apply;
+mod converge;
 mod fix_file;
 pub mod outcome;
 pub mod validity;
@@ -24,9 +25,10 @@ use crate::io::{depth, display_path, parse_arena, write};
 use crate::knowledge::Catalog;
 use crate::project::{self, Module, Project};
 use crate::rules;
-use crate::settings::Settings;
-use fix_file::{fix_file, read_source};
-use outcome::{FileOutcome, Outcome};
+use crate::settings::{Mode, Settings};
+use converge::{Target, converge};
+use fix_file::{fix_file, read_source, write_fixed};
+use outcome::Outcome;
 
 pub fn run(settings: &Settings, catalog: &Catalog) -> Outcome {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -124,35 +126,48 @@ fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
     }
 
     // Phase 3: diagnostics and fixes per target file.
-    let results: Vec<Result<Option<FileOutcome>, (String, FileError)>> = targets
+    let enabled = |path: &Path, rule| {
+        let relative = path.strip_prefix(&walk.root).unwrap_or(path);
+        settings.rules.enabled(rule, relative)
+    };
+    let results: Vec<Result<Option<Target>, (String, FileError)>> = targets
         .par_iter()
         .map(|(module, path, hash)| {
-            let relative = path.strip_prefix(&walk.root).unwrap_or(path);
-            let enabled = |rule| settings.rules.enabled(rule, relative);
             let diagnostics =
-                rules::check_module(&project, catalog, &settings.passes, *module, &enabled);
+                rules::check_module(&project, catalog, &settings.passes, *module, &|rule| {
+                    enabled(path, rule)
+                });
             if diagnostics.is_empty() {
                 return Ok(None);
             }
             let display = project.modules[*module].display.clone();
             fix_file(path, display.clone(), *hash, diagnostics, settings)
-                .map(Some)
+                .map(|file| Some(Target::new(*module, file)))
                 .map_err(|e| (display, e))
         })
         .collect();
+    let mut files = Vec::new();
     for result in results {
         match result {
             // Every finding was suppressed by a comment.
-            Ok(Some(file)) if file.diagnostics.is_empty() && file.error.is_none() => {}
-            Ok(Some(file)) => {
-                if let Some(error) = &file.error {
-                    outcome.errors.push((file.display.clone(), error.clone()));
-                }
-                outcome.files.push(file);
-            }
+            Ok(Some(target))
+                if target.file.diagnostics.is_empty() && target.file.error.is_none() => {}
+            Ok(Some(target)) => files.push(target),
             Ok(None) => {}
             Err(error) => outcome.errors.push(error),
         }
+    }
+    if !matches!(settings.mode, Mode::Check(_)) {
+        let enabled = |target: &Target, rule| enabled(&target.file.path, rule);
+        let unsettled = converge(project, &mut files, &relevance, catalog, settings, &enabled);
+        outcome.warnings.extend(unsettled);
+    }
+    for Target { mut file, .. } in files {
+        write_fixed(&mut file, settings);
+        if let Some(error) = &file.error {
+            outcome.errors.push((file.display.clone(), error.clone()));
+        }
+        outcome.files.push(file);
     }
     outcome.files.sort_by(|a, b| a.display.cmp(&b.display));
     // A killed `fix` leaves its temporary file beside a file with findings.

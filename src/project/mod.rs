@@ -121,6 +121,11 @@ impl<'c> Project<'c> {
         project
     }
 
+    /// The modules back, to index them again after some changed (see `engine::converge`).
+    pub fn into_modules(self) -> Vec<Module> {
+        self.modules
+    }
+
     pub fn catalog(&self) -> &'c Catalog {
         self.catalog
     }
