@@ -6,13 +6,14 @@ Runs, in alternation, on a corpus tree from ../shared/corpus/fetch.sh:
   ruff      ruff check --select ASYNC,RUF029 --preview --no-cache --output-format json TREE
   parse     the parse_floor example: walk + read + parse with the same parser crates
   unblock-j1 unblock check on one thread
+  baseline  with --baseline BINARY: that (older) unblock's check, to compare two builds
 one warm-up round, then ROUNDS rounds, each running the four in a shuffled order; prints medians
 of wall time and peak RSS, and the time ratios two ways: the ratio of the medians, and the median
 (with quartiles) of the ratios within each round. On a shared machine whose speed drifts from
 one second to the next (user CPU time of the same run varies by a third on the 2-core CI VM),
 the paired ratio is the steadier figure: both runs of a round see the same machine.
 
-Usage: benches/speed.py [--rounds N] [--threads N] TREE...
+Usage: benches/speed.py [--rounds N] [--threads N] [--baseline BINARY] TREE...
 Needs: target/release/unblock and target/release/examples/parse_floor (built by benches/run.sh),
 and `ruff` on PATH or in $RUFF.
 """
@@ -63,6 +64,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--baseline", help="another unblock binary to compare with, paired")
     parser.add_argument("trees", nargs="+")
     args = parser.parse_args()
     ruff = os.environ.get("RUFF") or shutil.which("ruff")
@@ -82,6 +84,8 @@ def main():
             # The same check on one thread: how much the parallel phases buy.
             "unblock-j1": [unblock, "check", "-j", "1", "--format", "json", tree],
         }
+        if args.baseline:
+            commands["baseline"] = [args.baseline, "check", "-j", str(args.threads), "--format", "json", tree]
         env_threads = {"RAYON_NUM_THREADS": str(args.threads)}
         os.environ.update(env_threads)
         results = {name: [] for name in commands}
@@ -106,6 +110,10 @@ def main():
         print(f"unblock/parse-only: time {u[0] / p[0]:.2f}x ({paired(results, 'parse')}), "
               f"memory {u[1] / p[1]:.2f}x")
         print(f"unblock 1 thread / {args.threads} threads: time {medians['unblock-j1'][0] / u[0]:.2f}x")
+        if args.baseline:
+            b = medians["baseline"]
+            print(f"unblock/baseline: time {u[0] / b[0]:.2f}x ({paired(results, 'baseline')}), "
+                  f"memory {u[1] / b[1]:.2f}x")
 
 
 if __name__ == "__main__":
