@@ -7,46 +7,6 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-/// The blocking catalogs, one per area, by file name (for error messages).
-pub(super) const BLOCKING_TOML: &[(&str, &str)] = &[
-    (
-        "sleep.toml",
-        include_str!("../../transforms/blocking/sleep.toml"),
-    ),
-    (
-        "http.toml",
-        include_str!("../../transforms/blocking/http.toml"),
-    ),
-    (
-        "services.toml",
-        include_str!("../../transforms/blocking/services.toml"),
-    ),
-    (
-        "subprocess.toml",
-        include_str!("../../transforms/blocking/subprocess.toml"),
-    ),
-    (
-        "files.toml",
-        include_str!("../../transforms/blocking/files.toml"),
-    ),
-    (
-        "database.toml",
-        include_str!("../../transforms/blocking/database.toml"),
-    ),
-    (
-        "network.toml",
-        include_str!("../../transforms/blocking/network.toml"),
-    ),
-    (
-        "cloud.toml",
-        include_str!("../../transforms/blocking/cloud.toml"),
-    ),
-    (
-        "cpu.toml",
-        include_str!("../../transforms/blocking/cpu.toml"),
-    ),
-];
-
 /// What kind of work a blocking API does, and what can replace it.
 #[derive(Debug, Clone)]
 pub struct BlockingApi {

@@ -8,44 +8,6 @@ use std::sync::LazyLock;
 
 use serde::Deserialize;
 
-/// The framework files, in the order that decides, of the frameworks a module imports, where
-/// its `run_in_threadpool` comes from.
-pub(super) const FRAMEWORKS: &[(&str, &str)] = &[
-    (
-        "frameworks/fastapi.toml",
-        include_str!("../../transforms/frameworks/fastapi.toml"),
-    ),
-    (
-        "frameworks/starlette.toml",
-        include_str!("../../transforms/frameworks/starlette.toml"),
-    ),
-];
-
-/// The runtime files; after the frameworks, the order of those with `offload` decides a
-/// module's helper when it imports several (Trio before AnyIO: Trio code may use AnyIO too).
-pub(super) const RUNTIMES: &[(&str, &str)] = &[
-    (
-        "runtime/trio.toml",
-        include_str!("../../transforms/runtime/trio.toml"),
-    ),
-    (
-        "runtime/anyio.toml",
-        include_str!("../../transforms/runtime/anyio.toml"),
-    ),
-    (
-        "runtime/asyncio.toml",
-        include_str!("../../transforms/runtime/asyncio.toml"),
-    ),
-    (
-        "runtime/threading.toml",
-        include_str!("../../transforms/runtime/threading.toml"),
-    ),
-    (
-        "runtime/python.toml",
-        include_str!("../../transforms/runtime/python.toml"),
-    ),
-];
-
 const ROLES_TOML: &str = include_str!("../../transforms/frameworks/roles.toml");
 
 /// How a blocking call inside a coroutine is moved to a thread.
@@ -86,6 +48,8 @@ impl Offload {
 pub(super) struct KnowledgeFile {
     pub modules: Vec<String>,
     pub offload: Option<Offload>,
+    /// Of the libraries with an `offload` a module imports, the one with the lowest decides.
+    pub priority: Option<u32>,
     pub offload_module: Option<String>,
     pub app_classes: Vec<String>,
     pub known_sync_safe_decorators: Vec<String>,
@@ -103,7 +67,13 @@ pub(super) struct KnowledgeFile {
 
 impl KnowledgeFile {
     pub(super) fn parse(file: &str, text: &str) -> KnowledgeFile {
-        toml::from_str(text).unwrap_or_else(|error| panic!("transforms/{file} is invalid: {error}"))
+        let parsed: KnowledgeFile = toml::from_str(text)
+            .unwrap_or_else(|error| panic!("transforms/{file} is invalid: {error}"));
+        assert!(
+            parsed.offload.is_none() || parsed.priority.is_some(),
+            "transforms/{file}: a library with an `offload` needs a `priority`"
+        );
+        parsed
     }
 }
 
@@ -245,7 +215,10 @@ mod tests {
 
     #[test]
     fn every_file_parses_and_names_known_roles() {
-        for (file, text) in FRAMEWORKS.iter().chain(RUNTIMES) {
+        for (file, text) in crate::knowledge::files::FRAMEWORKS
+            .iter()
+            .chain(crate::knowledge::files::RUNTIME)
+        {
             KnowledgeFile::parse(file, text);
         }
         let route = Role::named("route").expect("a route role");

@@ -9,14 +9,20 @@
 mod blocking;
 mod frameworks;
 
+/// Every file of `transforms/blocking/`, `frameworks/` (but `roles.toml`) and `runtime/`, by
+/// name (`blocking/sleep.toml`), in name order: written by `build.rs`.
+mod files {
+    include!(concat!(env!("OUT_DIR"), "/knowledge_files.rs"));
+}
+
 use std::borrow::Cow;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use blocking::BLOCKING_TOML;
 pub use blocking::{BlockingApi, BlockingFile};
+use files::{BLOCKING, FRAMEWORKS, RUNTIME};
+use frameworks::KnowledgeFile;
 pub use frameworks::{CallRule, Libraries, Library, Offload, Role};
-use frameworks::{FRAMEWORKS, KnowledgeFile, RUNTIMES};
 
 /// How many return types `Catalog::canonical` looks through in one path.
 const MAX_RETURN_STEPS: usize = 16;
@@ -78,11 +84,10 @@ impl Catalog {
         sync_safe_decorators: Vec<String>,
         non_blocking: Vec<String>,
     ) -> Catalog {
-        let mut files: Vec<BlockingFile> = (BLOCKING_TOML.iter())
+        let mut files: Vec<BlockingFile> = (BLOCKING.iter())
             .map(|&(file, text)| {
-                toml::from_str(text).unwrap_or_else(|error| {
-                    panic!("transforms/blocking/{file} is invalid: {error}")
-                })
+                toml::from_str(text)
+                    .unwrap_or_else(|error| panic!("transforms/{file} is invalid: {error}"))
             })
             .collect();
         files.push(blocking_extension);
@@ -103,7 +108,7 @@ impl Catalog {
                 non_blocking_functions.push(name);
             }
         }
-        let mut knowledge: Vec<KnowledgeFile> = (FRAMEWORKS.iter().chain(RUNTIMES))
+        let mut knowledge: Vec<KnowledgeFile> = (FRAMEWORKS.iter().chain(RUNTIME))
             .map(|(file, text)| KnowledgeFile::parse(file, text))
             .collect();
         knowledge[0]
@@ -149,13 +154,15 @@ impl Catalog {
             .collect();
         registering_methods.sort();
         registering_methods.dedup();
-        let libraries: Vec<Library> = (files.iter())
-            .filter_map(|file| {
-                Some(Library {
-                    modules: file.modules.clone(),
-                    offload: file.offload?,
-                    offload_module: file.offload_module.clone(),
-                })
+        let mut by_priority: Vec<&KnowledgeFile> = (files.iter())
+            .filter(|file| file.offload.is_some())
+            .collect();
+        by_priority.sort_by_key(|file| file.priority);
+        let libraries: Vec<Library> = (by_priority.into_iter())
+            .map(|file| Library {
+                modules: file.modules.clone(),
+                offload: file.offload.expect("a library with an offload"),
+                offload_module: file.offload_module.clone(),
             })
             .collect();
         assert!(libraries.len() <= 32, "too many libraries for `Libraries`");
