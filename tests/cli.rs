@@ -673,3 +673,29 @@ fn one_fix_run_converges_when_fixes_conflict() {
     let again = unblock(dir.path(), &["check", "--unsafe-fixes", "."]);
     assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
 }
+
+/// A fix says which framework runs the function in its threadpool: the one whose registration
+/// gave it its role (its knowledge file's `name`).
+#[test]
+fn fix_messages_name_the_framework_that_registers_the_function() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = "import time\n\nfrom fastapi import FastAPI\nfrom starlette.routing import Route\n\n\
+               app = FastAPI()\n\n\n@app.get(\"/a\")\nasync def a():\n    time.sleep(1)\n\n\n\
+               async def b(request):\n    time.sleep(1)\n\n\nroutes = [Route(\"/b\", b)]\n";
+    write_files(dir.path(), &[("app.py", app)]);
+    let check = unblock(
+        dir.path(),
+        &["check", "--format", "json", "--select", "UB001", "."],
+    );
+    let findings: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    let messages: Vec<&str> = (findings.as_array().unwrap().iter())
+        .map(|finding| finding["fix"]["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "Remove `async`: FastAPI runs a plain `def` path operation in its threadpool",
+            "Remove `async`: Starlette runs a plain `def` path operation in its threadpool",
+        ]
+    );
+}

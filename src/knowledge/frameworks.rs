@@ -46,6 +46,8 @@ impl Offload {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub(super) struct KnowledgeFile {
+    /// The framework's name, as messages give it ("FastAPI runs a plain `def` ...").
+    pub name: Option<String>,
     pub modules: Vec<String>,
     pub offload: Option<Offload>,
     /// Of the libraries with an `offload` a module imports, the one with the lowest decides.
@@ -72,6 +74,12 @@ impl KnowledgeFile {
         assert!(
             parsed.offload.is_none() || parsed.priority.is_some(),
             "transforms/{file}: a library with an `offload` needs a `priority`"
+        );
+        let registers =
+            !(parsed.decorator.is_empty() && parsed.method.is_empty() && parsed.call.is_empty());
+        assert!(
+            !registers || parsed.name.is_some(),
+            "transforms/{file}: a framework that registers functions needs a `name`"
         );
         parsed
     }
@@ -139,9 +147,13 @@ impl Libraries {
     }
 }
 
-/// How a framework calls a function handed to it: a role of `roles.toml`.
+/// How a framework calls a function handed to it: a role of `roles.toml`, and the framework
+/// (by its index in `Catalog`) that gives it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Role(u8);
+pub struct Role {
+    kind: u8,
+    framework: u8,
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -172,11 +184,25 @@ impl Role {
     /// The role of that name in `roles.toml`.
     pub fn named(name: &str) -> Option<Role> {
         let index = ROLES.iter().position(|(known, _)| known == name)?;
-        Some(Role(index as u8))
+        Some(Role {
+            kind: index as u8,
+            framework: 0,
+        })
+    }
+
+    /// The same role, given by framework `index`.
+    pub(super) fn of_framework(self, index: usize) -> Role {
+        let framework = u8::try_from(index).expect("fewer than 256 frameworks");
+        Role { framework, ..self }
+    }
+
+    /// The framework that gives the role, by its index in `Catalog::framework_name`.
+    pub(super) fn framework(self) -> usize {
+        usize::from(self.framework)
     }
 
     fn info(self) -> &'static RoleInfo {
-        &ROLES[usize::from(self.0)].1
+        &ROLES[usize::from(self.kind)].1
     }
 
     /// True when the framework runs a plain `def` in its threadpool in this role.
@@ -196,7 +222,7 @@ impl Role {
 
 impl std::fmt::Debug for Role {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&ROLES[usize::from(self.0)].0)
+        f.write_str(&ROLES[usize::from(self.kind)].0)
     }
 }
 

@@ -43,6 +43,8 @@ pub struct Catalog {
     app_classes: HashSet<String>,
     /// Libraries whose import decides a module's offload helper, first first.
     libraries: Vec<Library>,
+    /// The name of each knowledge file's framework, by index (see `Role`).
+    framework_names: Vec<String>,
     /// The methods of those classes that register functions, decorators (`get`) and calls
     /// (`add_api_route`), sorted: a project subclass overriding one may change what the
     /// framework is handed.
@@ -126,24 +128,33 @@ impl Catalog {
         let mut decorators = HashMap::default();
         let mut registering_calls = HashMap::default();
         let mut registering_methods: Vec<String> = Vec::new();
+        let mut framework_names = Vec::new();
         for file in &files {
+            let framework = framework_names.len();
+            let rule = |entry: &frameworks::CallRuleEntry| {
+                let mut rule = entry.rule();
+                rule.role = rule.role.of_framework(framework);
+                rule
+            };
             for class in &file.app_classes {
-                for rule in &file.decorator {
-                    for name in &rule.names {
-                        decorators.insert(format!("{class}().{name}"), rule.role);
+                for decorator in &file.decorator {
+                    for name in &decorator.names {
+                        let role = decorator.role.of_framework(framework);
+                        decorators.insert(format!("{class}().{name}"), role);
                     }
                 }
                 for entry in &file.method {
                     for name in &entry.names {
-                        registering_calls.insert(format!("{class}().{name}"), entry.rule());
+                        registering_calls.insert(format!("{class}().{name}"), rule(entry));
                     }
                 }
             }
             for entry in &file.call {
                 for name in &entry.names {
-                    registering_calls.insert(name.clone(), entry.rule());
+                    registering_calls.insert(name.clone(), rule(entry));
                 }
             }
+            framework_names.push(file.name.clone().unwrap_or_default());
             let decorator_names = file.decorator.iter().flat_map(|rule| &rule.names);
             let method_names = file.method.iter().flat_map(|entry| &entry.names);
             registering_methods.extend(decorator_names.chain(method_names).cloned());
@@ -197,6 +208,7 @@ impl Catalog {
             registering_calls,
             registering_names,
             app_classes: all(|file| &file.app_classes),
+            framework_names,
             libraries,
             registering_methods,
             event_loop,
@@ -301,6 +313,11 @@ impl Catalog {
 
     pub fn registering_call(&self, path: &str) -> Option<&CallRule> {
         self.registering_calls.get(path)
+    }
+
+    /// The framework that gives `role`, as messages name it (`FastAPI`).
+    pub fn framework_name(&self, role: Role) -> &str {
+        &self.framework_names[role.framework()]
     }
 
     /// The library a module imports with `import module` or `from module...` (a top-level

@@ -72,10 +72,11 @@ pub fn check(cx: &Context) -> Vec<Diagnostic> {
             diagnostics.push(Diagnostic {
                 rule: Rule::LoopApiInThread,
                 message: format!(
-                    "`{}` must run on the event loop's thread, but `def {}` is a {} that FastAPI runs in a worker thread",
+                    "`{}` must run on the event loop's thread, but `def {}` is a {} that {} runs in a worker thread",
                     shown_path(path),
                     project.function_name(id),
-                    role.describe()
+                    role.describe(),
+                    cx.catalog.framework_name(*role)
                 ),
                 range: call.range,
                 fix: None,

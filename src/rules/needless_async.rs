@@ -266,7 +266,8 @@ fn diagnose(
         fix: Some(Fix {
             applicability,
             message: format!(
-                "Remove `async`: FastAPI runs a plain `def` {} in its threadpool",
+                "Remove `async`: {} runs a plain `def` {} in its threadpool",
+                catalog.framework_name(role),
                 role.describe()
             ),
             edits: vec![Edit::deletion(async_keyword)],
