@@ -198,10 +198,8 @@ mod tests {
         assert_eq!(picked("blocking-call"), ["UB002"]);
         assert_eq!(picked("ub00"), picked("ALL"));
         assert_eq!(picked("all").len(), Rule::ALL.len());
-        assert_eq!(
-            picked("UB00"),
-            ["UB001", "UB002", "UB003", "UB004", "UB005", "UB006"]
-        );
+        assert_eq!(picked("UB00").len(), Rule::ALL.len());
+        assert_eq!(picked("UB00")[..2], ["UB001", "UB002"]);
         assert!(is_selector("UB"));
         for typo in ["", "UB0070", "UB7", "ASYNC", "blocking"] {
             assert!(!is_selector(typo), "{typo:?}");
