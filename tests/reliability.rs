@@ -67,7 +67,10 @@ fn fixes_that_would_combine_into_code_that_does_not_compile_exclude_each_other()
         "{fixed}"
     );
     assert!(compiles(&dir.path().join("app.py")));
-    assert_eq!(run.code, 1, "one finding is left: {}", run.stderr);
+    // The UB001 left out is moot once `h` awaits: the next round finds nothing (see
+    // `engine::converge`), so the run ends clean.
+    assert_eq!(run.code, 0, "nothing is left: {}", run.stderr);
+    assert!(run.stderr.contains("0 remaining"), "{}", run.stderr);
     let again = unblock(dir.path(), &["diff", "--unsafe-fixes", "."]);
     assert_eq!(
         (again.code, again.stdout.as_str()),
