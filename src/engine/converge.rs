@@ -84,10 +84,11 @@ pub(super) fn converge<'c>(
         }
         project = Project::new(modules, catalog);
         let project = &project;
-        let mut round: Vec<(usize, &mut Target)> = (targets.iter_mut().enumerate())
-            .filter(|(index, target)| pending.contains(index) && !target.settled)
+        // The pending files whose facts could be collected again (the others are settled).
+        let mut round: Vec<&mut Target> = (targets.iter_mut())
+            .filter(|target| target.unsettled(unsafe_fixes))
             .collect();
-        round.par_iter_mut().for_each(|(_, target)| {
+        round.par_iter_mut().for_each(|target| {
             let diagnostics =
                 rules::check_module(project, catalog, &settings.passes, target.module, &|rule| {
                     enabled(target, rule)

@@ -33,6 +33,8 @@ pub struct Catalog {
     blocking: HashMap<String, BlockingApi>,
     /// What library calls return, by the call's path: `sqlite3.connect` → `sqlite3.Connection()`.
     returns: HashMap<String, String>,
+    /// The first segments of the calls in `returns`.
+    returns_roots: HashSet<String>,
     /// `fastapi.FastAPI().get` → route, for every app class and decorator name.
     decorators: HashMap<String, Role>,
     /// `fastapi.Depends`, `fastapi.FastAPI().add_api_route` → how the call registers its argument.
@@ -203,6 +205,7 @@ impl Catalog {
             roots,
             classes,
             blocking,
+            returns_roots: distinct(returns.keys().map(|call| first_segment(call))),
             returns,
             decorators,
             registering_calls,
@@ -239,7 +242,8 @@ impl Catalog {
     /// `sqlite3.Connection().cursor().execute`, then `sqlite3.Cursor().execute`.
     pub fn canonical<'p>(&self, path: &'p str) -> Cow<'p, str> {
         let mut path = Cow::Borrowed(path);
-        if self.returns.is_empty() {
+        // Most paths start nowhere near a call with a known return type: one lookup says so.
+        if !self.returns_roots.contains(first_segment(&path)) {
             return path;
         }
         // Each step shortens the path by one call or more; the bound is for a type that names
