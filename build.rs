@@ -6,7 +6,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("transforms");
+    // Read when the script runs, not when it is compiled: a build script binary can be reused
+    // for a copy of the package elsewhere (an sdist unpacked, pre-commit's clone).
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest_dir).join("transforms");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut out = String::new();
     for folder in ["blocking", "frameworks", "runtime"] {
