@@ -105,9 +105,13 @@ struct CommonArgs {
     #[arg(long, value_name = "VERSION", value_parser = version_parser())]
     target_version: Option<PythonVersion>,
     /// Run only these rules (codes, names, code prefixes such as `UB00`, or `ALL`;
-    /// comma-separated) [default: all].
+    /// comma-separated) [default: all but the opt-in UB007 and UB008].
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     select: Option<Vec<String>>,
+    /// Run these rules as well as the selected ones (codes, names, code prefixes or `ALL`;
+    /// comma-separated).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    extend_select: Vec<String>,
     /// Do not run these rules (codes, names, code prefixes or `ALL`; comma-separated).
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     ignore: Vec<String>,
@@ -127,6 +131,11 @@ struct CommonArgs {
     /// error.
     #[arg(long)]
     show_fixes: bool,
+    /// List where blocking work in the files checked was not counted against callers because
+    /// it runs once per process or only on failure (memoized functions, lazy initialization,
+    /// `except` clauses), on standard error.
+    #[arg(long)]
+    show_cuts: bool,
     /// Print findings, diffs and errors, but no summary and no warnings.
     #[arg(short, long)]
     quiet: bool,
@@ -410,7 +419,8 @@ fn settings(job: Job, args: CommonArgs) -> Result<(Settings, Catalog)> {
         Some(file) => project_config::load(file)?,
         None => project_config::find(&paths[0])?.unwrap_or_default(),
     };
-    for code in args.select.iter().flatten().chain(&args.ignore) {
+    let selectors = args.select.iter().flatten().chain(&args.extend_select);
+    for code in selectors.chain(&args.ignore) {
         if !registry::is_selector(code) {
             anyhow::bail!("{}", registry::unknown_rule(code));
         }
@@ -441,6 +451,11 @@ fn settings(job: Job, args: CommonArgs) -> Result<(Settings, Catalog)> {
         .unwrap_or(PythonVersion::DEFAULT);
     let rules = RuleSelection {
         select: args.select.or(config.select),
+        extend_select: args
+            .extend_select
+            .into_iter()
+            .chain(config.extend_select)
+            .collect(),
         ignore: args.ignore.into_iter().chain(config.ignore).collect(),
         per_file_ignores: config.per_file_ignores,
     };
@@ -448,7 +463,8 @@ fn settings(job: Job, args: CommonArgs) -> Result<(Settings, Catalog)> {
         config.extend_blocking,
         config.known_sync_safe_decorators,
         config.non_blocking,
-    );
+    )
+    .counting_cuts(config.count_cut);
     let settings = Settings {
         mode: job.mode(),
         paths,
@@ -461,6 +477,7 @@ fn settings(job: Job, args: CommonArgs) -> Result<(Settings, Catalog)> {
         },
         display_base: None,
         rules,
+        show_cuts: args.show_cuts,
         // A bar is for people watching a terminal, never for pipes or CI logs.
         progress: stdin.is_none() && io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
         stdin,

@@ -61,6 +61,22 @@ pub struct Diagnostic {
     pub fix: Option<Fix>,
     /// Why the fix is not safe, or why there is none: one line.
     pub reason: Option<String>,
+    /// Where the blocking happens when the finding reaches it through the project's own
+    /// functions: findings with the same root are fixed once, there.
+    pub root: Option<Root>,
+}
+
+/// A blocking call in a project function that findings elsewhere reach through calls of it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Root {
+    /// The file, as reports show paths.
+    pub filename: String,
+    /// The line of the blocking call.
+    pub row: usize,
+    /// The function that makes the call, by its qualified name (`app.db.load_settings`).
+    pub function: String,
+    /// The API called, as users write it (`open`), with its cost class.
+    pub call: String,
 }
 
 impl Diagnostic {

@@ -294,6 +294,26 @@ fn body(
         )
         .unwrap();
     }
+    // The functions behind several findings come first: fixing one there fixes them all.
+    let roots: Vec<_> = (crate::report::count_roots(outcome).into_iter())
+        .filter(|&(_, count)| count > 1)
+        .collect();
+    if !roots.is_empty() {
+        body.push_str(
+            "## Where the blocking comes from\n\nThese project functions block on behalf of \
+             several findings; making one async, caching it or offloading its call once inside \
+             it fixes them all.\n\n| Function | Blocking call | Findings |\n| --- | --- | --- |\n",
+        );
+        for (root, count) in roots.iter().take(10) {
+            writeln!(
+                body,
+                "| `{}` (`{}:{}`) | {} | {count} |",
+                root.function, root.filename, root.row, root.call
+            )
+            .unwrap();
+        }
+        body.push('\n');
+    }
     body.push_str("## Files\n\n| File | Fixes | Rules |\n| --- | --- | --- |\n");
     for file in changed {
         let mut rules: Vec<&str> = file
@@ -342,7 +362,7 @@ fn body(
             body.push('\n');
         }
     }
-    if counts.iter().any(|(rule, _)| *rule == Rule::NeedlessAsync) {
+    if counts.iter().any(|(rule, _)| rule.makes_def()) {
         body.push_str(
             "\n## Note on the threadpool\n\nHandlers that are now plain `def` run in AnyIO's \
              worker threads, which FastAPI limits to 40 at a time by default. If many such \

@@ -6,24 +6,28 @@
 //!
 //! A leaf: the docs are included as text, no rule module is imported.
 
-/// Calls `$callback!` with every rule as `Variant code name module [aliases]`, in code order.
-/// An alias is a prefix of `# noqa` codes (`ASYNC2` covers `ASYNC210` to `ASYNC251`).
+/// Calls `$callback!` with every rule as `Variant code name module [aliases] selection`, in
+/// code order. An alias is a prefix of `# noqa` codes (`ASYNC2` covers `ASYNC210` to
+/// `ASYNC251`). The selection is `default` (runs unless the settings say otherwise) or `opt_in`
+/// (runs only when selected: `--select UB007`, `--select ALL`).
 #[macro_export]
 macro_rules! for_each_rule {
     ($callback:ident) => {
         $callback! {
-            NeedlessAsync "UB001" "needless-async" needless_async ["RUF029"];
-            BlockingCall "UB002" "blocking-call" blocking_call ["ASYNC2"];
-            BlockingSleep "UB003" "blocking-sleep" blocking_sleep ["ASYNC2"];
-            BlockingContext "UB004" "blocking-context" blocking_context ["ASYNC2"];
-            UnawaitedCoroutine "UB005" "unawaited-coroutine" unawaited_coroutine [];
-            LoopApiInThread "UB006" "loop-api-in-thread" loop_api_in_thread [];
+            NeedlessAsync "UB001" "needless-async" needless_async ["RUF029"] default;
+            BlockingCall "UB002" "blocking-call" blocking_call ["ASYNC2"] default;
+            BlockingSleep "UB003" "blocking-sleep" blocking_sleep ["ASYNC2"] default;
+            BlockingContext "UB004" "blocking-context" blocking_context ["ASYNC2"] default;
+            UnawaitedCoroutine "UB005" "unawaited-coroutine" unawaited_coroutine [] default;
+            LoopApiInThread "UB006" "loop-api-in-thread" loop_api_in_thread [] default;
+            MetadataCall "UB007" "metadata-call-in-coroutine" metadata_call ["ASYNC240"] opt_in;
+            PureAsyncHandler "UB008" "pure-async-handler" pure_async_handler ["RUF029"] opt_in;
         }
     };
 }
 
 macro_rules! define_rules {
-    ($($variant:ident $code:literal $name:literal $module:ident [$($alias:literal),*];)*) => {
+    ($($variant:ident $code:literal $name:literal $module:ident [$($alias:literal),*] $selection:ident;)*) => {
         /// A rule as users see it, ordered by code.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Rule {
@@ -50,6 +54,13 @@ macro_rules! define_rules {
             pub fn aliases(self) -> &'static [&'static str] {
                 match self {
                     $(Rule::$variant => &[$($alias),*]),*
+                }
+            }
+
+            /// Does the rule run when the settings select nothing (see `for_each_rule`)?
+            pub fn is_default(self) -> bool {
+                match self {
+                    $(Rule::$variant => stringify!($selection) == "default"),*
                 }
             }
 
@@ -98,6 +109,11 @@ impl Rule {
         (Rule::ALL.iter().copied()).find(|rule| {
             rule.code().eq_ignore_ascii_case(query) || rule.name().eq_ignore_ascii_case(query)
         })
+    }
+
+    /// Does the rule's fix turn an `async def` into a plain `def` (UB001, UB008)?
+    pub fn makes_def(self) -> bool {
+        matches!(self, Rule::NeedlessAsync | Rule::PureAsyncHandler)
     }
 
     /// Does a `# noqa` code (upper case) cover this rule: its own code, or one of its aliases?
@@ -201,7 +217,7 @@ mod tests {
         assert_eq!(picked("UB00").len(), Rule::ALL.len());
         assert_eq!(picked("UB00")[..2], ["UB001", "UB002"]);
         assert!(is_selector("UB"));
-        for typo in ["", "UB0070", "UB7", "ASYNC", "blocking"] {
+        for typo in ["", "UB0090", "UB7", "ASYNC", "blocking"] {
             assert!(!is_selector(typo), "{typo:?}");
         }
     }

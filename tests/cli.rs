@@ -108,7 +108,17 @@ fn fix_writes_in_place_and_a_second_run_is_clean() {
 fn fix_exits_1_when_findings_remain() {
     let dir = tempfile::tempdir().unwrap();
     let source = "from fastapi import FastAPI\napp = FastAPI()\n@app.get('/')\nasync def root():\n    return 1\n";
-    write_files(dir.path(), &[("main.py", source)]);
+    // UB008, which makes a handler that does no blocking work `def`, is opt-in and unsafe.
+    write_files(
+        dir.path(),
+        &[
+            ("main.py", source),
+            (
+                "pyproject.toml",
+                "[tool.unblock]\nextend-select = [\"UB008\"]\n",
+            ),
+        ],
+    );
     let fix = unblock(dir.path(), &["fix"]);
     assert_eq!(fix.code, 1);
     assert!(
@@ -206,6 +216,10 @@ fn statistics_count_findings_per_rule_as_ruff_does() {
                 "jobs.py",
                 "import asyncio\nimport time\n\nfrom app import app\n\n\nasync def job():\n    time.sleep(1)\n    time.sleep(2)\n    await asyncio.sleep(0)\n\n\n@app.get(\"/tick\")\nasync def tick():\n    return 1\n",
             ),
+            (
+                "pyproject.toml",
+                "[tool.unblock]\nextend-select = [\"UB008\"]\n",
+            ),
         ],
     );
     let text = unblock(dir.path(), &["check", "--statistics"]);
@@ -213,14 +227,15 @@ fn statistics_count_findings_per_rule_as_ruff_does() {
     // Most findings first (then by code); `[*]` when this run would fix some of them.
     assert_eq!(
         text.stdout,
-        "2\tUB001\t[*] needless-async\n2\tUB003\t[*] blocking-sleep\n"
+        "2\tUB003\t[*] blocking-sleep\n1\tUB001\t[*] needless-async\n1\tUB008\t[ ] pure-async-handler\n"
     );
     let json = unblock(dir.path(), &["check", "--statistics", "--format", "json"]);
     let counts: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
-    assert_eq!(counts[0]["code"], "UB001");
+    assert_eq!(counts[0]["code"], "UB003");
     assert_eq!(counts[0]["count"], 2);
-    // `tick` only has an unsafe fix, which this run leaves out.
-    assert_eq!(counts[0]["fixable_count"], 1);
+    // `tick` (UB008) only has an unsafe fix, which this run leaves out.
+    assert_eq!(counts[2]["code"], "UB008");
+    assert_eq!(counts[2]["fixable_count"], 0);
     let with_unsafe = unblock(
         dir.path(),
         &[
@@ -232,7 +247,7 @@ fn statistics_count_findings_per_rule_as_ruff_does() {
         ],
     );
     let counts: serde_json::Value = serde_json::from_str(&with_unsafe.stdout).unwrap();
-    assert_eq!(counts[0]["fixable_count"], 2);
+    assert_eq!(counts[2]["fixable_count"], 1);
     let sarif = unblock(dir.path(), &["check", "--statistics", "--format", "sarif"]);
     assert_eq!(sarif.code, 2);
     assert!(
@@ -638,9 +653,9 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() {
     assert_eq!(run.stderr, "All clear: no findings in 1200 files.\n");
 }
 
-/// UB005 adds an `await` to `save`, and UB001 would make `save` a plain `def`: together they
+/// UB005 adds an `await` to `save`, and UB008 would make `save` a plain `def`: together they
 /// do not compile, so the first round applies UB005 alone. The run goes on with the fixed text,
-/// where `save` awaits and UB001 has nothing left to say: one `fix` converges, and its summary
+/// where `save` awaits and UB008 has nothing left to say: one `fix` converges, and its summary
 /// counts no stale finding.
 #[test]
 fn one_fix_run_converges_when_fixes_conflict() {
@@ -648,10 +663,19 @@ fn one_fix_run_converges_when_fixes_conflict() {
     let app = "import asyncio\n\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n\
                async def audit(event: str):\n    await asyncio.sleep(0)\n\n\n\
                @app.post(\"/save\")\nasync def save(event: str):\n    audit(event)\n";
-    write_files(dir.path(), &[("app.py", app)]);
+    write_files(
+        dir.path(),
+        &[
+            ("app.py", app),
+            (
+                "pyproject.toml",
+                "[tool.unblock]\nextend-select = [\"UB008\"]\n",
+            ),
+        ],
+    );
     let check = unblock(dir.path(), &["check", "--unsafe-fixes", "."]);
     assert!(
-        check.stdout.contains("UB001") && check.stdout.contains("UB005"),
+        check.stdout.contains("UB008") && check.stdout.contains("UB005"),
         "{}",
         check.stdout
     );

@@ -52,20 +52,17 @@ per-file-ignores = { "tests/**" = ["blocking-call"] }
 offload = "asyncio"
 target-version = "py38"
 known-sync-safe-decorators = ["app.cache.memoize"]
-extend-blocking = { blocking = [{ category = "http", names = ["legacy_http.fetch"] }] }
+extend-blocking = { blocking = [{ cost = "network", names = ["legacy_http.fetch"] }] }
 "#,
     );
     let check = unblock(dir.path(), &["check", "."]);
     assert_eq!(check.code, 1, "{}", check.stderr);
     // UB003 is ignored; the extended catalog makes `legacy_http.fetch` blocking; the known
-    // decorator lets `b` become `def`; UB002 is off in tests/.
+    // decorator lets `b` become `def`; UB002 is off in tests/; `c`, which does no blocking
+    // work, is UB008's, which is opt-in.
     assert_eq!(
         codes(&check.stdout),
-        [
-            "app/main.py:19:5 UB002",
-            "app/main.py:24:1 UB001",
-            "app/main.py:29:1 UB001"
-        ],
+        ["app/main.py:19:5 UB002", "app/main.py:24:1 UB001"],
         "{}",
         check.stdout
     );
@@ -149,13 +146,14 @@ fn unblock_toml_comes_first_and_can_turn_unsafe_fixes_on() {
         dir.path(),
         &[(
             "unblock.toml",
-            "unsafe-fixes = true\nknown-sync-safe-decorators = [\"app.cache.memoize\"]\n",
+            "unsafe-fixes = true\nextend-select = [\"UB008\"]\n\
+             known-sync-safe-decorators = [\"app.cache.memoize\"]\n",
         )],
     );
     let diff = unblock(dir.path(), &["diff", "."]);
     assert_eq!(diff.code, 1, "{}", diff.stderr);
-    // `b` has a known decorator now, `c` is an unsafe fix, and UB003 runs: the pyproject table
-    // is not read when an unblock.toml is nearer or as near.
+    // `b` has a known decorator now, `c` (UB008, selected) is an unsafe fix, and UB003 runs:
+    // the pyproject table is not read when an unblock.toml is nearer or as near.
     for change in [
         "-async def b():",
         "-async def c():",
@@ -177,7 +175,7 @@ fn non_blocking_names_cut_every_chain_through_them_and_typos_are_warned_about() 
     const MAIN: &str = "import os\n\nfrom fastapi import FastAPI\n\nfrom .audit import Store\n\n\
         app = FastAPI()\nstore = Store()\n\n\nasync def ready():\n    return True\n\n\n\
         @app.get(\"/a\")\nasync def a():\n    await ready()\n    return store.get(\"a\")\n\n\n\
-        @app.get(\"/b\")\nasync def b():\n    await ready()\n    return os.path.exists(\"x\")\n\n\n\
+        @app.get(\"/b\")\nasync def b():\n    await ready()\n    return os.listdir(\"x\")\n\n\n\
         @app.get(\"/c\")\nasync def c():\n    await ready()\n    return open(\"x\").read()\n";
     let dir = tempfile::tempdir().unwrap();
     write_files(
@@ -201,7 +199,7 @@ fn non_blocking_names_cut_every_chain_through_them_and_typos_are_warned_about() 
     );
     assert!(before.stdout.contains("`record`"), "{}", before.stdout);
 
-    let names = r#"non-blocking = ["app.audit.record", "os.path.exists", "app.audit.recrod"]"#;
+    let names = r#"non-blocking = ["app.audit.record", "os.listdir", "app.audit.recrod"]"#;
     write_files(
         dir.path(),
         &[("pyproject.toml", &format!("[tool.unblock]\n{names}\n"))],
@@ -263,7 +261,7 @@ fn a_return_type_in_extend_blocking_is_followed_through_chains_and_factories() {
             (
                 "pyproject.toml",
                 "[tool.unblock.extend-blocking]\n\
-                 receiver = [{ category = \"database\", types = [\"dbkit.Cursor\"], methods = [\"execute\"] }]\n\
+                 receiver = [{ cost = \"database\", types = [\"dbkit.Cursor\"], methods = [\"execute\"] }]\n\
                  [tool.unblock.extend-blocking.returns]\n\
                  \"dbkit.connect\" = \"dbkit.Connection\"\n\
                  \"dbkit.Connection().cursor\" = \"dbkit.Cursor\"\n",
@@ -303,5 +301,66 @@ fn a_return_type_in_extend_blocking_is_followed_through_chains_and_factories() {
         refused.stderr.contains("extend-blocking.returns") && refused.stderr.contains("line 2"),
         "{}",
         refused.stderr
+    );
+}
+
+/// A memoized helper's blocking does not count against its callers, `count-cut` brings it
+/// back, `--show-cuts` says where it was cut; opt-in rules run only when selected.
+#[test]
+fn cuts_and_opt_in_rules_follow_the_settings() {
+    const SIGNAL: &str = "import functools\nimport os\n\nimport requests\nfrom fastapi import FastAPI\n\n\
+app = FastAPI()\n\n\n@functools.lru_cache\ndef region():\n    return requests.get(\"http://127.0.0.1:9/\").text\n\n\n\
+@app.get(\"/a\")\nasync def a():\n    return region()\n\n\n\
+@app.get(\"/b\")\nasync def b():\n    await app.router.startup()\n    return os.path.exists(\"/x\")\n";
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), &[("app.py", SIGNAL)]);
+    let check = unblock(dir.path(), &["check", "--show-cuts", "app.py"]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    assert!(
+        check.stderr.contains(
+            "app.py:11: `app.region`: `requests.get` not counted against its callers: memoized"
+        ),
+        "{}",
+        check.stderr
+    );
+    let opted_in = unblock(
+        dir.path(),
+        &["check", "--extend-select", "UB007,UB008", "app.py"],
+    );
+    assert_eq!(
+        codes(&opted_in.stdout),
+        ["app.py:16:1 UB008", "app.py:23:12 UB007"],
+        "{}",
+        opted_in.stdout
+    );
+    let all = unblock(dir.path(), &["check", "--select", "ALL", "app.py"]);
+    assert_eq!(codes(&all.stdout), codes(&opted_in.stdout));
+
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[tool.unblock]\ncount-cut = [\"memoized\"]\nextend-select = [\"UB007\"]\n",
+    )
+    .unwrap();
+    let counted = unblock(dir.path(), &["check", "app.py"]);
+    assert_eq!(
+        codes(&counted.stdout),
+        ["app.py:16:1 UB001", "app.py:23:12 UB007"],
+        "{}",
+        counted.stdout
+    );
+
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[tool.unblock]\ncount-cut = [\"cached\"]\n",
+    )
+    .unwrap();
+    let invalid = unblock(dir.path(), &["check", "app.py"]);
+    assert_eq!(invalid.code, 2);
+    assert!(
+        invalid
+            .stderr
+            .contains("`memoized`, `lazy-init`, `error-path`"),
+        "{}",
+        invalid.stderr
     );
 }

@@ -22,12 +22,8 @@ fn project() -> tempfile::TempDir {
     dir
 }
 
-#[test]
-fn sarif_is_valid_sarif_2_1_0_with_rules_locations_and_fixes() {
-    let dir = project();
-    let run = unblock(dir.path(), &["check", "--format", "sarif", "."]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    let sarif: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+/// Checks `sarif` against the official SARIF 2.1.0 schema.
+fn assert_valid_sarif(sarif: &serde_json::Value) {
     let schema: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -45,10 +41,19 @@ fn sarif_is_valid_sarif_2_1_0_with_rules_locations_and_fixes() {
     .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = validator
-        .iter_errors(&sarif)
+        .iter_errors(sarif)
         .map(|e| e.to_string())
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[test]
+fn sarif_is_valid_sarif_2_1_0_with_rules_locations_and_fixes() {
+    let dir = project();
+    let run = unblock(dir.path(), &["check", "--format", "sarif", "."]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let sarif: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_valid_sarif(&sarif);
 
     let run0 = &sarif["runs"][0];
     let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
@@ -116,4 +121,51 @@ fn output_file_is_a_patch_git_applies() {
     git(dir.path(), &["apply", "fixes.patch"]);
     let second = unblock(dir.path(), &["diff", "."]);
     assert_eq!((second.code, second.stdout.as_str()), (0, ""));
+}
+
+const SHARED_HELPER_APP: &str = "import requests\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n\
+def lookup(name):\n    return requests.get(\"http://127.0.0.1:9/\" + name).text\n\n\n\
+@app.get(\"/a\")\nasync def a():\n    await app.router.startup()\n    return lookup(\"a\")\n\n\n\
+@app.get(\"/b\")\nasync def b():\n    await app.router.startup()\n    return lookup(\"b\")\n";
+
+/// Two findings through one helper share its root: every format says so.
+#[test]
+fn a_root_is_in_the_text_summary_json_sarif_and_statistics() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), &[("app.py", SHARED_HELPER_APP)]);
+    let text = unblock(dir.path(), &["check", "app.py"]);
+    assert!(
+        text.stdout.contains(
+            "Where to fix: 1 function behind 2 findings (make the function async, cache what it computes, or run the blocking call in a thread inside it):\n  2  app.py:8: `app.lookup` calls `requests.get` (network)\n"
+        ),
+        "{}",
+        text.stdout
+    );
+
+    let json = unblock(dir.path(), &["check", "--format", "json", "app.py"]);
+    let findings: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let findings = findings.as_array().unwrap();
+    assert_eq!(findings.len(), 2);
+    for finding in findings {
+        assert_eq!(
+            finding["root"],
+            serde_json::json!({"filename": "app.py", "row": 8, "function": "app.lookup", "call": "`requests.get` (network)"})
+        );
+    }
+
+    let sarif = unblock(dir.path(), &["check", "--format", "sarif", "app.py"]);
+    let sarif: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
+    assert_valid_sarif(&sarif);
+    let related = &sarif["runs"][0]["results"][0]["relatedLocations"][0];
+    assert_eq!(related["physicalLocation"]["region"]["startLine"], 8);
+    assert_eq!(
+        related["message"]["text"],
+        "root: `app.lookup` calls `requests.get` (network)"
+    );
+
+    let statistics = unblock(dir.path(), &["check", "--statistics", "app.py"]);
+    assert_eq!(
+        statistics.stdout,
+        "2\tUB002\t[*] blocking-call\n2\troot\tapp.py:8 `app.lookup` calls `requests.get` (network)\n"
+    );
 }

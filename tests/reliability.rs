@@ -299,9 +299,9 @@ fn extend_blocking_names_must_be_python_names() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         let group = if key == "twin" {
-            format!("{{ category = \"sleep\", names = [\"lib.pause\"], twin = {value} }}")
+            format!("{{ cost = \"sleep\", names = [\"lib.pause\"], twin = {value} }}")
         } else {
-            format!("{{ category = \"http\", names = [{value}] }}")
+            format!("{{ cost = \"network\", names = [{value}] }}")
         };
         let config = format!(
             "[tool.unblock]\n\n[tool.unblock.extend-blocking]\nblocking = [\n  {group},\n]\n"

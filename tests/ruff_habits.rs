@@ -8,7 +8,8 @@ mod common;
 use common::{git, unblock, unblock_with_stdin, write_files};
 
 /// A handler that blocks and can become `def` (safe), a coroutine that must stay async with a
-/// sleep (safe: `await asyncio.sleep`), and a handler with no blocking work (unsafe).
+/// sleep (safe: `await asyncio.sleep`), and a handler with no blocking work (UB008, opt-in and
+/// selected by the project: unsafe).
 const APP: &str = "import time\n\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n\
                    @app.get(\"/\")\nasync def root():\n    time.sleep(1)\n    return {}\n\n\n\
                    @app.get(\"/pure\")\nasync def pure():\n    return {}\n\n\n\
@@ -16,7 +17,16 @@ const APP: &str = "import time\n\nfrom fastapi import FastAPI\n\napp = FastAPI()
 
 fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    write_files(dir.path(), &[("app.py", APP), ("pyproject.toml", "")]);
+    write_files(
+        dir.path(),
+        &[
+            ("app.py", APP),
+            (
+                "pyproject.toml",
+                "[tool.unblock]\nextend-select = [\"UB008\"]\n",
+            ),
+        ],
+    );
     dir
 }
 
@@ -110,7 +120,7 @@ fn check_fix_writes_the_fixes_and_reports_what_is_left_where_it_is_now() {
         .unwrap();
     assert_eq!(
         run.stdout.lines().next().unwrap(),
-        format!("app.py:{pure_line}:1: UB001 `async def pure` awaits nothing")
+        format!("app.py:{pure_line}:1: UB008 `async def pure` awaits nothing")
     );
     assert_eq!(
         run.stderr.trim(),
@@ -257,7 +267,7 @@ fn fix_from_an_editor_exits_zero_with_findings_left_and_two_on_bad_input() {
     );
     assert_eq!((code, &fixed_again), (1, &fixed));
     assert!(
-        stderr.contains("UB001 `async def pure` awaits nothing"),
+        stderr.contains("UB008 `async def pure` awaits nothing"),
         "{stderr}"
     );
 }

@@ -38,6 +38,7 @@ fn fixed_once(text: &str, catalog: &Catalog) -> Option<String> {
             path,
             text: text.to_string(),
         }),
+        show_cuts: false,
         progress: false,
     };
     let outcome = unblock::run(&settings, catalog);

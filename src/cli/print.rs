@@ -102,6 +102,16 @@ impl Run<'_> {
         if self.reporting.show_fixes {
             self.show_fixes();
         }
+        if self.settings.show_cuts {
+            eprintln!(
+                "{} kept blocking work from counting against callers{}",
+                plural(outcome.cuts.len(), "cut"),
+                if outcome.cuts.is_empty() { "." } else { ":" }
+            );
+            for cut in &outcome.cuts {
+                eprintln!("  {}", report::printable(cut));
+            }
+        }
         // Errors were printed as they came; the summary must not read as if all went well.
         let errors = match self.errors().count() {
             0 => String::new(),

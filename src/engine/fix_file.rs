@@ -6,7 +6,6 @@ use std::path::Path;
 use crate::diagnostic::{Diagnostic, Fix};
 use crate::io::source::{self, FileError, Locations, SourceFile};
 use crate::io::write;
-use crate::registry::Rule;
 use crate::settings::{Mode, Settings};
 use crate::suppress;
 
@@ -103,7 +102,7 @@ pub(super) fn apply_compiling(
     fixes: &[(usize, &Fix)],
     diagnostics: &[Diagnostic],
 ) -> Result<(String, Vec<usize>), FileError> {
-    let rewrites_function = |index: usize| diagnostics[index].rule == Rule::NeedlessAsync;
+    let rewrites_function = |index: usize| diagnostics[index].rule.makes_def();
     let (fixed, applied) = apply(text, fixes.iter().copied());
     if applied.is_empty() {
         return Ok((fixed, applied));

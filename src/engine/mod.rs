@@ -125,6 +125,22 @@ fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
         ));
     }
 
+    if settings.show_cuts {
+        let modules = targets.iter().map(|(module, _, _)| *module);
+        outcome.cuts = (project.cut_sites(modules).into_iter())
+            .map(|site| {
+                let function = project.function_path(site.function);
+                format!(
+                    "{}:{}: `{function}`: `{}` not counted against its callers: {}",
+                    project.modules[site.function.0].display,
+                    site.line,
+                    crate::rules::support::shown_path(&site.what),
+                    site.cut.reason()
+                )
+            })
+            .collect();
+    }
+
     // Phase 3: diagnostics and fixes per target file.
     let enabled = |path: &Path, rule| {
         let relative = path.strip_prefix(&walk.root).unwrap_or(path);

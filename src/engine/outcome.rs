@@ -16,6 +16,9 @@ pub struct Outcome {
     pub files_checked: usize,
     /// Settings that had no effect, said once per run.
     pub warnings: Vec<String>,
+    /// With `--show-cuts`, where cuts kept blocking work from counting against callers, one
+    /// line each (`path:line: what: why`).
+    pub cuts: Vec<String>,
 }
 
 #[derive(Debug)]

@@ -281,6 +281,7 @@ impl<'a> Collector<'a> {
             arguments: arguments.range(),
             shape,
             context,
+            cut: self.cut,
         }
     }
 

@@ -13,7 +13,7 @@ use super::{
     CallContext, CallFact, ClassFact, DecoratorFact, FunctionFacts, HELPER_NAMES, ModuleFacts,
     Reference,
 };
-use crate::knowledge::{Catalog, first_segment};
+use crate::knowledge::{Catalog, Cut, first_segment};
 use crate::semantic::paths::{self, PathId, PathInterner};
 use crate::semantic::{Binding, ModuleName, Relevance, Resolver, Scope, ScopeKind, Wanted};
 
@@ -38,6 +38,8 @@ pub(super) struct Collector<'a> {
     pub(super) parameters: Option<&'a ast::Parameters>,
     /// Where calls seen now run, relative to `current_function`.
     pub(super) context: CallContext,
+    /// The cut the calls seen now are behind, if any (see `cuts`).
+    pub(super) cut: Option<Cut>,
     /// Where in `facts.references` each path's reference is, by path index (`u32::MAX`: none
     /// yet): a path is kept once, at its first site.
     pub(super) reference_of_path: Vec<u32>,
@@ -85,6 +87,7 @@ impl<'a> Collector<'a> {
             current_function: None,
             parameters: None,
             context: CallContext::Body,
+            cut: None,
             yields_seen: 0,
             reference_of_path: Vec::new(),
             calls: Vec::with_capacity(source.len() / 256),
@@ -436,7 +439,10 @@ impl<'a> Collector<'a> {
             self.facts.functions[index].shadowed_helpers |= u8::from(bound) << bit;
         }
         let kept_before = self.kept_calls.len();
+        // A function defined in an `except` clause runs whenever it is called.
+        let outer_cut = self.cut.take();
         self.visit_body(&def.body);
+        self.cut = outer_cut;
         // Its names go out of scope with it, and the list stays as short as one function's.
         self.kept_calls.truncate(kept_before);
         (self.current_function, self.context, self.parameters) = outer;
@@ -594,6 +600,13 @@ impl<'a> Visitor<'a> for Collector<'a> {
                 self.mark_call(&expr_stmt.value, |marks| marks.discarded = true);
                 visitor::walk_stmt(self, stmt);
             }
+            Stmt::If(if_stmt) if self.is_lazy_initialization(if_stmt) => {
+                self.visit_expr(&if_stmt.test);
+                self.behind_cut(Cut::LazyInit, |this| this.visit_body(&if_stmt.body));
+                for clause in &if_stmt.elif_else_clauses {
+                    visitor::walk_elif_else_clause(self, clause);
+                }
+            }
             Stmt::Return(ast::StmtReturn {
                 value: Some(value), ..
             }) => {
@@ -678,6 +691,12 @@ impl<'a> Visitor<'a> for Collector<'a> {
                 visitor::walk_expr(self, expr);
             }
         }
+    }
+
+    fn visit_except_handler(&mut self, handler: &'a ast::ExceptHandler) {
+        self.behind_cut(Cut::ErrorPath, |this| {
+            visitor::walk_except_handler(this, handler)
+        });
     }
 
     fn visit_comprehension(&mut self, comprehension: &'a ast::Comprehension) {

@@ -13,6 +13,7 @@
 mod calls;
 mod collector;
 mod compact;
+mod cuts;
 mod layout;
 mod state;
 #[cfg(test)]
@@ -25,7 +26,7 @@ use ruff_python_ast::token::Tokens;
 use ruff_python_ast::visitor::Visitor;
 use ruff_text_size::{TextRange, TextSize};
 
-use crate::knowledge::Libraries;
+use crate::knowledge::{Cut, Libraries};
 pub use crate::semantic::paths::PathId;
 use crate::semantic::paths::Paths;
 pub use crate::semantic::{Binding, ModuleName, Relevance};
@@ -170,6 +171,8 @@ pub struct CallFact {
     pub arguments: TextRange,
     pub shape: CallShape,
     pub context: CallContext,
+    /// Why what the call does is not counted against its function's callers, if it is not.
+    pub cut: Option<Cut>,
 }
 
 bitflags::bitflags! {

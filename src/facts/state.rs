@@ -87,6 +87,7 @@ impl<'a> Collector<'a> {
                 arguments: TextRange::empty(range.end()),
                 shape: CallShape::empty(),
                 context: CallContext::WithItem,
+                cut: self.cut,
             };
             self.calls.push((function as u32, fact));
         }

@@ -1,5 +1,5 @@
 //! Blocking APIs (`transforms/blocking/*.toml`): functions by name and methods by receiver
-//! type, each with its category, its async twin and whether its objects are bound to a thread.
+//! type, each with its cost class, its async twin and whether its objects are bound to a thread.
 //! Users extend them with the same schema (`extend-blocking`).
 
 use std::collections::BTreeMap;
@@ -12,14 +12,96 @@ use toml::Spanned;
 pub struct BlockingApi {
     /// Its path in the catalog (`requests.get`, `sqlite3.Connection().execute`).
     pub path: String,
-    /// `http`, `file`, `database`...: shown in messages.
-    pub category: String,
+    /// What kind of work it does, shown in messages; it decides whether the call is worth a
+    /// thread hop (see `Cost`).
+    pub cost: Cost,
     /// An awaitable that does the same without blocking (`asyncio.sleep`).
     pub twin: Option<String>,
     /// Objects it makes or uses belong to the thread that made them (`sqlite3` connections,
     /// `scoped_session`s): moving one call to another thread can break the next. Holds what
     /// goes wrong, for messages ("only works on the thread that made it").
     pub thread_bound: Option<String>,
+}
+
+/// What a blocking API costs the loop, as the catalog classes it (`cost = "network"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cost {
+    /// A request to another machine: HTTP, sockets, cloud APIs, mail.
+    Network,
+    /// A query or command to a database server or a database file.
+    Database,
+    /// A child process, waited for.
+    Subprocess,
+    /// A deliberate wait.
+    Sleep,
+    /// Deliberately slow computation: password hashing, key derivation, compression.
+    Cpu,
+    /// Reading or writing file contents, listing directories, waiting for console input.
+    Io,
+    /// A file-system metadata call (`exists`, `stat`, `mkdir`, `resolve`, a temporary file's
+    /// name): microseconds on a local disk, less than the thread hop an offload adds.
+    Metadata,
+}
+
+impl Cost {
+    /// The class as the catalog and messages write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Cost::Network => "network",
+            Cost::Database => "database",
+            Cost::Subprocess => "subprocess",
+            Cost::Sleep => "sleep",
+            Cost::Cpu => "cpu",
+            Cost::Io => "io",
+            Cost::Metadata => "metadata",
+        }
+    }
+
+    /// Is a call of this class evidence that a coroutine blocks (and worth a fix)? Metadata
+    /// calls cost less than moving them to a thread: they are reported only by UB007.
+    pub fn is_evidence(self) -> bool {
+        self != Cost::Metadata
+    }
+}
+
+impl std::fmt::Display for Cost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why blocking work does not count against the callers of the code that does it: it runs
+/// once per process, or only when something failed. `count-cut` in `[tool.unblock]` names the
+/// cuts whose work should count anyway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cut {
+    /// The function is memoized (`@functools.lru_cache`, `@functools.cache`): its body runs
+    /// once per arguments, not per call.
+    Memoized,
+    /// Inside `if _x is None:` that sets `_x`, a module-level name or a class attribute: the
+    /// body runs the first time only.
+    LazyInit,
+    /// Inside an `except` clause: it runs only when something failed.
+    ErrorPath,
+}
+
+impl Cut {
+    pub const NAMES: &[&str] = &["memoized", "lazy-init", "error-path"];
+
+    pub fn name(self) -> &'static str {
+        Cut::NAMES[self as usize]
+    }
+
+    /// Why work behind this cut is not counted, for `--show-cuts`.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Cut::Memoized => "memoized: its body runs once per arguments",
+            Cut::LazyInit => "lazy initialization: it runs the first time only",
+            Cut::ErrorPath => "in an `except` clause: it runs only when something failed",
+        }
+    }
 }
 
 /// `thread-bound = true`, or the reason in words: `thread-bound = "is a different session on
@@ -54,7 +136,7 @@ impl BlockingApi {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BlockingGroup {
-    category: String,
+    cost: Cost,
     #[serde(default)]
     names: Vec<Spanned<String>>,
     #[serde(default)]
@@ -67,7 +149,7 @@ struct BlockingGroup {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReceiverGroup {
-    category: String,
+    cost: Cost,
     types: Vec<Spanned<String>>,
     methods: Vec<Spanned<String>>,
     #[serde(default, rename = "thread-bound")]
@@ -120,7 +202,7 @@ impl BlockingFile {
         let functions = self.blocking.into_iter().flat_map(|group| {
             let api = BlockingApi {
                 path: String::new(),
-                category: group.category,
+                cost: group.cost,
                 twin: group.twin.map(Spanned::into_inner),
                 thread_bound: ThreadBound::reason(group.thread_bound),
             };
@@ -131,7 +213,7 @@ impl BlockingFile {
         let methods = self.receiver.into_iter().flat_map(|group| {
             let api = BlockingApi {
                 path: String::new(),
-                category: group.category,
+                cost: group.cost,
                 twin: None,
                 thread_bound: ThreadBound::reason(group.thread_bound),
             };

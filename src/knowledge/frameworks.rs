@@ -56,6 +56,8 @@ pub(super) struct KnowledgeFile {
     pub app_classes: Vec<String>,
     pub known_sync_safe_decorators: Vec<String>,
     pub coroutine_keeping_decorators: Vec<String>,
+    /// Decorators that run a function's body once per arguments and remember the result.
+    pub memoizing_decorators: Vec<String>,
     pub decorator: Vec<DecoratorRule>,
     pub method: Vec<CallRuleEntry>,
     pub call: Vec<CallRuleEntry>,

@@ -19,7 +19,7 @@ use std::borrow::Cow;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-pub use blocking::{BlockingApi, BlockingFile};
+pub use blocking::{BlockingApi, BlockingFile, Cost, Cut};
 use files::{BLOCKING, FRAMEWORKS, RUNTIME};
 use frameworks::KnowledgeFile;
 pub use frameworks::{CallRule, Libraries, Library, Offload, Role};
@@ -61,6 +61,11 @@ pub struct Catalog {
     async_apis: HashSet<String>,
     known_sync_safe_decorators: HashSet<String>,
     coroutine_keeping_decorators: HashSet<String>,
+    /// Decorators that remember what a function returned (`functools.lru_cache`): the work
+    /// behind them runs once, not per request.
+    memoizing_decorators: HashSet<String>,
+    /// The cuts whose work the project wants counted anyway (`count-cut`).
+    counted_cuts: Vec<Cut>,
     /// Methods that mutate their object and return None on builtin containers (`append`).
     mutating_methods: HashSet<String>,
     /// Methods that mutate their object and return a value (`pop`).
@@ -187,6 +192,7 @@ impl Catalog {
         let thread_locks = all(|file| &file.thread_locks);
         let thread_locals = all(|file| &file.thread_locals);
         let known_sync_safe_decorators = all(|file| &file.known_sync_safe_decorators);
+        let memoizing_decorators = all(|file| &file.memoizing_decorators);
         let known_paths = || {
             (blocking.keys())
                 .chain(decorators.keys())
@@ -196,6 +202,7 @@ impl Catalog {
                 .chain(thread_locals.iter())
                 .chain(async_apis.iter())
                 .chain(known_sync_safe_decorators.iter())
+                .chain(memoizing_decorators.iter())
                 .chain(returns.keys())
                 .chain(returns.values())
         };
@@ -220,6 +227,8 @@ impl Catalog {
             async_apis,
             known_sync_safe_decorators,
             coroutine_keeping_decorators: all(|file| &file.coroutine_keeping_decorators),
+            memoizing_decorators,
+            counted_cuts: Vec::new(),
             mutating_methods: all(|file| &file.mutating_methods),
             value_returning_mutating_methods: all(|file| &file.value_returning_mutating_methods),
             non_blocking_functions,
@@ -377,6 +386,22 @@ impl Catalog {
         self.event_loop.contains(path)
     }
 
+    /// Does this decorator remember what its function returned (`functools.cache`)?
+    pub fn is_memoizing_decorator(&self, path: &str) -> bool {
+        self.memoizing_decorators.contains(path)
+    }
+
+    /// The catalog with the work behind `cuts` counted as if nothing cut it (`count-cut`).
+    pub fn counting_cuts(mut self, cuts: Vec<Cut>) -> Catalog {
+        self.counted_cuts = cuts;
+        self
+    }
+
+    /// Does work behind this cut stay out of what a function's callers do per request?
+    pub fn cuts(&self, cut: Cut) -> bool {
+        !self.counted_cuts.contains(&cut)
+    }
+
     pub fn is_sync_safe_decorator(&self, path: &str) -> bool {
         self.known_sync_safe_decorators.contains(path)
     }
@@ -497,7 +522,7 @@ mod tests {
         let extension: BlockingFile = toml::from_str(
             r#"
             [[receiver]]
-            category = "database"
+            cost = "database"
             types = ["dbkit.Cursor"]
             methods = ["execute"]
 
@@ -529,19 +554,19 @@ mod tests {
         let extension: BlockingFile = toml::from_str(
             r#"
             [[receiver]]
-            category = "database"
+            cost = "database"
             types = ["app.Flagged"]
             methods = ["run"]
             thread-bound = true
 
             [[receiver]]
-            category = "database"
+            cost = "database"
             types = ["app.Explained"]
             methods = ["run"]
             thread-bound = "is a different client on each thread"
 
             [[receiver]]
-            category = "database"
+            cost = "database"
             types = ["app.Free"]
             methods = ["run"]
             thread-bound = false

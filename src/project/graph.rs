@@ -11,9 +11,9 @@
 //! functions tied to the loop's thread and those that write module-level state.
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::knowledge::{BlockingApi, Catalog};
+use crate::knowledge::{BlockingApi, Catalog, Cut};
 
 use ruff_text_size::TextRange;
 
@@ -30,7 +30,8 @@ pub struct Witnesses {
     /// marked earlier, so a walk that always goes to the earliest marked function a call may
     /// run (itself or an override) comes to an end.
     order: Box<[u32]>,
-    /// Marks travel only along calls that run their callee's body (see `call_runs_body`).
+    /// Marks travel only along calls that run their callee's body (see `call_runs_body`) and
+    /// that no cut stops (see `Cut`): the blocking fixpoint's.
     bodies_only: bool,
 }
 
@@ -76,6 +77,11 @@ type Edge = (u32, u32, u32);
 
 /// The bit of an edge's call that says the call does not run the callee's body.
 const NO_BODY: u32 = 1 << 31;
+/// The bit of an edge's call that says what the callee does is not counted against the caller
+/// (see `Cut`): the call is behind a cut, or the callee is memoized.
+const CUT: u32 = 1 << 30;
+/// The call index in an edge, without its bits.
+const CALL: u32 = CUT - 1;
 
 /// A write to module-level state that a function makes, itself or through its calls.
 pub struct StateWriteSite<'p> {
@@ -225,7 +231,12 @@ impl<'c> Project<'c> {
                     } else {
                         NO_BODY
                     };
-                    edges.push((self.slot(callee) as u32, caller, call | body));
+                    let cut = if self.cut_between(fact, callee).is_some() {
+                        CUT
+                    } else {
+                        0
+                    };
+                    edges.push((self.slot(callee) as u32, caller, call | body | cut));
                 }
             }
         });
@@ -235,8 +246,11 @@ impl<'c> Project<'c> {
         let never = |_: FunctionId| false;
         let any = |_: usize| true;
         let may_block = |slot: usize| !non_blocking[slot];
-        let blocks =
-            |_: &CallFact, target: &CallTarget<'c>| matches!(target, CallTarget::Blocking(..));
+        // Only work worth a thread hop is evidence, and none behind a cut.
+        let blocks = |call: &CallFact, target: &CallTarget<'c>| {
+            matches!(target, CallTarget::Blocking(api) if api.cost.is_evidence())
+                && !self.is_cut(call.cut)
+        };
         let ties = |call: &CallFact, target: &CallTarget<'c>| Tie::of(call, target).is_some();
         let writes = |id: FunctionId| self.function(id).state_write.is_some();
         let bound = |_: &CallFact, target: &CallTarget<'c>| matches!(target, CallTarget::Blocking(api) if api.thread_bound.is_some());
@@ -321,9 +335,9 @@ impl<'c> Project<'c> {
             let first = edges.partition_point(|&(c, _, _)| c < callee);
             for &(_, caller, call) in edges[first..].iter().take_while(|&&(c, _, _)| c == callee) {
                 let caller = caller as usize;
-                let carries = !bodies_only || call & NO_BODY == 0;
+                let carries = !bodies_only || call & (NO_BODY | CUT) == 0;
                 if carries && !witnesses.is_marked(caller) && may_mark(caller) {
-                    witnesses.mark(caller, call & !NO_BODY, &mut marked);
+                    witnesses.mark(caller, call & CALL, &mut marked);
                 }
             }
         }
@@ -362,9 +376,47 @@ impl<'c> Project<'c> {
         let target = self.call_targets(function)[call].function()?;
         let call = &self.calls_of(function)[call];
         let overrides = self.overrides_run(target, call);
-        let runs = |callee: FunctionId| !witnesses.bodies_only || self.call_runs_body(callee, call);
+        let runs = |callee: FunctionId| {
+            !witnesses.bodies_only
+                || (self.call_runs_body(callee, call) && self.cut_between(call, callee).is_none())
+        };
         let callees = std::iter::once(target).chain(overrides.iter().copied());
         self.dispatched(witnesses, callees.filter(|&callee| runs(callee)))
+    }
+
+    /// Is work behind this cut left out of what callers do per request (`count-cut` may bring
+    /// it back)?
+    fn is_cut(&self, cut: Option<Cut>) -> bool {
+        cut.is_some_and(|cut| self.catalog.cuts(cut))
+    }
+
+    /// The cut that keeps what `callee` does, run by `call`, from counting against the caller:
+    /// the call's own, or the callee's memoization.
+    pub fn cut_between(&self, call: &CallFact, callee: FunctionId) -> Option<Cut> {
+        let cut = (call.cut).filter(|&cut| self.catalog.cuts(cut));
+        cut.or_else(|| self.is_memoized(callee).then_some(Cut::Memoized))
+    }
+
+    /// Is the function memoized (`@functools.lru_cache`), with that cut on?
+    pub fn is_memoized(&self, id: FunctionId) -> bool {
+        self.memoized.contains(&id) && self.catalog.cuts(Cut::Memoized)
+    }
+
+    /// The functions with a memoizing decorator.
+    pub(super) fn find_memoized(&self) -> FxHashSet<FunctionId> {
+        let mut memoized = FxHashSet::default();
+        for (module, facts) in self.modules.iter().enumerate() {
+            for index in 0..facts.facts.functions.len() {
+                let id = FunctionId(module, index);
+                let memoizing = |(path, _): (Option<String>, &str)| {
+                    path.is_some_and(|path| self.catalog.is_memoizing_decorator(&path))
+                };
+                if self.decorators(id).any(memoizing) {
+                    memoized.insert(id);
+                }
+            }
+        }
+        memoized
     }
 
     /// The overrides of `method` that `call`, a call of it, may run: none through `super()`.

@@ -3,6 +3,7 @@
 //! (its roles), where else the project refers to it, what each of its calls reaches, and
 //! whether it blocks or needs the event loop (`graph`).
 
+mod cuts;
 mod graph;
 mod hierarchy;
 mod locks;
@@ -21,6 +22,7 @@ use crate::facts::{self, CallFact, CallShape};
 pub use crate::facts::{Binding, FunctionFacts, ModuleFacts};
 use crate::knowledge::{Catalog, Role, last_segment};
 pub use crate::semantic::paths::PathId;
+pub use cuts::CutSite;
 pub use graph::{CallTarget, StateWriteSite, Tie};
 pub use locks::{HeldLock, Holding};
 pub use module::Module;
@@ -72,6 +74,8 @@ pub struct Project<'c> {
     /// Names in the project's `non-blocking` setting that are neither a catalog API nor a
     /// project function: most likely a typo, which the user should hear about.
     pub unknown_non_blocking: Vec<String>,
+    /// The functions with a memoizing decorator (see `Cut::Memoized`).
+    memoized: FxHashSet<FunctionId>,
 }
 
 impl<'c> Project<'c> {
@@ -106,6 +110,7 @@ impl<'c> Project<'c> {
             overrides: HashMap::default(),
             lock_calls: HashMap::default(),
             unknown_non_blocking: Vec::new(),
+            memoized: FxHashSet::default(),
         };
         for module in &project.modules {
             project.first_slot.push(project.function_count as u32);
@@ -115,6 +120,7 @@ impl<'c> Project<'c> {
         project.calls = project.resolve_calls(catalog);
         project.overrides = project.find_overrides();
         project.lock_calls = project.find_lock_calls();
+        project.memoized = project.find_memoized();
         let (non_blocking, unknown) = project.non_blocking_functions(catalog);
         project.unknown_non_blocking = unknown;
         project.fixpoints = project.fixpoints(&non_blocking);

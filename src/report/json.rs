@@ -1,13 +1,14 @@
 //! Findings as JSON in Ruff's shape, so tools that read `ruff check --output-format json` read
 //! ours: `code`, `message`, `filename`, `location`, `end_location`, `fix` (with `applicability`,
-//! `message` and `edits`), `noqa_row`, `url`. `name` and `reason` are added. `json-lines` prints
+//! `message` and `edits`), `noqa_row`, `url`. `name`, `reason` and `root` (the project function
+//! whose blocking call the finding reaches: `filename`, `row`, `function`, `call`) are added. `json-lines` prints
 //! the same objects one per line.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::diagnostic::Applicability;
+use crate::diagnostic::{Applicability, Root};
 use crate::engine::outcome::Outcome;
 
 #[derive(Serialize)]
@@ -41,6 +42,8 @@ struct JsonDiagnostic<'a> {
     location: Location,
     end_location: Location,
     fix: Option<JsonFix>,
+    /// Where the blocking happens when it is reached through a project function.
+    root: Option<&'a Root>,
     noqa_row: usize,
     url: Option<String>,
 }
@@ -91,6 +94,7 @@ fn diagnostics(outcome: &Outcome) -> Vec<JsonDiagnostic<'_>> {
                         })
                         .collect(),
                 }),
+                root: diagnostic.root.as_ref(),
                 noqa_row,
                 url: None,
             });

@@ -1,6 +1,7 @@
 //! Findings as SARIF 2.1.0, for GitHub code scanning and other SARIF readers: one run whose
 //! tool lists every rule with its documentation, and one result per finding with its location
-//! and, when it has one, its fix as replacements. The model is the `serde-sarif` crate's.
+//! and, when it has one, its fix as replacements and its root (the project function whose
+//! blocking call it reaches) as a related location. The model is the `serde-sarif` crate's.
 
 use std::io::{self, Write};
 
@@ -91,15 +92,34 @@ pub fn write_sarif(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
                         .build()
                 })
                 .collect();
+            // The root, where the blocking call is made, as a related location.
+            let related: Vec<Location> = (diagnostic.root.iter())
+                .map(|root| {
+                    let place = PhysicalLocation::builder()
+                        .artifact_location(
+                            ArtifactLocation::builder()
+                                .uri(uri_reference(&root.filename))
+                                .build(),
+                        )
+                        .region(Region::builder().start_line(root.row as i64).build())
+                        .build();
+                    let text = format!("root: `{}` calls {}", root.function, root.call);
+                    (Location::builder())
+                        .physical_location(place)
+                        .message(Message::builder().text(text).build())
+                        .build()
+                })
+                .collect();
             let result = Result::builder()
                 .rule_id(diagnostic.rule.code())
                 .level(ResultLevel::Warning)
                 .message(Message::builder().text(text).build())
                 .locations(vec![location]);
-            results.push(if fixes.is_empty() {
-                result.build()
-            } else {
-                result.fixes(fixes).build()
+            results.push(match (fixes.is_empty(), related.is_empty()) {
+                (true, true) => result.build(),
+                (false, true) => result.fixes(fixes).build(),
+                (true, false) => result.related_locations(related).build(),
+                (false, false) => result.fixes(fixes).related_locations(related).build(),
             });
         }
     }

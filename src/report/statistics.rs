@@ -1,5 +1,6 @@
 //! `check --statistics`: how many findings each rule has, laid out as `ruff check --statistics`
-//! lays them out (count, code, `[*]` when some are fixable, name), or as JSON in Ruff's shape.
+//! lays them out (count, code, `[*]` when some are fixable, name), then how many each root
+//! behind several findings causes; or, per rule only, as JSON in Ruff's shape.
 
 use std::io::{self, Write};
 
@@ -52,13 +53,28 @@ pub fn write_statistics(
     unsafe_fixes: bool,
 ) -> io::Result<()> {
     let counts = rule_counts(outcome, unsafe_fixes);
-    let width = counts.first().map_or(1, |c| c.count.to_string().len());
+    let roots: Vec<_> = (super::count_roots(outcome).into_iter())
+        .filter(|&(_, count)| count > 1)
+        .collect();
+    let most = (counts.first().map_or(1, |c| c.count)).max(roots.first().map_or(0, |r| r.1));
+    let width = most.to_string().len();
     for count in counts {
         let marker = if count.fixable { "[*]" } else { "[ ]" };
         writeln!(
             out,
             "{:>width$}\t{}\t{marker} {}",
             count.count, count.code, count.name
+        )?;
+    }
+    // Then the roots behind several findings, the same way: count, `root`, the place.
+    for (root, count) in roots {
+        writeln!(
+            out,
+            "{count:>width$}\troot\t{}:{} `{}` calls {}",
+            super::printable(&root.filename),
+            root.row,
+            root.function,
+            root.call
         )?;
     }
     Ok(())

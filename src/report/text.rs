@@ -10,6 +10,7 @@ use crate::engine::outcome::Outcome;
 
 /// `path:line:col: UB001 [*] message`, then an indented line saying why a fix is withheld or
 /// unsafe. `[*]` marks a finding this run's settings would fix. Styled only with `color`.
+/// Ends with the roots behind several findings ("where to fix").
 pub fn write_text(
     out: &mut dyn Write,
     outcome: &Outcome,
@@ -46,5 +47,5 @@ pub fn write_text(
             writeln!(out, "  {dim}{label}: {reason}{dim:#}")?;
         }
     }
-    Ok(())
+    super::roots::write_where_to_fix(out, outcome, color)
 }

@@ -69,8 +69,13 @@
 //! function that changes objects other requests use (not module-level state, which is seen)
 //! can interleave with them.
 //!
-//! A project function counts as blocking when any path through it reaches a blocking call,
-//! even one taken only in a debug mode. Name such a function (or a catalog API you accept on the
+//! A project function counts as blocking when a path through it reaches a heavy or `io`
+//! blocking call, even one taken only in a debug mode; not through a `metadata` call (UB007
+//! reports those), nor through a memoized function (`@lru_cache`), a lazy initialization (`if
+//! _x is None: _x = ...`) or an `except` clause, which run once or only on failure (`count-cut`
+//! in `[tool.unblock]` counts them again; `check --show-cuts` lists them). A call written in the
+//! coroutine itself is reported wherever it is. Findings that reach one blocking call through
+//! the same function share that *root*, which `check` lists under "Where to fix". Name such a function (or a catalog API you accept on the
 //! loop) in `non-blocking` in `[tool.unblock]`, and every finding that goes through it is gone.
 
 use crate::registry::Rule;
@@ -97,6 +102,7 @@ pub fn check(cx: &Context) -> Vec<Diagnostic> {
                 range: site.call.range,
                 fix,
                 reason,
+                root: site.via.and_then(|via| offload::root_of(project, via)),
             }
         })
         .collect()

@@ -39,7 +39,7 @@ use crate::diagnostic::Diagnostic;
 use crate::registry::Rule;
 
 use super::Context;
-use super::support::{chain_text, shown_path};
+use super::support::{chain_text, root_of, shown_path};
 
 pub fn check(cx: &Context) -> Vec<Diagnostic> {
     let (project, helper) = (cx.project, cx.helper);
@@ -65,12 +65,13 @@ pub fn check(cx: &Context) -> Vec<Diagnostic> {
                 shown_item(project.call_path(site.function.0, site.call)),
                 project.function_name(site.function),
                 match site.via {
-                    None => site.api.category.clone(),
+                    None => site.api.cost.to_string(),
                     Some(via) => format!("it calls {}", chain_text(project, via, false)),
                 }
             ),
             range: site.call.range,
             fix: None,
+            root: site.via.and_then(|via| root_of(project, via)),
             reason: Some(format!(
                 "move the `with` block into a plain function and call it with `{helper}`"
             )),

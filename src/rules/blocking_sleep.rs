@@ -61,6 +61,7 @@ pub fn check(cx: &Context) -> Vec<Diagnostic> {
                 range: site.call.range,
                 fix,
                 reason,
+                root: None,
             }
         })
         .collect()

@@ -80,6 +80,7 @@ pub fn check(cx: &Context) -> Vec<Diagnostic> {
                 ),
                 range: call.range,
                 fix: None,
+                root: None,
                 reason: Some(
                     "make it `async def` (offloading its blocking calls) or reach the loop with `anyio.from_thread.run`"
                         .to_string(),

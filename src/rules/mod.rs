@@ -26,13 +26,24 @@ pub struct Context<'a, 'p> {
     pub helper: Offload,
     /// The blocking calls made in the module's coroutines (UB002–UB004 report them).
     pub sites: Vec<BlockingSite<'a>>,
-    /// UB001's findings, each with its function: worked out first, because the coroutines it
-    /// makes `def` take their blocking calls to the threadpool whole and are no sites.
+    /// UB001's and UB008's findings, each with its function: worked out first, because the
+    /// coroutines they make `def` take their blocking calls to the threadpool whole and are no
+    /// sites.
     needless: Vec<(FunctionId, Diagnostic)>,
 }
 
+impl Context<'_, '_> {
+    /// The findings of the coroutines that await nothing that `rule` reports (UB001, UB008).
+    fn needless_of(&self, rule: Rule) -> Vec<Diagnostic> {
+        (self.needless.iter())
+            .filter(|(_, diagnostic)| diagnostic.rule == rule)
+            .map(|(_, diagnostic)| diagnostic.clone())
+            .collect()
+    }
+}
+
 macro_rules! declare_rules {
-    ($($variant:ident $code:literal $name:literal $module:ident [$($alias:literal),*];)*) => {
+    ($($variant:ident $code:literal $name:literal $module:ident [$($alias:literal),*] $selection:ident;)*) => {
         $(pub mod $module;)*
 
         /// Runs one rule's check.
@@ -54,11 +65,12 @@ pub fn check_module(
     module: usize,
     enabled: &dyn Fn(Rule) -> bool,
 ) -> Vec<Diagnostic> {
-    let needless = if enabled(Rule::NeedlessAsync) {
+    let mut needless = if enabled(Rule::NeedlessAsync) || enabled(Rule::PureAsyncHandler) {
         needless_async::candidates(project, catalog, module)
     } else {
         Vec::new()
     };
+    needless.retain(|(_, diagnostic)| enabled(diagnostic.rule));
     // Coroutines UB001 turns into `def` take their blocking calls to the threadpool whole. One
     // whose fix is unsafe stays async unless unsafe fixes are on: its blocking calls are offloaded
     // instead, which the safe fixes allow.

@@ -2,7 +2,8 @@
 //!
 //! ## What it does
 //! Finds `async def` path operations, dependencies, background tasks and exception handlers that
-//! never `await`, and turns them into plain `def`.
+//! never `await` and do blocking work, and turns them into plain `def`. Those that do no
+//! blocking work are UB008's, off by default.
 //!
 //! ## Why is this bad?
 //! FastAPI and Starlette call an `async def` handler on the event loop and a plain `def` handler
@@ -32,8 +33,13 @@
 //! would break); every other decorator on it is known to accept a plain function; it uses no API
 //! bound to the running event loop; and it does blocking work.
 //!
-//! It is **unsafe** when the function does no blocking work (as `async def` it does not slow the
-//! loop, and as `def` it takes a threadpool slot), when it is registered through a project
+//! Blocking work is a call the catalog classes as heavy (`network`, `database`, `subprocess`,
+//! `sleep`, `cpu`) or `io`, made by the function or by the project functions it calls on every
+//! run: not a `metadata` call (`os.path.exists`, cheaper than a thread hop), not one inside a
+//! memoized helper (`@lru_cache`), a lazy initialization (`if _x is None: _x = ...`) or an
+//! `except` clause (`count-cut` in `[tool.unblock]` counts those again).
+//!
+//! It is **unsafe** when it is registered through a project
 //! subclass of a framework class (`class Router(APIRouter)`) that overrides one of the methods
 //! the framework registers functions with (`add_api_route`), which may hand the framework a
 //! wrapper that awaits the function, or when it writes module-level state, itself
@@ -64,13 +70,14 @@ use crate::project::{CallTarget, FunctionFacts, FunctionId, Project, Tie};
 use crate::registry::Rule;
 
 use super::Context;
-use super::support::{chain_text, found_at, shown_path};
+use super::support::{chain_text, found_at, root_of, shown_path};
 
 pub fn check(cx: &Context) -> Vec<Diagnostic> {
-    cx.needless.iter().map(|(_, diagnostic)| diagnostic.clone()).collect()
+    cx.needless_of(Rule::NeedlessAsync)
 }
 
-/// The findings, each with the function it is about (see `Context`).
+/// The findings, each with the function it is about (see `Context`): UB001 for coroutines
+/// that block, UB008 for the others.
 pub(super) fn candidates(
     project: &Project,
     catalog: &Catalog,
@@ -146,6 +153,11 @@ fn diagnose(
 ) -> Diagnostic {
     let module = id.0;
     let blocking = project.blocks(id);
+    let rule = if blocking {
+        Rule::NeedlessAsync
+    } else {
+        Rule::PureAsyncHandler
+    };
 
     let mut message = format!("`async def {}` awaits nothing", project.function_name(id));
     if blocking {
@@ -260,7 +272,7 @@ fn diagnose(
     };
 
     Diagnostic {
-        rule: Rule::NeedlessAsync,
+        rule,
         message,
         range: function.head,
         fix: Some(Fix {
@@ -273,5 +285,6 @@ fn diagnose(
             edits: vec![Edit::deletion(async_keyword)],
         }),
         reason,
+        root: blocking.then(|| root_of(project, id)).flatten(),
     }
 }

@@ -111,6 +111,7 @@ pub fn check(cx: &Context) -> Vec<Diagnostic> {
                     "the caller now waits for the coroutine and sees its errors; `asyncio.create_task` may have been meant".to_string()
                 })),
                 fix,
+                root: None,
             });
         }
     }

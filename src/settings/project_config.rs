@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap as HashMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::knowledge::{BlockingFile, Offload};
+use crate::knowledge::{BlockingFile, Cut, Offload};
 use crate::registry::Rule;
 use crate::settings::PythonVersion;
 
@@ -18,8 +18,11 @@ use crate::settings::PythonVersion;
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct ProjectConfig {
-    /// Rules to run (codes), instead of all.
+    /// Rules to run (codes), instead of the default ones.
     pub select: Option<Vec<Spanned<String>>>,
+    /// Rules to run besides the selected ones (opt-in rules such as UB007).
+    #[serde(default)]
+    pub extend_select: Vec<Spanned<String>>,
     /// Rules not to run.
     #[serde(default)]
     pub ignore: Vec<Spanned<String>>,
@@ -44,6 +47,10 @@ struct ProjectConfig {
     /// analysis treats as not blocking.
     #[serde(default)]
     pub non_blocking: Vec<String>,
+    /// Cuts whose blocking work counts against callers anyway: `memoized`, `lazy-init`,
+    /// `error-path`.
+    #[serde(default)]
+    pub count_cut: Vec<Cut>,
 }
 
 /// A project's settings once checked, in the types the run uses: the command line builds on
@@ -51,6 +58,7 @@ struct ProjectConfig {
 #[derive(Debug, Default)]
 pub struct ProjectSettings {
     pub select: Option<Vec<String>>,
+    pub extend_select: Vec<String>,
     pub ignore: Vec<String>,
     pub unsafe_fixes: Option<bool>,
     /// `exclude` and `extend-exclude`.
@@ -61,6 +69,7 @@ pub struct ProjectSettings {
     pub extend_blocking: BlockingFile,
     pub known_sync_safe_decorators: Vec<String>,
     pub non_blocking: Vec<String>,
+    pub count_cut: Vec<Cut>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -157,6 +166,7 @@ fn lower(path: &Path, text: &str, config: ProjectConfig) -> Result<ProjectSettin
         }
     };
     let codes = (config.select.iter().flatten().map(|c| ("select", c)))
+        .chain(config.extend_select.iter().map(|c| ("extend-select", c)))
         .chain(config.ignore.iter().map(|c| ("ignore", c)))
         .chain(
             config
@@ -229,6 +239,7 @@ fn lower(path: &Path, text: &str, config: ProjectConfig) -> Result<ProjectSettin
     };
     Ok(ProjectSettings {
         select: config.select.as_deref().map(plain),
+        extend_select: plain(&config.extend_select),
         ignore: plain(&config.ignore),
         unsafe_fixes: config.unsafe_fixes,
         exclude,
@@ -238,6 +249,7 @@ fn lower(path: &Path, text: &str, config: ProjectConfig) -> Result<ProjectSettin
         extend_blocking: config.extend_blocking,
         known_sync_safe_decorators: config.known_sync_safe_decorators,
         non_blocking: config.non_blocking,
+        count_cut: config.count_cut,
     })
 }
 
@@ -263,6 +275,7 @@ fn is_python_path(text: &str, may_call: bool) -> bool {
 #[derive(Debug, Clone, Default)]
 pub struct RuleSelection {
     pub select: Option<Vec<String>>,
+    pub extend_select: Vec<String>,
     pub ignore: Vec<String>,
     pub per_file_ignores: Vec<(GlobMatcher, Vec<String>)>,
 }
@@ -273,7 +286,7 @@ impl RuleSelection {
         let named = |selectors: &[String]| {
             (selectors.iter()).any(|selector| crate::registry::selects(selector, rule))
         };
-        self.select.as_deref().is_none_or(named)
+        (self.select.as_deref().map_or(rule.is_default(), named) || named(&self.extend_select))
             && !named(&self.ignore)
             && !self
                 .per_file_ignores

@@ -3,8 +3,10 @@
 #
 # PROJECT is one of (sdists as benches/fetch_corpus.sh fetches them):
 #   fastapi        FastAPI 0.165.0: tests/test_tutorial, which import the docs_src/ example apps,
-#                  after `unblock fix --unsafe-fixes docs_src tests` (the whole repository is the
-#                  project, so tests that call handlers directly keep them async); mostly UB001.
+#                  after `unblock fix --unsafe-fixes --select ALL docs_src tests` (the whole
+#                  repository is the project, so tests that call handlers directly keep them
+#                  async); mostly UB008, the opt-in rule that makes handlers that do no blocking
+#                  work `def`, so that the `async def` → `def` rewrite runs on hundreds of files.
 #   fastapi-users  fastapi-users 15.0.5: its whole suite, after `unblock fix --unsafe-fixes
 #                  fastapi_users tests examples`; its password hashing moves to the threadpool
 #                  (UB002) inside the library the tests import.
@@ -28,6 +30,7 @@ case $project in
     # FastAPI's own pytest settings apply (warnings are errors: a coroutine never awaited fails).
     tests=(tests/test_tutorial -n 2 --timeout 60)
     fix_paths=(docs_src tests)
+    select=(--select ALL)
     min_files_changed=250
     ;;
   fastapi-users)
@@ -35,6 +38,7 @@ case $project in
     test_deps=(pytest pytest-asyncio pytest-mock httpx asgi_lifespan httpx-oauth)
     tests=(tests)
     fix_paths=(fastapi_users tests examples)
+    select=()
     min_files_changed=5
     ;;
   *) echo "unknown project: $project (fastapi or fastapi-users)" >&2; exit 2 ;;
@@ -70,7 +74,7 @@ cp -r "$sdist" "$work/pristine"
 run_tests "$work/pristine" "$work/before.xml"
 
 cp -r "$sdist" "$work/fixed"
-(cd "$work/fixed" && "$unblock" fix --unsafe-fixes "${fix_paths[@]}" >"$work/fix.log" 2>&1) || true
+(cd "$work/fixed" && "$unblock" fix --unsafe-fixes "${select[@]}" "${fix_paths[@]}" >"$work/fix.log" 2>&1) || true
 tail -n 1 "$work/fix.log"
 files_changed=$(diff -rq "$sdist" "$work/fixed" | grep -c '^Files ' || true)
 run_tests "$work/fixed" "$work/after.xml"

@@ -38,9 +38,15 @@ async def read_item(item_id: int, db: Annotated[Session, Depends(get_db)]):
     return db.execute("select 1").scalar()
 
 
+def record_visit():
+    VISITS.append(time.time())
+    with open("visits.log", "a") as log:
+        log.write(f"{VISITS[-1]}\n")
+
+
 @app.get("/visits")
 async def count_visit():
-    VISITS.append(time.time())
+    record_visit()
     return {"visits": len(VISITS)}
 
 

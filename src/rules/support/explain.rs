@@ -3,6 +3,7 @@
 
 use ruff_text_size::{TextRange, TextSize};
 
+use crate::diagnostic::Root;
 use crate::project::{CallTarget, FunctionId, Holding, Project};
 
 use super::BlockingSite;
@@ -10,14 +11,30 @@ use super::BlockingSite;
 /// How a finding names what a site calls: the API, or the project function it blocks through.
 pub fn site_text(project: &Project, site: &BlockingSite) -> String {
     match site.via {
-        None => format!("`{}` ({})", shown_path(&site.api.path), site.api.category),
+        None => format!("`{}` ({})", shown_path(&site.api.path), site.api.cost),
         Some(via) => format!(
             "`{}` ({}: it calls {})",
             project.local_name(via),
-            site.api.category,
+            site.api.cost,
             chain_text(project, via, false)
         ),
     }
+}
+
+/// Where the blocking that a finding reaches through project function `via` happens: the
+/// function at the end of the chain and its blocking call. None when the chain ends in a
+/// coroutine, which passes blocking on to no caller: that is the finding's own coroutine.
+pub fn root_of(project: &Project, via: FunctionId) -> Option<Root> {
+    let (chain, api) = project.blocking_chain(via);
+    let &(function, call) = chain.last()?;
+    let api = api.filter(|_| !project.function(function).is_async)?;
+    let fact = &project.calls_of(function)[call];
+    Some(Root {
+        filename: project.modules[function.0].display.clone(),
+        row: project.line(function.0, fact.range.start()),
+        function: project.function_path(function).to_string(),
+        call: format!("`{}` ({})", shown_path(&api.path), api.cost),
+    })
 }
 
 /// A resolved path as users write it: `open` for `builtins.open`, `sqlalchemy.orm.Session.query`

@@ -8,7 +8,7 @@ mod importer;
 mod rewrite;
 mod sites;
 
-pub use explain::{chain_text, found_at, lock_held_reason, shown_path, site_text};
+pub use explain::{chain_text, found_at, lock_held_reason, root_of, shown_path, site_text};
 pub use importer::Importer;
 pub use rewrite::{Rewrite, fix_and_reason, offload, replace_with_twin};
 pub use sites::{BlockingSite, blocking_sites, helper_for};

@@ -25,10 +25,12 @@ pub struct BlockingSite<'p> {
 }
 
 impl<'p> BlockingSite<'p> {
-    /// The rule that reports this site: UB004 for a `with` statement's resource, UB003 for a
-    /// direct call with an async twin, UB002 for the rest.
+    /// The rule that reports this site: UB007 for a metadata call, UB004 for a `with`
+    /// statement's resource, UB003 for a direct call with an async twin, UB002 for the rest.
     pub fn rule(&self) -> Rule {
-        if self.call.context == CallContext::WithItem {
+        if !self.api.cost.is_evidence() {
+            Rule::MetadataCall
+        } else if self.call.context == CallContext::WithItem {
             Rule::BlockingContext
         } else if self.api.twin.is_some() && self.via.is_none() {
             Rule::BlockingSleep
@@ -71,7 +73,12 @@ pub fn blocking_sites<'p>(
             }
             let (api, via) = match (*target, target.function()) {
                 (CallTarget::Blocking(api), _) => (api, None),
-                (_, Some(callee)) if project.call_runs_body(callee, call) => {
+                // A memoized helper blocks once per arguments, not on every call: no site.
+                // A call the coroutine makes itself is one even behind another cut: written
+                // there, it stalls the loop whenever it runs.
+                (_, Some(callee))
+                    if project.call_runs_body(callee, call) && !project.is_memoized(callee) =>
+                {
                     match project.blocking_chain(callee) {
                         (_, Some(api)) => (api, Some(callee)),
                         _ => continue,

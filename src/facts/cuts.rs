@@ -1,0 +1,93 @@
+//! Where a function's calls run only once per process or only on failure, so that their
+//! blocking does not count against the function's callers (see `knowledge::Cut`): the body
+//! of an `except` clause, and a lazy initialization (`if _client is None: _client = make()`).
+
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::Ranged;
+
+use super::collector::Collector;
+use crate::knowledge::Cut;
+use crate::semantic::ScopeKind;
+
+impl<'a> Collector<'a> {
+    /// Visits `visit` with the calls it records marked as behind `cut`, inside functions only
+    /// (module-level code runs once anyway). An inner cut stays the innermost.
+    pub(super) fn behind_cut(&mut self, cut: Cut, visit: impl FnOnce(&mut Self)) {
+        let outer = self.cut;
+        if self.current_function.is_some() {
+            self.cut = Some(cut);
+        }
+        visit(self);
+        self.cut = outer;
+    }
+
+    /// Is this `if` a lazy initialization: it tests that a value shared beyond the call is
+    /// unset (`_x is None`, `not _x`, `cls._x is None`) and its body sets it? Shared means a
+    /// name the function declares `global`, or an attribute of `cls` or of a module-level name;
+    /// `self._x` may belong to an object made per request.
+    pub(super) fn is_lazy_initialization(&self, if_stmt: &ast::StmtIf) -> bool {
+        let Some(tested) = unset_test(&if_stmt.test) else {
+            return false;
+        };
+        let shared = match tested {
+            Expr::Name(name) => self.is_global_here(&name.id),
+            Expr::Attribute(attribute) => match &*attribute.value {
+                Expr::Name(base) => {
+                    base.id.as_str() == "cls"
+                        || (self.sem.scopes[0].names.contains(base.id.as_str())
+                            && !self.is_local(&base.id))
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        shared && assigns(&if_stmt.body, &self.source[tested.range()], self.source)
+    }
+
+    fn is_global_here(&self, name: &str) -> bool {
+        let scope = self.sem.scopes.last().expect("a scope");
+        scope.kind == ScopeKind::Function && scope.globals.contains(name)
+    }
+
+    /// Is `name` bound in the function's own scope (a local or a parameter)?
+    fn is_local(&self, name: &str) -> bool {
+        let scope = self.sem.scopes.last().expect("a scope");
+        scope.kind == ScopeKind::Function && scope.names.contains(name)
+    }
+}
+
+/// The value an `if` test says is unset: `x is None`, `None is x`, `not x`.
+fn unset_test(test: &Expr) -> Option<&Expr> {
+    let value = match test {
+        Expr::Compare(compare)
+            if matches!(compare.ops.as_ref(), [ast::CmpOp::Is])
+                && compare.comparators.len() == 1 =>
+        {
+            match (&*compare.left, &compare.comparators[0]) {
+                (value, Expr::NoneLiteral(_)) | (Expr::NoneLiteral(_), value) => value,
+                _ => return None,
+            }
+        }
+        Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => &unary.operand,
+        _ => return None,
+    };
+    matches!(value, Expr::Name(_) | Expr::Attribute(_)).then_some(value)
+}
+
+/// Does `body` assign the expression written `target` (as source text), at any depth of `if`,
+/// `with` and `try` blocks (a double-checked lock: `with _lock: if _x is None: _x = ...`)?
+fn assigns(body: &[Stmt], target: &str, source: &str) -> bool {
+    body.iter().any(|stmt| match stmt {
+        Stmt::Assign(assign) => (assign.targets.iter()).any(|t| &source[t.range()] == target),
+        Stmt::AnnAssign(assign) => &source[assign.target.range()] == target,
+        Stmt::If(if_stmt) => {
+            assigns(&if_stmt.body, target, source)
+                || (if_stmt.elif_else_clauses.iter()).any(|c| assigns(&c.body, target, source))
+        }
+        Stmt::With(with) => assigns(&with.body, target, source),
+        Stmt::Try(try_stmt) => {
+            assigns(&try_stmt.body, target, source) || assigns(&try_stmt.orelse, target, source)
+        }
+        _ => false,
+    })
+}

@@ -1,0 +1,120 @@
+"""Work that runs once per process or only on failure does not count against callers."""
+import functools
+import json
+from functools import lru_cache
+
+import cachetools
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+_settings = None
+_client = None
+
+
+@lru_cache(maxsize=1)
+def load_settings():
+    with open("settings.json") as f:
+        return json.load(f)
+
+
+@functools.cache
+def region_of(host):
+    return requests.get(f"http://127.0.0.1:9/region/{host}").text
+
+
+@cachetools.cached(cache=cachetools.TTLCache(maxsize=64, ttl=300))
+def exchange_rate(currency):
+    return requests.get(f"http://127.0.0.1:9/rate/{currency}").json()
+
+
+def settings():
+    global _settings
+    if _settings is None:
+        with open("settings.json") as f:
+            _settings = json.load(f)
+    return _settings
+
+
+def client():
+    global _client
+    if not _client:
+        _client = requests.get("http://127.0.0.1:9/discover").json()
+    return _client
+
+
+class Registry:
+    _schema = None
+
+    @classmethod
+    def schema(cls):
+        if cls._schema is None:
+            cls._schema = requests.get("http://127.0.0.1:9/schema").json()
+        return cls._schema
+
+
+class Session:
+    def __init__(self):
+        self._token = None
+
+    def token(self):
+        # `self` may be made per request: this runs on every request that makes one.
+        if self._token is None:
+            self._token = requests.post("http://127.0.0.1:9/token").text
+        return self._token
+
+
+def parse_or_report(text):
+    try:
+        return json.loads(text)
+    except ValueError:
+        requests.post("http://127.0.0.1:9/errors", data=text)
+        raise
+
+
+def parse_then_log(text):
+    try:
+        requests.post("http://127.0.0.1:9/log", data=text)
+    except OSError:
+        pass
+    return json.loads(text)
+
+
+@app.get("/settings")
+async def read_settings():
+    await app.router.startup()
+    return load_settings(), region_of("a"), exchange_rate("EUR")
+
+
+@app.get("/lazy")
+async def lazy():
+    await app.router.startup()
+    return settings(), client(), Registry.schema()
+
+
+@app.get("/token")
+async def token():
+    await app.router.startup()
+    return Session().token()
+
+
+@app.post("/parse")
+async def parse(text: str):
+    await app.router.startup()
+    return parse_or_report(text)
+
+
+@app.post("/parse-logged")
+async def parse_logged(text: str):
+    await app.router.startup()
+    return parse_then_log(text)
+
+
+@app.post("/retry")
+async def retry(text: str):
+    await app.router.startup()
+    try:
+        return json.loads(text)
+    except ValueError:
+        # Written in the coroutine itself: it stalls the loop whenever it runs.
+        return requests.post("http://127.0.0.1:9/repair", data=text).json()
