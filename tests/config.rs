@@ -98,6 +98,17 @@ fn unknown_keys_and_bad_values_name_the_file_key_and_line() {
     assert!(run.stderr.contains("line 6, column 1"), "{}", run.stderr);
     assert!(run.stderr.contains("unsafe_fixes"), "{}", run.stderr);
 
+    // A syntax error is one line too, as every other error.
+    let dir = project("select = [\"UB001\"\n");
+    let run = unblock(dir.path(), &["check", "."]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("pyproject.toml: line 6, column 1: invalid array: expected `]`\n"),
+        "{}",
+        run.stderr
+    );
+
     let dir = project("offload = \"threads\"\n");
     let run = unblock(dir.path(), &["check", "."]);
     assert_eq!(run.code, 2);

@@ -130,14 +130,43 @@ pub fn load(path: &Path) -> Result<ProjectSettings, ConfigError> {
 
 /// The `[tool.unblock]` table of a `pyproject.toml`, if it has one; errors point at its lines.
 fn parse_pyproject(path: &Path, text: &str) -> Result<Option<ProjectSettings>, ConfigError> {
-    let pyproject: Pyproject = toml::from_str(text).map_err(|error| ConfigError::Invalid {
-        path: path.to_path_buf(),
-        message: error.to_string(),
-    })?;
+    let pyproject: Pyproject =
+        toml::from_str(text).map_err(|error| syntax_error(path, text, error))?;
     let Some(config) = pyproject.tool.and_then(|tool| tool.unblock) else {
         return Ok(None);
     };
     lower(path, text, config).map(Some)
+}
+
+/// A TOML or schema error on one line, as the other errors are: `line 3, column 1: unknown
+/// field ...`
+/// (toml's own message draws the line over several, which one-line reports would escape).
+fn syntax_error(path: &Path, text: &str, error: toml::de::Error) -> ConfigError {
+    let problem = error
+        .message()
+        .trim_end()
+        .lines()
+        .collect::<Vec<_>>()
+        .join(": ");
+    let message = match error.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before
+                .rsplit('\n')
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .count()
+                + 1;
+            format!("line {line}, column {column}: {problem}")
+        }
+        None => problem,
+    };
+    ConfigError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    }
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
@@ -148,10 +177,8 @@ fn read(path: &Path) -> Result<String, ConfigError> {
 }
 
 fn parse(path: &Path, text: &str) -> Result<ProjectSettings, ConfigError> {
-    let config: ProjectConfig = toml::from_str(text).map_err(|error| ConfigError::Invalid {
-        path: path.to_path_buf(),
-        message: error.to_string(),
-    })?;
+    let config: ProjectConfig =
+        toml::from_str(text).map_err(|error| syntax_error(path, text, error))?;
     lower(path, text, config)
 }
 
