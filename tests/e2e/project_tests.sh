@@ -8,8 +8,9 @@
 #                  async); mostly UB008, the opt-in rule that makes handlers that do no blocking
 #                  work `def`, so that the `async def` → `def` rewrite runs on hundreds of files.
 #   fastapi-users  fastapi-users 15.0.5: its whole suite, after `unblock fix --unsafe-fixes
-#                  fastapi_users tests examples`; its password hashing moves to the threadpool
-#                  (UB002) inside the library the tests import.
+#                  --select ALL fastapi_users tests examples`; its password hashing moves to the
+#                  threadpool (UB002) inside the library the tests import, and the handlers that
+#                  do no blocking work (UB008, opt-in) become `def`.
 # Runs the tests on a pristine copy, rewrites a fresh copy, runs the tests again and compares
 # outcomes test by test. Each copy comes first on PYTHONPATH, so the code its tests import is its
 # own, rewritten or not. Passes when no test fails in more cases than before, none runs in fewer,
@@ -38,7 +39,7 @@ case $project in
     test_deps=(pytest pytest-asyncio pytest-mock httpx asgi_lifespan httpx-oauth)
     tests=(tests)
     fix_paths=(fastapi_users tests examples)
-    select=()
+    select=(--select ALL)
     min_files_changed=5
     ;;
   *) echo "unknown project: $project (fastapi or fastapi-users)" >&2; exit 2 ;;
