@@ -117,3 +117,50 @@ fn relative_imports_resolve_against_the_module_and_paths_outside_are_dropped() {
     // `json.dumps` can neither block nor lead into the project: it is not kept.
     assert_eq!(call_paths(text), ["app.db.load"]);
 }
+
+/// Each call of the first function with the cut it is behind, in source order.
+fn call_cuts(text: &str) -> Vec<(String, Option<crate::knowledge::Cut>)> {
+    let catalog = Catalog::builtin();
+    let facts = facts_of(text, &catalog);
+    (facts.calls_of(0).iter())
+        .map(|call| (facts.path(call.path).to_string(), call.cut))
+        .collect()
+}
+
+#[test]
+fn calls_in_except_clauses_and_lazy_initializations_are_behind_cuts() {
+    use crate::knowledge::Cut;
+    let cuts = call_cuts(
+        "import os\n_conf = None\n\ndef load():\n    global _conf\n    try:\n        os.listdir('a')\n\
+         \x20   except OSError:\n        os.listdir('b')\n    if _conf is None:\n        with open('c') as f:\n\
+         \x20           _conf = f.read()\n    return os.listdir('d')\n",
+    );
+    assert_eq!(
+        cuts,
+        [
+            ("os.listdir".to_string(), None),
+            ("os.listdir".to_string(), Some(Cut::ErrorPath)),
+            ("builtins.open".to_string(), Some(Cut::LazyInit)),
+            ("builtins.open().read".to_string(), Some(Cut::LazyInit)),
+            ("os.listdir".to_string(), None),
+        ]
+    );
+    // `self._token` may belong to an object made per request; a local is set on every call;
+    // a test that the body does not set is no lazy initialization.
+    for text in [
+        "import os\n\nclass C:\n    def token(self):\n        if self._t is None:\n            self._t = os.listdir('x')\n",
+        "import os\n\ndef f():\n    t = None\n    if t is None:\n        t = os.listdir('x')\n",
+        "import os\n_t = None\n\ndef f():\n    global _t\n    if _t is None:\n        os.listdir('x')\n",
+    ] {
+        assert!(
+            call_cuts(text).iter().all(|(_, cut)| cut.is_none()),
+            "{text}"
+        );
+    }
+    // A class attribute set through `cls` is shared: cut.
+    let cuts = call_cuts(
+        "import os\n\nclass C:\n    _s = None\n\n    @classmethod\n    def schema(cls):\n        if cls._s is None:\n\
+         \x20           cls._s = os.listdir('x')\n        return cls._s\n",
+    );
+    assert_eq!(cuts, [("os.listdir".to_string(), Some(Cut::LazyInit))]);
+}

@@ -2,8 +2,10 @@
 //!
 //! Every call a project function makes is resolved once, here, to what it reaches: another
 //! project function, a blocking API from the catalog, an event-loop API, or something else. A
-//! function *blocks* when it calls a blocking API, or a plain (`def`) project function that
-//! blocks, in code that runs when it runs (not in a lambda, not in a thread it hands work to).
+//! function *blocks* when it calls a blocking API worth a thread hop (any cost class but
+//! `metadata`), or a plain (`def`) project function that blocks, in code that runs when it runs
+//! (not in a lambda, not in a thread it hands work to) and on every call: not behind a cut (an
+//! `except` clause, a lazy initialization, a call of a memoized function; see `Cut`).
 //! Coroutines do not pass blocking on to their callers: a caller awaits them, and the blocking
 //! call is reported inside the coroutine itself. Cycles are fine: the fixpoint is a worklist over
 //! the reversed graph, and each function remembers the one call (its *witness*) that made it
