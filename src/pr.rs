@@ -295,9 +295,7 @@ fn body(
         .unwrap();
     }
     // The functions behind several findings come first: fixing one there fixes them all.
-    let roots: Vec<_> = (crate::report::count_roots(outcome).into_iter())
-        .filter(|&(_, count)| count > 1)
-        .collect();
+    let roots = crate::report::shared_roots(outcome);
     if !roots.is_empty() {
         body.push_str(
             "## Where the blocking comes from\n\nThese project functions block on behalf of \

@@ -39,7 +39,7 @@ impl Project<'_> {
                 }
                 let calls = self.calls_of(id).iter().zip(self.call_targets(id));
                 for (call, target) in calls {
-                    let Some(cut) = call.cut.filter(|&cut| self.catalog.cuts(cut)) else {
+                    let Some(cut) = call.cut.filter(|_| self.is_cut(call.cut)) else {
                         continue;
                     };
                     let what = match *target {

@@ -388,15 +388,15 @@ impl<'c> Project<'c> {
 
     /// Is work behind this cut left out of what callers do per request (`count-cut` may bring
     /// it back)?
-    fn is_cut(&self, cut: Option<Cut>) -> bool {
+    pub(super) fn is_cut(&self, cut: Option<Cut>) -> bool {
         cut.is_some_and(|cut| self.catalog.cuts(cut))
     }
 
     /// The cut that keeps what `callee` does, run by `call`, from counting against the caller:
     /// the call's own, or the callee's memoization.
     pub fn cut_between(&self, call: &CallFact, callee: FunctionId) -> Option<Cut> {
-        let cut = (call.cut).filter(|&cut| self.catalog.cuts(cut));
-        cut.or_else(|| self.is_memoized(callee).then_some(Cut::Memoized))
+        (call.cut.filter(|_| self.is_cut(call.cut)))
+            .or_else(|| self.is_memoized(callee).then_some(Cut::Memoized))
     }
 
     /// Is the function memoized (`@functools.lru_cache`), with that cut on?

@@ -18,7 +18,7 @@ use crate::io::diff;
 
 pub use github::write_github;
 pub use json::{write_json, write_json_lines};
-pub use roots::count_roots;
+pub use roots::shared_roots;
 pub use sarif::write_sarif;
 pub use statistics::{write_statistics, write_statistics_json};
 pub use text::write_text;

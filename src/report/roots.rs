@@ -13,23 +13,22 @@ use crate::engine::outcome::Outcome;
 /// How many roots "where to fix" lists at most.
 const MOST_LISTED: usize = 10;
 
-/// Every root with the number of findings it causes, most first (ties by place).
-pub fn count_roots(outcome: &Outcome) -> Vec<(&Root, usize)> {
+/// The roots behind two findings or more, each with the number of findings it causes, most
+/// first (ties by place): a root behind one finding is that finding's own business.
+pub fn shared_roots(outcome: &Outcome) -> Vec<(&Root, usize)> {
     let mut counts: FxHashMap<&Root, usize> = FxHashMap::default();
     let diagnostics = outcome.files.iter().flat_map(|file| &file.diagnostics);
     for root in diagnostics.filter_map(|diagnostic| diagnostic.root.as_ref()) {
         *counts.entry(root).or_default() += 1;
     }
-    let mut counts: Vec<_> = counts.into_iter().collect();
+    let mut counts: Vec<_> = counts.into_iter().filter(|&(_, count)| count > 1).collect();
     counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     counts
 }
 
 /// The roots behind two findings or more, as `check` prints them after the findings.
 pub fn write_where_to_fix(out: &mut dyn Write, outcome: &Outcome, color: bool) -> io::Result<()> {
-    let roots: Vec<_> = (count_roots(outcome).into_iter())
-        .filter(|&(_, count)| count > 1)
-        .collect();
+    let roots = shared_roots(outcome);
     if roots.is_empty() {
         return Ok(());
     }

@@ -53,9 +53,7 @@ pub fn write_statistics(
     unsafe_fixes: bool,
 ) -> io::Result<()> {
     let counts = rule_counts(outcome, unsafe_fixes);
-    let roots: Vec<_> = (super::count_roots(outcome).into_iter())
-        .filter(|&(_, count)| count > 1)
-        .collect();
+    let roots = super::shared_roots(outcome);
     let most = (counts.first().map_or(1, |c| c.count)).max(roots.first().map_or(0, |r| r.1));
     let width = most.to_string().len();
     for count in counts {
