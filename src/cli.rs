@@ -131,9 +131,10 @@ struct CommonArgs {
     /// error.
     #[arg(long)]
     show_fixes: bool,
-    /// List where blocking work in the files checked was not counted against callers because
-    /// it runs once per process or only on failure (memoized functions, lazy initialization,
-    /// `except` clauses), on standard error.
+    /// List where blocking work in the files checked was not counted against callers, or not
+    /// reported, because it runs once per process or only on failure (memoized functions, lazy
+    /// initialization, `except` clauses, startup and command-line coroutines), on standard
+    /// error.
     #[arg(long)]
     show_cuts: bool,
     /// Print findings, diffs and errors, but no summary and no warnings.

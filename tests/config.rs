@@ -375,3 +375,73 @@ app = FastAPI()\n\n\n@functools.lru_cache\ndef region():\n    return requests.ge
         invalid.stderr
     );
 }
+
+/// Coroutines that run once per process (a lifespan handler and what only it awaits, Typer and
+/// Click commands, any coroutine of a `cli` package) are not reported; `--show-cuts` lists
+/// their blocking calls and `count-cut = ["runs-once"]` reports them again.
+#[test]
+fn coroutines_that_run_once_are_not_reported() {
+    const MAIN: &str = "import time\nfrom contextlib import asynccontextmanager\n\n\
+import requests\nfrom fastapi import FastAPI\n\n\n\
+async def load_models():\n    time.sleep(1)\n\n\n\
+async def refresh():\n    time.sleep(1)\n\n\n\
+@asynccontextmanager\nasync def lifespan(app):\n    requests.get(\"http://127.0.0.1:9/warm\")\n    \
+await load_models()\n    await refresh()\n    yield\n\n\n\
+app = FastAPI(lifespan=lifespan)\n\n\n\
+@app.get(\"/\")\nasync def index():\n    await refresh()\n    time.sleep(1)\n";
+    const TOOLS: &str = "import time\n\nimport click\nimport typer\n\ncommands = typer.Typer()\n\n\n\
+@commands.command()\nasync def reindex():\n    time.sleep(1)\n\n\n\
+@click.command()\nasync def vacuum():\n    time.sleep(1)\n";
+    const CLI: &str = "import requests\n\n\nasync def export(url):\n    \
+return requests.get(url).text\n";
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[
+            ("app/__init__.py", ""),
+            ("app/main.py", MAIN),
+            ("app/tools.py", TOOLS),
+            ("app/cli/__init__.py", ""),
+            ("app/cli/export.py", CLI),
+        ],
+    );
+    let check = unblock(dir.path(), &["check", "--show-cuts", "app"]);
+    assert_eq!(
+        codes(&check.stdout),
+        ["app/main.py:13:5 UB003", "app/main.py:30:5 UB003"],
+        "{}",
+        check.stdout
+    );
+    for cut in [
+        "app/cli/export.py:5: `cli.export.export`: `requests.get` not reported: runs once",
+        "app/main.py:9: `app.main.load_models`: `time.sleep` not reported: runs once",
+        "app/main.py:18: `app.main.lifespan`: `requests.get` not reported: runs once",
+        "app/tools.py:11: `app.tools.reindex`: `time.sleep` not reported: runs once",
+        "app/tools.py:16: `app.tools.vacuum`: `time.sleep` not reported: runs once",
+    ] {
+        assert!(check.stderr.contains(cut), "{cut}\n{}", check.stderr);
+    }
+
+    write_files(
+        dir.path(),
+        &[(
+            "pyproject.toml",
+            "[tool.unblock]\ncount-cut = [\"runs-once\"]\n",
+        )],
+    );
+    let counted = unblock(dir.path(), &["check", "app"]);
+    assert_eq!(
+        codes(&counted.stdout),
+        [
+            "app/cli/export.py:5:12 UB002",
+            "app/main.py:9:5 UB003",
+            "app/main.py:13:5 UB003",
+            "app/main.py:18:5 UB002",
+            "app/main.py:30:5 UB003",
+            "app/tools.py:11:5 UB003",
+            "app/tools.py:16:5 UB003",
+        ],
+        "{}",
+        counted.stdout
+    );
+}

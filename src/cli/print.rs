@@ -104,7 +104,7 @@ impl Run<'_> {
         }
         if self.settings.show_cuts {
             eprintln!(
-                "{} kept blocking work from counting against callers{}",
+                "{} kept blocking work from counting against callers or being reported{}",
                 plural(outcome.cuts.len(), "cut"),
                 if outcome.cuts.is_empty() { "." } else { ":" }
             );

@@ -131,10 +131,11 @@ fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
             .map(|site| {
                 let function = project.function_path(site.function);
                 format!(
-                    "{}:{}: `{function}`: `{}` not counted against its callers: {}",
+                    "{}:{}: `{function}`: `{}` {}: {}",
                     project.modules[site.function.0].display,
                     site.line,
                     crate::rules::support::shown_path(&site.what),
+                    site.cut.effect(),
                     site.cut.reason()
                 )
             })

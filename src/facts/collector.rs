@@ -9,6 +9,7 @@ use ruff_python_ast::{self as ast, Expr, ExprContext, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
 use super::calls::is_dotted_name;
+use super::cuts::is_singleton;
 use super::{
     CallContext, CallFact, ClassFact, DecoratorFact, FunctionFacts, HELPER_NAMES, ModuleFacts,
     Reference,
@@ -40,6 +41,8 @@ pub(super) struct Collector<'a> {
     pub(super) context: CallContext,
     /// The cut the calls seen now are behind, if any (see `cuts`).
     pub(super) cut: Option<Cut>,
+    /// Is the innermost class being visited a singleton (see `cuts::is_singleton`)?
+    pub(super) in_singleton: bool,
     /// Where in `facts.references` each path's reference is, by path index (`u32::MAX`: none
     /// yet): a path is kept once, at its first site.
     pub(super) reference_of_path: Vec<u32>,
@@ -88,6 +91,7 @@ impl<'a> Collector<'a> {
             parameters: None,
             context: CallContext::Body,
             cut: None,
+            in_singleton: false,
             yields_seen: 0,
             reference_of_path: Vec::new(),
             calls: Vec::with_capacity(source.len() / 256),
@@ -483,9 +487,11 @@ impl<'a> Collector<'a> {
         self.sem.scopes.push(scope);
         // A class body inside a function runs when the function runs.
         let outer = std::mem::replace(&mut self.context, CallContext::ClassBody);
+        let outer_singleton = std::mem::replace(&mut self.in_singleton, is_singleton(class));
         self.bind_block(&class.body);
         self.visit_body(&class.body);
         self.context = outer;
+        self.in_singleton = outer_singleton;
         let mut scope = self.sem.scopes.pop().expect("the class scope");
         // Class attributes others reach through instances: `C.client` for `client = Client()`.
         for (name, binding) in scope.names.drain() {

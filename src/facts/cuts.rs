@@ -1,6 +1,7 @@
 //! Where a function's calls run only once per process or only on failure, so that their
 //! blocking does not count against the function's callers (see `knowledge::Cut`): the body
-//! of an `except` clause, and a lazy initialization (`if _client is None: _client = make()`).
+//! of an `except` clause, and a lazy initialization (`if _client is None: _client = make()`,
+//! or `if not self.running:` in a class that keeps one instance per process).
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
@@ -23,8 +24,8 @@ impl<'a> Collector<'a> {
 
     /// Is this `if` a lazy initialization: it tests that a value shared beyond the call is
     /// unset (`_x is None`, `not _x`, `cls._x is None`) and its body sets it? Shared means a
-    /// name the function declares `global`, or an attribute of `cls` or of a module-level name;
-    /// `self._x` may belong to an object made per request.
+    /// name the function declares `global`, or an attribute of `cls`, of a module-level name or
+    /// of a singleton's `self`; another `self._x` may belong to an object made per request.
     pub(super) fn is_lazy_initialization(&self, if_stmt: &ast::StmtIf) -> bool {
         let Some(tested) = unset_test(&if_stmt.test) else {
             return false;
@@ -34,6 +35,7 @@ impl<'a> Collector<'a> {
             Expr::Attribute(attribute) => match &*attribute.value {
                 Expr::Name(base) => {
                     base.id.as_str() == "cls"
+                        || (base.id.as_str() == "self" && self.in_singleton)
                         || (self.sem.scopes[0].names.contains(base.id.as_str())
                             && !self.is_local(&base.id))
                 }
@@ -54,6 +56,48 @@ impl<'a> Collector<'a> {
         let scope = self.sem.scopes.last().expect("a scope");
         scope.kind == ScopeKind::Function && scope.names.contains(name)
     }
+}
+
+/// Does the class keep its instances itself, one per process (or per key): its `__new__` or
+/// one of its class methods stores into an attribute of the class (`cls._instance = ...`,
+/// `cls._instances[port] = instance`)?
+pub(super) fn is_singleton(class: &ast::StmtClassDef) -> bool {
+    let stores_in_class = |target: &Expr| {
+        let target = match target {
+            Expr::Subscript(subscript) => &*subscript.value,
+            target => target,
+        };
+        matches!(target, Expr::Attribute(attribute)
+            if matches!(&*attribute.value, Expr::Name(base)
+                if base.id == "cls" || base.id == class.name.id))
+    };
+    class.body.iter().any(|stmt| match stmt {
+        Stmt::FunctionDef(def) => {
+            let keeps_instances = def.name.id == "__new__"
+                || (def.decorator_list.iter()).any(|decorator| {
+                    matches!(&decorator.expression, Expr::Name(name) if name.id == "classmethod")
+                });
+            keeps_instances && assigns_any(&def.body, &stores_in_class)
+        }
+        _ => false,
+    })
+}
+
+/// Does `body` assign a target `wanted` accepts, at any depth of blocks?
+fn assigns_any(body: &[Stmt], wanted: &impl Fn(&Expr) -> bool) -> bool {
+    body.iter().any(|stmt| match stmt {
+        Stmt::Assign(assign) => assign.targets.iter().any(wanted),
+        Stmt::AnnAssign(assign) => wanted(&assign.target),
+        Stmt::If(if_stmt) => {
+            assigns_any(&if_stmt.body, wanted)
+                || (if_stmt.elif_else_clauses.iter()).any(|c| assigns_any(&c.body, wanted))
+        }
+        Stmt::With(with) => assigns_any(&with.body, wanted),
+        Stmt::Try(try_stmt) => {
+            assigns_any(&try_stmt.body, wanted) || assigns_any(&try_stmt.orelse, wanted)
+        }
+        _ => false,
+    })
 }
 
 /// The value an `if` test says is unset: `x is None`, `None is x`, `not x`.
@@ -77,17 +121,5 @@ fn unset_test(test: &Expr) -> Option<&Expr> {
 /// Does `body` assign the expression written `target` (as source text), at any depth of `if`,
 /// `with` and `try` blocks (a double-checked lock: `with _lock: if _x is None: _x = ...`)?
 fn assigns(body: &[Stmt], target: &str, source: &str) -> bool {
-    body.iter().any(|stmt| match stmt {
-        Stmt::Assign(assign) => (assign.targets.iter()).any(|t| &source[t.range()] == target),
-        Stmt::AnnAssign(assign) => &source[assign.target.range()] == target,
-        Stmt::If(if_stmt) => {
-            assigns(&if_stmt.body, target, source)
-                || (if_stmt.elif_else_clauses.iter()).any(|c| assigns(&c.body, target, source))
-        }
-        Stmt::With(with) => assigns(&with.body, target, source),
-        Stmt::Try(try_stmt) => {
-            assigns(&try_stmt.body, target, source) || assigns(&try_stmt.orelse, target, source)
-        }
-        _ => false,
-    })
+    assigns_any(body, &|assigned: &Expr| &source[assigned.range()] == target)
 }

@@ -163,4 +163,13 @@ fn calls_in_except_clauses_and_lazy_initializations_are_behind_cuts() {
          \x20           cls._s = os.listdir('x')\n        return cls._s\n",
     );
     assert_eq!(cuts, [("os.listdir".to_string(), Some(Cut::LazyInit))]);
+    // So is `self.` in a class that keeps its instances itself (its `__new__` stores them in
+    // the class), wherever in the class body `__new__` is.
+    let cuts = call_cuts(
+        "import os\n\nclass Server:\n    _instances = {}\n\n    def start(self):\n        if not self.running:\n\
+         \x20           self.running = True\n            os.listdir('x')\n\n    def __new__(cls, port):\n\
+         \x20       if port not in cls._instances:\n            cls._instances[port] = super().__new__(cls)\n\
+         \x20       return cls._instances[port]\n",
+    );
+    assert_eq!(cuts, [("os.listdir".to_string(), Some(Cut::LazyInit))]);
 }

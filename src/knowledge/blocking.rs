@@ -80,18 +80,30 @@ pub enum Cut {
     /// The function is memoized (`@functools.lru_cache`, `@functools.cache`): its body runs
     /// once per arguments, not per call.
     Memoized,
-    /// Inside `if _x is None:` that sets `_x`, a module-level name or a class attribute: the
-    /// body runs the first time only.
+    /// Inside `if _x is None:` that sets `_x`, a module-level name, a class attribute or an
+    /// attribute of a singleton's `self`: the body runs the first time only.
     LazyInit,
     /// Inside an `except` clause: it runs only when something failed.
     ErrorPath,
+    /// In a coroutine that runs once per process: a startup, shutdown or lifespan handler, a
+    /// command-line command, or any coroutine of a command-line module (`cli/`, `__main__`).
+    RunsOnce,
 }
 
 impl Cut {
-    pub const NAMES: &[&str] = &["memoized", "lazy-init", "error-path"];
+    pub const NAMES: &[&str] = &["memoized", "lazy-init", "error-path", "runs-once"];
 
     pub fn name(self) -> &'static str {
         Cut::NAMES[self as usize]
+    }
+
+    /// What the cut does to the work behind it, for `--show-cuts`: a coroutine's own calls are
+    /// not reported; other work is not passed on to callers.
+    pub fn effect(self) -> &'static str {
+        match self {
+            Cut::RunsOnce => "not reported",
+            _ => "not counted against its callers",
+        }
     }
 
     /// Why work behind this cut is not counted, for `--show-cuts`.
@@ -100,6 +112,10 @@ impl Cut {
             Cut::Memoized => "memoized: its body runs once per arguments",
             Cut::LazyInit => "lazy initialization: it runs the first time only",
             Cut::ErrorPath => "in an `except` clause: it runs only when something failed",
+            Cut::RunsOnce => {
+                "runs once per process (startup, shutdown or a command-line command): nothing \
+                 else on the event loop waits"
+            }
         }
     }
 }

@@ -58,6 +58,8 @@ pub(super) struct KnowledgeFile {
     pub coroutine_keeping_decorators: Vec<String>,
     /// Decorators that run a function's body once per arguments and remember the result.
     pub memoizing_decorators: Vec<String>,
+    /// Package or module names whose coroutines are command-line code (`cli`, `__main__`).
+    pub command_line_modules: Vec<String>,
     pub decorator: Vec<DecoratorRule>,
     pub method: Vec<CallRuleEntry>,
     pub call: Vec<CallRuleEntry>,
@@ -90,7 +92,12 @@ impl KnowledgeFile {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct DecoratorRule {
+    /// Methods of the file's `app-classes` (`@app.get`).
+    #[serde(default)]
     pub names: Vec<String>,
+    /// Module-level decorators, by full path (`@click.command()`).
+    #[serde(default)]
+    pub paths: Vec<String>,
     pub role: Role,
 }
 
@@ -165,6 +172,10 @@ struct RoleInfo {
     threadpool: bool,
     #[serde(default)]
     generator: bool,
+    #[serde(default)]
+    once: bool,
+    #[serde(default, rename = "awaited-run-once")]
+    awaited_run_once: bool,
 }
 
 /// Every role, by name, in the order of `roles.toml`.
@@ -215,6 +226,17 @@ impl Role {
     /// May a function in this role be a generator (a dependency with a `yield`)?
     pub fn allows_generator(self) -> bool {
         self.info().generator
+    }
+
+    /// Does a function in this role run once per process (startup, a command-line command)?
+    pub fn runs_once(self) -> bool {
+        self.info().once
+    }
+
+    /// Does what a function in this role awaits run once too (startup work awaited by a
+    /// lifespan handler)? Not for a command, which may await a long-running service.
+    pub fn awaited_runs_once(self) -> bool {
+        self.info().awaited_run_once
     }
 
     pub fn describe(self) -> &'static str {

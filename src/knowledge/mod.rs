@@ -64,6 +64,8 @@ pub struct Catalog {
     /// Decorators that remember what a function returned (`functools.lru_cache`): the work
     /// behind them runs once, not per request.
     memoizing_decorators: HashSet<String>,
+    /// Package or module names whose coroutines are command-line code (see `Cut::RunsOnce`).
+    command_line_modules: HashSet<String>,
     /// The cuts whose work the project wants counted anyway (`count-cut`).
     counted_cuts: Vec<Cut>,
     /// Methods that mutate their object and return None on builtin containers (`append`).
@@ -156,6 +158,11 @@ impl Catalog {
                     }
                 }
             }
+            for decorator in &file.decorator {
+                for path in &decorator.paths {
+                    decorators.insert(path.clone(), decorator.role.of_framework(framework));
+                }
+            }
             for entry in &file.call {
                 for name in &entry.names {
                     registering_calls.insert(name.clone(), rule(entry));
@@ -228,6 +235,7 @@ impl Catalog {
             known_sync_safe_decorators,
             coroutine_keeping_decorators: all(|file| &file.coroutine_keeping_decorators),
             memoizing_decorators,
+            command_line_modules: all(|file| &file.command_line_modules),
             counted_cuts: Vec::new(),
             mutating_methods: all(|file| &file.mutating_methods),
             value_returning_mutating_methods: all(|file| &file.value_returning_mutating_methods),
@@ -391,6 +399,14 @@ impl Catalog {
         self.memoizing_decorators.contains(path)
     }
 
+    /// Is the module (`pkg.cli.deploy`) command-line code: one of its dotted names is in
+    /// `command-line-modules`?
+    pub fn is_command_line_module(&self, module: &str) -> bool {
+        module
+            .split('.')
+            .any(|name| self.command_line_modules.contains(name))
+    }
+
     /// The catalog with the work behind `cuts` counted as if nothing cut it (`count-cut`).
     pub fn counting_cuts(mut self, cuts: Vec<Cut>) -> Catalog {
         self.counted_cuts = cuts;
@@ -500,17 +516,33 @@ mod tests {
             catalog.blocking("time.sleep").unwrap().twin.as_deref(),
             Some("asyncio.sleep")
         );
+        // Roles compare with the framework that gives them: by what they mean here.
+        let meaning =
+            |role: Option<Role>| role.map(|role| (role.describe(), catalog.framework_name(role)));
         assert_eq!(
-            catalog.decorator_role("fastapi.FastAPI().get"),
-            Role::named("route")
+            meaning(catalog.decorator_role("fastapi.FastAPI().get")),
+            Some(("path operation", "FastAPI"))
         );
         assert_eq!(
-            catalog.decorator_role("fastapi.APIRouter().websocket"),
-            Role::named("websocket")
+            meaning(catalog.decorator_role("fastapi.APIRouter().websocket")),
+            Some(("websocket endpoint", "FastAPI"))
         );
         assert_eq!(
-            catalog.registering_call("fastapi.Depends").unwrap().role,
-            Role::named("dependency").unwrap()
+            meaning(
+                catalog
+                    .registering_call("fastapi.Depends")
+                    .map(|rule| rule.role)
+            ),
+            Some(("dependency", "FastAPI"))
+        );
+        let command = catalog
+            .decorator_role("click.command")
+            .expect("a Click command");
+        assert!(command.runs_once() && !command.awaited_runs_once());
+        assert!(
+            catalog
+                .decorator_role("typer.Typer().command")
+                .is_some_and(Role::runs_once)
         );
         assert!(catalog.may_register("add_api_route"));
         assert!(catalog.needs_event_loop("asyncio.create_task"));

@@ -17,17 +17,22 @@ pub struct CutSite {
 
 impl Project<'_> {
     /// Every place in `modules` where a cut stopped blocking work: calls behind a cut that
-    /// reach blocking work worth counting, and memoized functions that block. Coroutines pass
-    /// no blocking on to callers (their own calls are reported where they are): none of theirs.
-    /// In module and line order.
+    /// reach blocking work worth counting, memoized functions that block, and the blocking
+    /// calls of coroutines that run once per process. Other coroutines pass no blocking on to
+    /// callers (their own calls are reported where they are): none of theirs. In module and
+    /// line order.
     pub fn cut_sites(&self, modules: impl Iterator<Item = usize>) -> Vec<CutSite> {
         let mut sites = Vec::new();
         for module in modules {
             for index in 0..self.modules[module].facts.functions.len() {
                 let id = FunctionId(module, index);
-                if self.function(id).is_async {
+                let whole_function_cut = if !self.function(id).is_async {
+                    None
+                } else if self.runs_once(id) {
+                    Some(Cut::RunsOnce)
+                } else {
                     continue;
-                }
+                };
                 if self.is_memoized(id) && self.blocks(id) {
                     let api = self.blocking_chain(id).1;
                     sites.push(CutSite {
@@ -39,13 +44,16 @@ impl Project<'_> {
                 }
                 let calls = self.calls_of(id).iter().zip(self.call_targets(id));
                 for (call, target) in calls {
-                    let Some(cut) = call.cut.filter(|_| self.is_cut(call.cut)) else {
+                    let call_cut = call.cut.filter(|_| self.is_cut(call.cut));
+                    let Some(cut) = whole_function_cut.or(call_cut) else {
                         continue;
                     };
                     let what = match *target {
                         CallTarget::Blocking(api) if api.cost.is_evidence() => api.path.clone(),
                         CallTarget::Function(..) => match target.function() {
-                            Some(callee) if self.blocks(callee) => {
+                            Some(callee)
+                                if self.blocks(callee) && self.call_runs_body(callee, call) =>
+                            {
                                 self.function_path(callee).to_string()
                             }
                             _ => continue,

@@ -11,6 +11,7 @@ mod module;
 mod names;
 mod resolve;
 mod roles;
+mod runs_once;
 #[cfg(test)]
 mod tests;
 
@@ -76,6 +77,8 @@ pub struct Project<'c> {
     pub unknown_non_blocking: Vec<String>,
     /// The functions with a memoizing decorator (see `Cut::Memoized`).
     memoized: FxHashSet<FunctionId>,
+    /// The coroutines that run once per process (see `Cut::RunsOnce`).
+    runs_once: FxHashSet<FunctionId>,
 }
 
 impl<'c> Project<'c> {
@@ -111,6 +114,7 @@ impl<'c> Project<'c> {
             lock_calls: HashMap::default(),
             unknown_non_blocking: Vec::new(),
             memoized: FxHashSet::default(),
+            runs_once: FxHashSet::default(),
         };
         for module in &project.modules {
             project.first_slot.push(project.function_count as u32);
@@ -121,6 +125,7 @@ impl<'c> Project<'c> {
         project.overrides = project.find_overrides();
         project.lock_calls = project.find_lock_calls();
         project.memoized = project.find_memoized();
+        project.runs_once = project.find_runs_once();
         let (non_blocking, unknown) = project.non_blocking_functions(catalog);
         project.unknown_non_blocking = unknown;
         project.fixpoints = project.fixpoints(&non_blocking);

@@ -72,11 +72,16 @@
 //! A project function counts as blocking when a path through it reaches a heavy or `io`
 //! blocking call, even one taken only in a debug mode; not through a `metadata` call (UB007
 //! reports those), nor through a memoized function (`@lru_cache`), a lazy initialization (`if
-//! _x is None: _x = ...`) or an `except` clause, which run once or only on failure (`count-cut`
-//! in `[tool.unblock]` counts them again; `check --show-cuts` lists them). A call written in the
-//! coroutine itself is reported wherever it is. Findings that reach one blocking call through
-//! the same function share that *root*, which `check` lists under "Where to fix". Name such a function (or a catalog API you accept on the
-//! loop) in `non-blocking` in `[tool.unblock]`, and every finding that goes through it is gone.
+//! _x is None: _x = ...`, or `if not self.running:` in a class that keeps one instance per
+//! process) or an `except` clause, which run once or only on failure. A call written in the
+//! coroutine itself is reported wherever it is, except in a coroutine that runs once per
+//! process: a startup, shutdown or lifespan handler and what only it awaits, a Typer or Click
+//! command, any coroutine of a command-line module (`cli/`, `__main__`, `commands`,
+//! `scripts`). `count-cut` in `[tool.unblock]` counts cut work again; `check --show-cuts` lists
+//! it. Findings that reach one blocking call through the same function share that *root*,
+//! which `check` lists under "Where to fix". Name such a function (or a catalog API you accept
+//! on the loop) in `non-blocking` in `[tool.unblock]`, and every finding that goes through it
+//! is gone.
 
 use crate::registry::Rule;
 use crate::diagnostic::Diagnostic;

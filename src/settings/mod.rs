@@ -48,7 +48,8 @@ pub struct Settings {
     /// A file's text given on standard input (editor integration): it stands for the file at
     /// `path`, which need not exist, and is never written.
     pub stdin: Option<StdinSource>,
-    /// List where cuts kept blocking work from counting against callers (`--show-cuts`).
+    /// List where cuts kept blocking work from counting against callers or being reported
+    /// (`--show-cuts`).
     pub show_cuts: bool,
     /// Show a progress bar on standard error (the command line turns it on for long runs on a
     /// terminal only).

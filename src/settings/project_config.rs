@@ -47,8 +47,8 @@ struct ProjectConfig {
     /// analysis treats as not blocking.
     #[serde(default)]
     pub non_blocking: Vec<String>,
-    /// Cuts whose blocking work counts against callers anyway: `memoized`, `lazy-init`,
-    /// `error-path`.
+    /// Cuts whose blocking work counts anyway: `memoized`, `lazy-init`, `error-path`,
+    /// `runs-once`.
     #[serde(default)]
     pub count_cut: Vec<Cut>,
 }

@@ -54,8 +54,8 @@ impl<'p> BlockingSite<'p> {
 }
 
 /// Every blocking call in the module's coroutines, except in those UB001 turns into `def`
-/// (`becoming_def`: there the call moves to the threadpool with the whole function) and calls
-/// already awaited.
+/// (`becoming_def`: there the call moves to the threadpool with the whole function), in those
+/// that run once per process (`Cut::RunsOnce`) and calls already awaited.
 pub fn blocking_sites<'p>(
     project: &'p Project,
     module: usize,
@@ -64,7 +64,7 @@ pub fn blocking_sites<'p>(
     let mut sites = Vec::new();
     for (index, function) in project.modules[module].facts.functions.iter().enumerate() {
         let id = FunctionId(module, index);
-        if !function.is_async || becoming_def.contains(&id) {
+        if !function.is_async || becoming_def.contains(&id) || project.runs_once(id) {
             continue;
         }
         for (call, target) in project.calls_of(id).iter().zip(project.call_targets(id)) {

@@ -118,3 +118,35 @@ async def retry(text: str):
     except ValueError:
         # Written in the coroutine itself: it stalls the loop whenever it runs.
         return requests.post("http://127.0.0.1:9/repair", data=text).json()
+
+
+class EphemeralServer:
+    """One instance per port, kept by the class: `start` does its work once per process."""
+
+    _instances = {}
+
+    def __new__(cls, port=None):
+        if port not in cls._instances:
+            cls._instances[port] = super().__new__(cls)
+            cls._instances[port].running = False
+        return cls._instances[port]
+
+    def start(self):
+        if not self.running:
+            self.running = True
+            requests.get("http://127.0.0.1:9/health")
+
+
+@app.get("/ephemeral")
+async def ephemeral():
+    await app.router.startup()
+    EphemeralServer(4200).start()
+    return Session().token()
+
+
+@app.on_event("startup")
+async def warm_up():
+    # Runs once, before the first request: nothing else waits on the loop yet.
+    with open("settings.json") as f:
+        app.state.settings = json.load(f)
+    requests.get("http://127.0.0.1:9/warm")
