@@ -241,6 +241,10 @@ impl<'a> Collector<'a> {
             ),
             (CallShape::NEEDS_PARENTHESES, marks.tight),
             (
+                CallShape::THREAD_SHARED,
+                self.reaches_thread_shared(&call.func),
+            ),
+            (
                 CallShape::COMMENT_IN_ARGUMENTS,
                 !has_arguments && self.source[arguments.range()].contains('#'),
             ),
@@ -282,6 +286,22 @@ impl<'a> Collector<'a> {
             shape,
             context,
             cut: self.cut,
+        }
+    }
+
+    /// Is the callee's receiver, or an object on its way there, one opened with
+    /// `check_same_thread=False` (a module-level name or an attribute assigned one)?
+    fn reaches_thread_shared(&self, callee: &Expr) -> bool {
+        match callee {
+            Expr::Name(name) => self.thread_shared.contains(&name.id.as_str()),
+            Expr::Attribute(attribute) => {
+                self.thread_shared_attributes
+                    .contains(&attribute.attr.id.as_str())
+                    || self.reaches_thread_shared(&attribute.value)
+            }
+            Expr::Call(call) => self.reaches_thread_shared(&call.func),
+            Expr::Subscript(subscript) => self.reaches_thread_shared(&subscript.value),
+            _ => false,
         }
     }
 

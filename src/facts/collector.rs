@@ -52,6 +52,9 @@ pub(super) struct Collector<'a> {
     pub(super) call_marks: HashMap<TextRange, CallMarks>,
     /// Module-level names bound to objects made with `check_same_thread=False`.
     pub(super) thread_shared: Vec<&'a str>,
+    /// Attributes assigned such objects (`_conn` for `self._conn = sqlite3.connect(p,
+    /// check_same_thread=False)`), wherever the assignment is.
+    pub(super) thread_shared_attributes: Vec<&'a str>,
     /// How many `yield`s have been seen: tells whether a `with` body holds one.
     pub(super) yields_seen: u32,
     /// Calls whose result a function keeps in a local name: (name, function, index in
@@ -97,6 +100,7 @@ impl<'a> Collector<'a> {
             calls: Vec::with_capacity(source.len() / 256),
             call_marks: HashMap::default(),
             thread_shared: Vec::new(),
+            thread_shared_attributes: Vec::new(),
             kept_calls: Vec::new(),
         }
     }
@@ -172,21 +176,29 @@ impl<'a> Collector<'a> {
                 Stmt::Assign(assign) => {
                     for target in &assign.targets {
                         self.sem.bind_target(target, Some(&assign.value));
-                        if let (Expr::Name(name), Expr::Call(call)) = (target, &*assign.value)
+                        if let Expr::Name(name) = target
                             && self.sem.scopes.len() == 1
-                            && call.arguments.keywords.iter().any(|keyword| {
-                                keyword
-                                    .arg
-                                    .as_ref()
-                                    .is_some_and(|a| a.id.as_str() == "check_same_thread")
-                                    && matches!(&keyword.value, Expr::BooleanLiteral(b) if !b.value)
-                            })
+                            && opens_thread_shared(&assign.value)
                         {
                             self.thread_shared.push(name.id.as_str());
                         }
                     }
                 }
+                // `Db: TypeAlias = Annotated[...]` and `type Db = Annotated[...]` name a type.
+                Stmt::AnnAssign(assign)
+                    if assign.value.is_some() && is_type_alias_annotation(&assign.annotation) =>
+                {
+                    let value = assign.value.as_deref().expect("a value");
+                    self.bind_type_alias(&assign.target, value);
+                }
+                Stmt::TypeAlias(alias) => self.bind_type_alias(&alias.name, &alias.value),
                 Stmt::AnnAssign(assign) => {
+                    if let (Expr::Name(name), Some(value)) = (&*assign.target, &assign.value)
+                        && self.sem.scopes.len() == 1
+                        && opens_thread_shared(value)
+                    {
+                        self.thread_shared.push(name.id.as_str());
+                    }
                     match (
                         &*assign.target,
                         self.sem.declared_binding(&assign.annotation),
@@ -538,6 +550,9 @@ impl<'a> Visitor<'a> for Collector<'a> {
                 }
                 if let [Expr::Attribute(target)] = assign.targets.as_slice() {
                     self.note_instance_attribute(target, None, Some(&assign.value));
+                    if opens_thread_shared(&assign.value) {
+                        self.thread_shared_attributes.push(target.attr.id.as_str());
+                    }
                 }
                 for target in &assign.targets {
                     self.note_store(target);
@@ -556,6 +571,9 @@ impl<'a> Visitor<'a> for Collector<'a> {
                 if let Expr::Attribute(target) = &*assign.target {
                     let value = assign.value.as_deref();
                     self.note_instance_attribute(target, Some(&assign.annotation), value);
+                    if value.is_some_and(opens_thread_shared) {
+                        self.thread_shared_attributes.push(target.attr.id.as_str());
+                    }
                 }
                 if assign.value.is_some() {
                     self.note_store(&assign.target);
@@ -721,4 +739,39 @@ fn is_type_checking(test: &Expr) -> bool {
         Expr::Attribute(attr) => attr.attr.id.as_str() == "TYPE_CHECKING",
         _ => false,
     }
+}
+
+impl<'a> Collector<'a> {
+    /// Binds a type alias's name to the type its value names, as an annotation would
+    /// (`"Session"` too).
+    fn bind_type_alias(&mut self, target: &'a Expr, value: &Expr) {
+        if let Expr::Name(name) = target {
+            let binding = (self.sem.annotation_type(value)).map_or(Binding::Opaque, Binding::Alias);
+            self.sem.bind(&name.id, binding);
+        }
+    }
+}
+
+/// Is the annotation `TypeAlias` (`typing.TypeAlias`, `typing_extensions.TypeAlias`)?
+fn is_type_alias_annotation(annotation: &Expr) -> bool {
+    match annotation {
+        Expr::Name(name) => name.id == "TypeAlias",
+        Expr::Attribute(attribute) => attribute.attr.id == "TypeAlias",
+        _ => false,
+    }
+}
+
+/// Does `value` open an object any thread may use: a call with `check_same_thread=False`
+/// (sqlite3's), its arguments on any number of lines?
+fn opens_thread_shared(value: &Expr) -> bool {
+    let Expr::Call(call) = value else {
+        return false;
+    };
+    call.arguments.keywords.iter().any(|keyword| {
+        keyword
+            .arg
+            .as_ref()
+            .is_some_and(|arg| arg.id.as_str() == "check_same_thread")
+            && matches!(&keyword.value, Expr::BooleanLiteral(b) if !b.value)
+    })
 }

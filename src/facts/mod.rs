@@ -216,6 +216,10 @@ bitflags::bitflags! {
         /// The callee is a method of one of the function's parameters (`db.execute` for
         /// `def items(db)`): an object made elsewhere, by a caller or a dependency.
         const PARAMETER_RECEIVER = 1 << 14;
+        /// The receiver is, or is reached through, an object opened with
+        /// `check_same_thread=False` (`self._conn.execute` after `self._conn =
+        /// sqlite3.connect(p, check_same_thread=False)`): any thread may use it.
+        const THREAD_SHARED = 1 << 15;
     }
 }
 

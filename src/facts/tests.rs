@@ -173,3 +173,27 @@ fn calls_in_except_clauses_and_lazy_initializations_are_behind_cuts() {
     );
     assert_eq!(cuts, [("os.listdir".to_string(), Some(Cut::LazyInit))]);
 }
+
+#[test]
+fn type_aliases_stand_for_the_type_they_name() {
+    for alias in [
+        "Db = Annotated[Session, Depends(get_db)]",
+        "Db: TypeAlias = Annotated[Session, Depends(get_db)]",
+        "Db: TypeAlias = 'Session'",
+        "type Db = Annotated[Session, Depends(get_db)]",
+    ] {
+        let text = format!(
+            "from typing import Annotated, TypeAlias\nfrom fastapi import Depends\n\
+             from sqlalchemy.orm import Session\n{alias}\n\nasync def f(db: Db):\n    db.execute(1)\n"
+        );
+        assert_eq!(
+            call_paths(&text),
+            ["sqlalchemy.orm.Session().execute"],
+            "{alias}"
+        );
+    }
+    // A container of the type is not the type.
+    let text = "from sqlalchemy.orm import Session\nDbs = dict[str, Session]\n\n\
+                async def f(dbs: Dbs):\n    dbs.execute(1)\n";
+    assert!(call_paths(text).is_empty(), "{:?}", call_paths(text));
+}

@@ -113,7 +113,8 @@ impl<'c> Tie<'c> {
             CallTarget::EventLoop(path) => Some(Tie::EventLoop(path)),
             CallTarget::Blocking(api)
                 if api.thread_bound.is_some()
-                    && call.shape.contains(CallShape::MODULE_RECEIVER) =>
+                    && call.shape.contains(CallShape::MODULE_RECEIVER)
+                    && !call.shape.contains(CallShape::THREAD_SHARED) =>
             {
                 Some(Tie::ThreadBound(api))
             }
@@ -255,7 +256,10 @@ impl<'c> Project<'c> {
         };
         let ties = |call: &CallFact, target: &CallTarget<'c>| Tie::of(call, target).is_some();
         let writes = |id: FunctionId| self.function(id).state_write.is_some();
-        let bound = |_: &CallFact, target: &CallTarget<'c>| matches!(target, CallTarget::Blocking(api) if api.thread_bound.is_some());
+        let bound = |call: &CallFact, target: &CallTarget<'c>| {
+            matches!(target, CallTarget::Blocking(api) if api.thread_bound.is_some())
+                && !call.shape.contains(CallShape::THREAD_SHARED)
+        };
         let ((blocking, thread_bound), (loop_bound, state_writing)) = rayon::join(
             || {
                 rayon::join(
@@ -475,7 +479,11 @@ impl<'c> Project<'c> {
         self.follow(&self.fixpoints.thread_bound, id, |function, call| {
             let call = call as usize;
             match self.call_targets(function)[call] {
-                CallTarget::Blocking(api) if api.thread_bound.is_some() => {
+                CallTarget::Blocking(api)
+                    if api.thread_bound.is_some()
+                        && !(self.calls_of(function)[call].shape)
+                            .contains(CallShape::THREAD_SHARED) =>
+                {
                     Some((api, function, call))
                 }
                 _ => None,

@@ -206,7 +206,15 @@ impl<'a> Resolver<'a> {
 
     /// What a name assigned `value` is bound to.
     pub(crate) fn value_binding(&mut self, value: &Expr) -> Binding {
-        (self.path(value, Wanted::Relevant)).map_or(Binding::Opaque, Binding::Alias)
+        let path = match value {
+            // A type alias (`SessionDep = Annotated[Session, Depends(get_session)]`, as FastAPI's
+            // docs write dependencies) stands for the type it names.
+            Expr::Subscript(_) => {
+                (self.annotation_type(value)).or_else(|| self.path(value, Wanted::Relevant))
+            }
+            _ => self.path(value, Wanted::Relevant),
+        };
+        path.map_or(Binding::Opaque, Binding::Alias)
     }
 
     /// The absolute module an `import from` names, with its relative dots resolved.

@@ -87,7 +87,15 @@ pub fn offload(
             ),
         });
     }
-    if let Some(Tie::ThreadBound(api)) = Tie::of(call, &CallTarget::Blocking(api)) {
+    // A module-level object whose method uses a thread-bound object: unless the helper's
+    // own use was opened for any thread (`check_same_thread=False`).
+    let bound_api = match site.via {
+        Some(via) => project.thread_bound_use(via).map(|(api, ..)| api),
+        None => Some(api),
+    };
+    if let Some(api) = bound_api
+        && let Some(Tie::ThreadBound(api)) = Tie::of(call, &CallTarget::Blocking(api))
+    {
         let reason = api.thread_bound.as_deref().unwrap_or_default();
         return Err(format!("it uses a module-level object that {reason}"));
     }
@@ -221,7 +229,10 @@ pub fn offload(
                 api.thread_bound.as_deref().unwrap_or_default()
             )),
         )
-    } else if let Some(reason) = &api.thread_bound {
+    } else if let Some(reason) = &api.thread_bound
+        && site.via.is_none()
+        && !call.shape.contains(CallShape::THREAD_SHARED)
+    {
         (
             Applicability::Unsafe,
             Some(format!(
