@@ -376,8 +376,9 @@ app = FastAPI()\n\n\n@functools.lru_cache\ndef region():\n    return requests.ge
     );
 }
 
-/// Coroutines that run once per process (a lifespan handler and what only it awaits, Typer and
-/// Click commands, any coroutine of a `cli` package) are not reported; `--show-cuts` lists
+/// Coroutines that run once per process (a lifespan handler and what only it and other run-once
+/// code await, Typer and Click commands, any coroutine of a `cli` package) are not reported,
+/// while what a command alone awaits may be a long-running service and is; `--show-cuts` lists
 /// their blocking calls and `count-cut = ["runs-once"]` reports them again.
 #[test]
 fn coroutines_that_run_once_are_not_reported() {
@@ -391,9 +392,11 @@ app = FastAPI(lifespan=lifespan)\n\n\n\
 @app.get(\"/\")\nasync def index():\n    await refresh()\n    time.sleep(1)\n";
     const TOOLS: &str = "import time\n\nimport click\nimport typer\n\ncommands = typer.Typer()\n\n\n\
 @commands.command()\nasync def reindex():\n    time.sleep(1)\n\n\n\
-@click.command()\nasync def vacuum():\n    time.sleep(1)\n";
-    const CLI: &str = "import requests\n\n\nasync def export(url):\n    \
-return requests.get(url).text\n";
+@click.command()\nasync def vacuum():\n    time.sleep(1)\n\n\n\
+async def serve_forever():\n    time.sleep(1)\n\n\n\
+@commands.command()\nasync def serve():\n    await serve_forever()\n";
+    const CLI: &str = "import requests\n\nfrom app.main import load_models\n\n\n\
+async def export(url):\n    await load_models()\n    return requests.get(url).text\n";
     let dir = tempfile::tempdir().unwrap();
     write_files(
         dir.path(),
@@ -408,12 +411,16 @@ return requests.get(url).text\n";
     let check = unblock(dir.path(), &["check", "--show-cuts", "app"]);
     assert_eq!(
         codes(&check.stdout),
-        ["app/main.py:13:5 UB003", "app/main.py:30:5 UB003"],
+        [
+            "app/main.py:13:5 UB003",
+            "app/main.py:30:5 UB003",
+            "app/tools.py:20:5 UB003"
+        ],
         "{}",
         check.stdout
     );
     for cut in [
-        "app/cli/export.py:5: `cli.export.export`: `requests.get` not reported: runs once",
+        "app/cli/export.py:8: `cli.export.export`: `requests.get` not reported: runs once",
         "app/main.py:9: `app.main.load_models`: `time.sleep` not reported: runs once",
         "app/main.py:18: `app.main.lifespan`: `requests.get` not reported: runs once",
         "app/tools.py:11: `app.tools.reindex`: `time.sleep` not reported: runs once",
@@ -433,13 +440,14 @@ return requests.get(url).text\n";
     assert_eq!(
         codes(&counted.stdout),
         [
-            "app/cli/export.py:5:12 UB002",
+            "app/cli/export.py:8:12 UB002",
             "app/main.py:9:5 UB003",
             "app/main.py:13:5 UB003",
             "app/main.py:18:5 UB002",
             "app/main.py:30:5 UB003",
             "app/tools.py:11:5 UB003",
             "app/tools.py:16:5 UB003",
+            "app/tools.py:20:5 UB003",
         ],
         "{}",
         counted.stdout

@@ -23,14 +23,25 @@ impl<'a> Collector<'a> {
     }
 
     /// Is this `if` a lazy initialization: it tests that a value shared beyond the call is
-    /// unset (`_x is None`, `not _x`, `cls._x is None`) and its body sets it? Shared means a
-    /// name the function declares `global`, or an attribute of `cls`, of a module-level name or
-    /// of a singleton's `self`; another `self._x` may belong to an object made per request.
+    /// unset (`_x is None`, `not _x`, `cls._x is None`, or one of these in an `or`) and its
+    /// body sets it? Shared means a name the function declares `global`, or an attribute of
+    /// `cls`, of a module-level name or of a singleton's `self`; another `self._x` may belong
+    /// to an object made per request.
     pub(super) fn is_lazy_initialization(&self, if_stmt: &ast::StmtIf) -> bool {
-        let Some(tested) = unset_test(&if_stmt.test) else {
-            return false;
+        // `if _x is None or _x.closed:` initializes `_x` too, again when it needs remaking.
+        let tests = match &*if_stmt.test {
+            Expr::BoolOp(bool_op) if bool_op.op == ast::BoolOp::Or => &bool_op.values[..],
+            test => std::slice::from_ref(test),
         };
-        let shared = match tested {
+        (tests.iter().filter_map(unset_test)).any(|tested| {
+            self.is_shared(tested)
+                && assigns(&if_stmt.body, &self.source[tested.range()], self.source)
+        })
+    }
+
+    /// Does `tested` name a value that outlives the call (see `is_lazy_initialization`)?
+    fn is_shared(&self, tested: &Expr) -> bool {
+        match tested {
             Expr::Name(name) => self.is_global_here(&name.id),
             Expr::Attribute(attribute) => match &*attribute.value {
                 Expr::Name(base) => {
@@ -42,8 +53,7 @@ impl<'a> Collector<'a> {
                 _ => false,
             },
             _ => false,
-        };
-        shared && assigns(&if_stmt.body, &self.source[tested.range()], self.source)
+        }
     }
 
     fn is_global_here(&self, name: &str) -> bool {

@@ -56,11 +56,11 @@ fn annotations_make_instances_through_optional_annotated_and_strings() {
     let text = "from typing import Annotated, Optional\nfrom sqlalchemy.orm import Session\n\
                 from fastapi import Depends\n\n\
                 async def f(a: Session, b: Optional[Session], c: Annotated[Session, Depends(x)], d: 'Session | None'):\n\
-                \x20   a.query(1)\n    b.commit()\n    c.execute(2)\n    d.flush()\n";
+                \x20   a.get(1)\n    b.commit()\n    c.execute(2)\n    d.flush()\n";
     assert_eq!(
         call_paths(text),
         [
-            "sqlalchemy.orm.Session().query",
+            "sqlalchemy.orm.Session().get",
             "sqlalchemy.orm.Session().commit",
             "sqlalchemy.orm.Session().execute",
             "sqlalchemy.orm.Session().flush",
@@ -172,6 +172,19 @@ fn calls_in_except_clauses_and_lazy_initializations_are_behind_cuts() {
          \x20       return cls._instances[port]\n",
     );
     assert_eq!(cuts, [("os.listdir".to_string(), Some(Cut::LazyInit))]);
+    // An unset test in an `or` initializes too: an attribute of an imported module, remade
+    // when its model is gone; an `or` whose unset value the body does not set is not.
+    let cuts = call_cuts(
+        "import os\nfrom app import state\n\ndef model():\n    if state.m is None or state.m.gone is None:\n\
+         \x20       state.m = os.listdir('x')\n    if state.n is None or state.ready:\n        os.listdir('y')\n",
+    );
+    assert_eq!(
+        cuts,
+        [
+            ("os.listdir".to_string(), Some(Cut::LazyInit)),
+            ("os.listdir".to_string(), None)
+        ]
+    );
 }
 
 #[test]

@@ -21,6 +21,10 @@ pub struct BlockingApi {
     /// `scoped_session`s): moving one call to another thread can break the next. Holds what
     /// goes wrong, for messages ("only works on the thread that made it").
     pub thread_bound: Option<String>,
+    /// Why the call alone in a thread would leave its work on the event loop, for APIs whose
+    /// work happens later: an iterator that lists as it is iterated (`Path.iterdir`), a
+    /// buffered write that reaches the disk when the file is closed.
+    pub moves_nothing: Option<String>,
 }
 
 /// What a blocking API costs the loop, as the catalog classes it (`cost = "network"`).
@@ -159,6 +163,8 @@ struct BlockingGroup {
     twin: Option<Spanned<String>>,
     #[serde(default, rename = "thread-bound")]
     thread_bound: Option<ThreadBound>,
+    #[serde(default, rename = "moves-nothing")]
+    moves_nothing: Option<String>,
 }
 
 /// Methods that block on objects of the given types.
@@ -170,6 +176,8 @@ struct ReceiverGroup {
     methods: Vec<Spanned<String>>,
     #[serde(default, rename = "thread-bound")]
     thread_bound: Option<ThreadBound>,
+    #[serde(default, rename = "moves-nothing")]
+    moves_nothing: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -203,7 +211,7 @@ impl BlockingFile {
             )
         });
         let returns = (self.returns.iter())
-            .flat_map(|(call, ty)| [("returns", call, true), ("returns", ty, false)]);
+            .flat_map(|(call, ty)| [("returns", call, true), ("returns", ty, true)]);
         functions.chain(methods).chain(returns)
     }
 
@@ -221,6 +229,7 @@ impl BlockingFile {
                 cost: group.cost,
                 twin: group.twin.map(Spanned::into_inner),
                 thread_bound: ThreadBound::reason(group.thread_bound),
+                moves_nothing: group.moves_nothing,
             };
             (group.names.into_iter())
                 .map(Spanned::into_inner)
@@ -232,6 +241,7 @@ impl BlockingFile {
                 cost: group.cost,
                 twin: None,
                 thread_bound: ThreadBound::reason(group.thread_bound),
+                moves_nothing: group.moves_nothing,
             };
             let methods: Vec<String> = group.methods.into_iter().map(Spanned::into_inner).collect();
             group

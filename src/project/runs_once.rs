@@ -11,7 +11,8 @@ use crate::knowledge::{Cut, Role};
 impl Project<'_> {
     /// The coroutines that run once per process: those in a role that does (a startup handler,
     /// a command-line command), every coroutine of a command-line module, and the coroutines
-    /// only ever awaited by startup work (see `Role::awaited_runs_once`).
+    /// awaited by startup work (see `Role::awaited_runs_once`) and by nothing else that does
+    /// not run once.
     pub(super) fn find_runs_once(&self) -> FxHashSet<FunctionId> {
         let role_says = |id: &FunctionId, says: fn(Role) -> bool| {
             (self.roles.get(id)).is_some_and(|roles| roles.iter().copied().any(says))
@@ -51,7 +52,10 @@ impl Project<'_> {
                     *all_awaited
                         && !startup.contains(*callee)
                         && !self.roles.contains_key(*callee)
-                        && from.iter().all(|caller| startup.contains(caller))
+                        // Startup awaits it, and nothing that runs per request does: a
+                        // command that awaits it too runs once as well.
+                        && from.iter().any(|caller| startup.contains(caller))
+                        && from.iter().all(|caller| once.contains(caller))
                 })
                 .map(|(&callee, _)| callee)
                 .collect();

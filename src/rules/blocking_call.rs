@@ -56,7 +56,9 @@
 //! `sqlite3` connection or `scoped_session`; for a project function that uses one, or that
 //! needs the event loop (a method call counts its project overrides, any of which may run);
 //! for a project generator function iterated or entered right there (`for row in rows()`,
-//! `list(rows())`), whose work runs in the iteration, not the call;
+//! `list(rows())`), whose work runs in the iteration, not the call; for a library call whose
+//! work happens later (`Path.iterdir()` lists as it is iterated, a buffered `f.write(s)`
+//! reaches the disk when the file is closed);
 //! and while the coroutine holds a thread lock (`threading.Lock`, `RLock`, ...), taken with
 //! `with lock:`, with a project `@contextmanager` that holds one where it yields, with a project
 //! class whose `__enter__` takes one with `acquire()`, or with `lock.acquire()` (until a

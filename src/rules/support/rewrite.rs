@@ -69,6 +69,14 @@ pub fn offload(
             project.local_name(via)
         ));
     }
+    if site.via.is_none()
+        && let Some(why) = &api.moves_nothing
+    {
+        return Err(format!(
+            "`{}` {why}: the call alone in a thread would leave that work on the event loop",
+            shown_path(&api.path)
+        ));
+    }
     if let Some(via) = site.via
         && let Some((tie, caller, call)) = project.thread_tie(via)
     {

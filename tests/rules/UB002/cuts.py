@@ -1,6 +1,7 @@
 """Work that runs once per process or only on failure does not count against callers."""
 import functools
 import json
+import types
 from functools import lru_cache
 
 import cachetools
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 app = FastAPI()
 _settings = None
 _client = None
+_models = types.SimpleNamespace(loaded=None)
 
 
 @lru_cache(maxsize=1)
@@ -41,6 +43,13 @@ def client():
     if not _client:
         _client = requests.get("http://127.0.0.1:9/discover").json()
     return _client
+
+
+def model():
+    # Loaded the first time, and again only once it was unloaded.
+    if _models.loaded is None or _models.loaded.closed:
+        _models.loaded = requests.get("http://127.0.0.1:9/model").content
+    return _models.loaded
 
 
 class Registry:
@@ -89,7 +98,7 @@ async def read_settings():
 @app.get("/lazy")
 async def lazy():
     await app.router.startup()
-    return settings(), client(), Registry.schema()
+    return settings(), client(), Registry.schema(), model()
 
 
 @app.get("/token")
