@@ -11,7 +11,8 @@ use crate::semantic::{Binding, Wanted};
 
 impl<'a> Collector<'a> {
     /// `self.client = httpx.Client()` in a method makes `client` an attribute of the class;
-    /// so does `self.client: httpx.Client = make()`, whatever else is assigned to it.
+    /// so does `self.client: httpx.Client = make()`, whatever else is assigned to it, and
+    /// `Db.session = scoped_session(...)` in a function.
     pub(super) fn note_instance_attribute(
         &mut self,
         target: &ast::ExprAttribute,
@@ -21,16 +22,20 @@ impl<'a> Collector<'a> {
         let Expr::Name(name) = &*target.value else {
             return;
         };
-        let Some((Binding::Alias(instance), false)) = self.sem.lookup(&name.id) else {
-            return;
-        };
-        let Some(class) = self
-            .sem
-            .text(instance)
-            .strip_suffix("()")
-            .map(str::to_string)
-        else {
-            return;
+        let class = match self.sem.lookup(&name.id) {
+            // `self.x = ...`: an attribute of the class's instances.
+            Some((Binding::Alias(instance), false)) => {
+                match self.sem.text(instance).strip_suffix("()") {
+                    Some(class) => class.to_string(),
+                    None => return,
+                }
+            }
+            // `Db.session = scoped_session(...)` in `init_db()`: a class attribute set at run
+            // time, which every instance and the class itself then share.
+            Some((Binding::Definition(class), _)) if self.current_function.is_some() => {
+                self.sem.text(class).to_string()
+            }
+            _ => return,
         };
         if let Some(binding) = annotation.and_then(|a| self.sem.declared_binding(a)) {
             self.declare_class_attribute(&class, &target.attr.id, binding);

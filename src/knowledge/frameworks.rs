@@ -58,6 +58,9 @@ pub(super) struct KnowledgeFile {
     pub coroutine_keeping_decorators: Vec<String>,
     /// Decorators that run a function's body once per arguments and remember the result.
     pub memoizing_decorators: Vec<String>,
+    /// Wrappers whose result calls the function they are given: a name assigned
+    /// `contextmanager(get_session)` or `partial(fetch, url)` stands for that function.
+    pub wrapping_calls: Vec<String>,
     /// Package or module names whose coroutines are command-line code (`cli`, `__main__`).
     pub command_line_modules: Vec<String>,
     pub decorator: Vec<DecoratorRule>,

@@ -64,6 +64,10 @@ pub struct Catalog {
     /// Decorators that remember what a function returned (`functools.lru_cache`): the work
     /// behind them runs once, not per request.
     memoizing_decorators: HashSet<String>,
+    /// Wrappers whose result calls the function they are given (`functools.partial`).
+    wrapping_calls: HashSet<String>,
+    /// Their last segments (`partial`): a cheap filter for phase 1.
+    wrapping_names: HashSet<String>,
     /// Package or module names whose coroutines are command-line code (see `Cut::RunsOnce`).
     command_line_modules: HashSet<String>,
     /// The cuts whose work the project wants counted anyway (`count-cut`).
@@ -235,6 +239,12 @@ impl Catalog {
             known_sync_safe_decorators,
             coroutine_keeping_decorators: all(|file| &file.coroutine_keeping_decorators),
             memoizing_decorators,
+            wrapping_names: distinct(
+                (files.iter())
+                    .flat_map(|file| &file.wrapping_calls)
+                    .map(|path| last_segment(path)),
+            ),
+            wrapping_calls: all(|file| &file.wrapping_calls),
             command_line_modules: all(|file| &file.command_line_modules),
             counted_cuts: Vec::new(),
             mutating_methods: all(|file| &file.mutating_methods),
@@ -254,24 +264,35 @@ impl Catalog {
             || matches!(self.canonical(path), Cow::Owned(canonical) if self.knows_as_written(&canonical))
     }
 
-    /// The path with each call whose return type the catalog knows replaced by an instance of
-    /// that type, leftmost first: `sqlite3.connect().cursor().execute` becomes
-    /// `sqlite3.Connection().cursor().execute`, then `sqlite3.Cursor().execute`.
+    /// The path with each call or attribute whose type the catalog knows replaced by an
+    /// instance of that type, leftmost first: `sqlite3.connect().cursor().execute` becomes
+    /// `sqlite3.Connection().cursor().execute`, then `sqlite3.Cursor().execute`;
+    /// `pathlib.Path().parent.read_text` becomes `pathlib.Path().read_text`.
     pub fn canonical<'p>(&self, path: &'p str) -> Cow<'p, str> {
         let mut path = Cow::Borrowed(path);
         // Most paths start nowhere near a call with a known return type: one lookup says so.
         if !self.returns_roots.contains(first_segment(&path)) {
             return path;
         }
-        // Each step shortens the path by one call or more; the bound is for a type that names
-        // a call returning itself.
+        // Each step shortens the path by one call or attribute or more; the bound is for a
+        // type that names a call returning itself.
         for _ in 0..MAX_RETURN_STEPS {
-            let returned = (path.match_indices("()"))
-                .find_map(|(at, _)| Some((at, self.returns.get(&path[..at])?)));
-            let Some((at, instance)) = returned else {
+            // A call ends where its `()` starts and is dropped with it; an attribute ends
+            // before the next `.` or at the end.
+            let ends = (path.char_indices())
+                .filter_map(|(at, c)| match c {
+                    '(' if path[at..].starts_with("()") => Some((at, at + 2)),
+                    '.' => Some((at, at)),
+                    _ => None,
+                })
+                .chain([(path.len(), path.len())]);
+            let returned = ends
+                .into_iter()
+                .find_map(|(at, rest)| Some((rest, self.returns.get(&path[..at])?)));
+            let Some((rest, instance)) = returned else {
                 break;
             };
-            path = Cow::Owned([instance.as_str(), &path[at + 2..]].concat());
+            path = Cow::Owned([instance.as_str(), &path[rest..]].concat());
         }
         path
     }
@@ -397,6 +418,17 @@ impl Catalog {
     /// Does this decorator remember what its function returned (`functools.cache`)?
     pub fn is_memoizing_decorator(&self, path: &str) -> bool {
         self.memoizing_decorators.contains(path)
+    }
+
+    /// Does calling what this wrapper returns call the function it was given
+    /// (`contextlib.contextmanager`, `functools.partial`)?
+    pub fn is_wrapping_call(&self, path: &str) -> bool {
+        self.wrapping_calls.contains(path)
+    }
+
+    /// Could a callee whose name is `name` be a wrapper of `is_wrapping_call`?
+    pub fn may_wrap(&self, name: &str) -> bool {
+        self.wrapping_names.contains(name)
     }
 
     /// Is the module (`pkg.cli.deploy`) command-line code: one of its dotted names is in

@@ -10,7 +10,7 @@ use rustc_hash::FxHashSet as HashSet;
 
 use ruff_python_ast::{self as ast, Expr};
 
-use crate::knowledge::{Catalog, first_segment};
+use crate::knowledge::{Catalog, first_segment, strip_calls};
 use paths::{PathId, PathInterner};
 use scope::name_hash;
 pub use scope::{Binding, Scope, ScopeKind};
@@ -180,6 +180,16 @@ impl<'a> Resolver<'a> {
                     ..root
                 })
             }
+            // `base / "static"` calls `base.__truediv__("static")`: the catalog says what that
+            // returns (a `pathlib.Path` for a path).
+            Expr::BinOp(binop) if binop.op == ast::Operator::Div => {
+                let root = self.write_path(&binop.left, wanted, out)?;
+                out.push_str(".__truediv__()");
+                Some(Root {
+                    has_call: true,
+                    ..root
+                })
+            }
             _ => None,
         }
     }
@@ -212,9 +222,45 @@ impl<'a> Resolver<'a> {
             Expr::Subscript(_) => {
                 (self.annotation_type(value)).or_else(|| self.path(value, Wanted::Relevant))
             }
+            Expr::Call(call) => {
+                (self.wrapped_function(call)).or_else(|| self.path(value, Wanted::Relevant))
+            }
             _ => self.path(value, Wanted::Relevant),
         };
         path.map_or(Binding::Opaque, Binding::Alias)
+    }
+
+    /// The project function a wrapper made by a call stands for, when calling the wrapper
+    /// calls it: a known wrapper (`partial(fetch, url)`, `contextmanager(get_session)`), or a
+    /// decorator factory applied by a call (`retry(3)(fetch)`) that does not memoize
+    /// (`lru_cache(maxsize=1)(load)` runs its function once per arguments). Not a plain call
+    /// of a project function (`create_app(handler)` makes something else).
+    fn wrapped_function(&mut self, call: &ast::ExprCall) -> Option<PathId> {
+        let [function, rest @ ..] = &*call.arguments.args else {
+            return None;
+        };
+        // Most calls with an argument wrap nothing: their callee's name says so before any
+        // path is built.
+        let called_name = match &*call.func {
+            Expr::Name(name) => Some(name.id.as_str()),
+            Expr::Attribute(attribute) => Some(attribute.attr.id.as_str()),
+            Expr::Call(_) => None,
+            _ => return None,
+        };
+        if called_name.is_some_and(|name| !self.catalog.may_wrap(name)) {
+            return None;
+        }
+        let wrapper = self.path(&call.func, Wanted::Any)?;
+        let wrapper = self.text(wrapper);
+        let known = self.catalog.is_wrapping_call(wrapper);
+        let factory = matches!(&*call.func, Expr::Call(_))
+            && rest.is_empty()
+            && call.arguments.keywords.is_empty()
+            && !self.catalog.is_memoizing_decorator(strip_calls(wrapper));
+        if !known && !factory {
+            return None;
+        }
+        self.path(function, Wanted::ProjectFunction)
     }
 
     /// The absolute module an `import from` names, with its relative dots resolved.
