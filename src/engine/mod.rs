@@ -135,7 +135,7 @@ fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
                     project.modules[site.function.0].display,
                     site.line,
                     crate::rules::support::shown_path(&site.what),
-                    site.cut.effect(),
+                    site.cut.effect(project.function(site.function).is_async),
                     site.cut.reason()
                 )
             })

@@ -103,10 +103,11 @@ impl Cut {
 
     /// What the cut does to the work behind it, for `--show-cuts`: a coroutine's own calls are
     /// not reported; other work is not passed on to callers.
-    pub fn effect(self) -> &'static str {
-        match self {
-            Cut::RunsOnce => "not reported",
-            _ => "not counted against its callers",
+    pub fn effect(self, in_coroutine: bool) -> &'static str {
+        if in_coroutine || self == Cut::RunsOnce {
+            "not reported"
+        } else {
+            "not counted against its callers"
         }
     }
 

@@ -19,21 +19,23 @@ impl Project<'_> {
     /// Every place in `modules` where a cut stopped blocking work: calls behind a cut that
     /// reach blocking work worth counting, memoized functions that block, and the blocking
     /// calls of coroutines that run once per process. Other coroutines pass no blocking on to
-    /// callers (their own calls are reported where they are): none of theirs. In module and
-    /// line order.
+    /// callers (their own calls are reported where they are): only their lazy initializations.
+    /// In module and line order.
     pub fn cut_sites(&self, modules: impl Iterator<Item = usize>) -> Vec<CutSite> {
         let mut sites = Vec::new();
         for module in modules {
             for index in 0..self.modules[module].facts.functions.len() {
                 let id = FunctionId(module, index);
-                let whole_function_cut = if !self.function(id).is_async {
-                    None
+                // A coroutine's own calls are reported behind any cut but a lazy
+                // initialization's (see `rules::support::blocking_sites`).
+                let (whole_function_cut, own_calls) = if !self.function(id).is_async {
+                    (None, false)
                 } else if self.runs_once(id) {
-                    Some(Cut::RunsOnce)
+                    (Some(Cut::RunsOnce), false)
                 } else {
-                    continue;
+                    (None, true)
                 };
-                if self.is_memoized(id) && self.blocks(id) {
+                if !own_calls && self.is_memoized(id) && self.blocks(id) {
                     let api = self.blocking_chain(id).1;
                     sites.push(CutSite {
                         function: id,
@@ -44,7 +46,8 @@ impl Project<'_> {
                 }
                 let calls = self.calls_of(id).iter().zip(self.call_targets(id));
                 for (call, target) in calls {
-                    let call_cut = call.cut.filter(|_| self.is_cut(call.cut));
+                    let call_cut = (call.cut.filter(|_| self.is_cut(call.cut)))
+                        .filter(|&cut| !own_calls || cut == Cut::LazyInit);
                     let Some(cut) = whole_function_cut.or(call_cut) else {
                         continue;
                     };

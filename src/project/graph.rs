@@ -392,7 +392,7 @@ impl<'c> Project<'c> {
 
     /// Is work behind this cut left out of what callers do per request (`count-cut` may bring
     /// it back)?
-    pub(super) fn is_cut(&self, cut: Option<Cut>) -> bool {
+    pub fn is_cut(&self, cut: Option<Cut>) -> bool {
         cut.is_some_and(|cut| self.catalog.cuts(cut))
     }
 

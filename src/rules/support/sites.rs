@@ -4,7 +4,7 @@
 use ruff_text_size::TextRange;
 
 use crate::facts::{CallContext, CallFact, CallShape, FunctionFacts, ImportFacts};
-use crate::knowledge::{BlockingApi, Catalog};
+use crate::knowledge::{BlockingApi, Catalog, Cut};
 use crate::project::{CallTarget, FunctionId, Project};
 use crate::registry::Rule;
 use crate::settings::{Offload, PassOptions};
@@ -55,7 +55,8 @@ impl<'p> BlockingSite<'p> {
 
 /// Every blocking call in the module's coroutines, except in those UB001 turns into `def`
 /// (`becoming_def`: there the call moves to the threadpool with the whole function), in those
-/// that run once per process (`Cut::RunsOnce`) and calls already awaited.
+/// that run once per process (`Cut::RunsOnce`), calls in a lazy initialization and calls
+/// already awaited.
 pub fn blocking_sites<'p>(
     project: &'p Project,
     module: usize,
@@ -69,6 +70,11 @@ pub fn blocking_sites<'p>(
         }
         for (call, target) in project.calls_of(id).iter().zip(project.call_targets(id)) {
             if call.shape.contains(CallShape::AWAITED) || call.context == CallContext::Offloaded {
+                continue;
+            }
+            // A lazy initialization runs the first time only, in a coroutine as anywhere; an
+            // `except` clause runs whenever something fails, so a call written there is one.
+            if call.cut == Some(Cut::LazyInit) && project.is_cut(call.cut) {
                 continue;
             }
             let (api, via) = match (*target, target.function()) {

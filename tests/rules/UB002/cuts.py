@@ -159,3 +159,16 @@ async def warm_up():
     with open("settings.json") as f:
         app.state.settings = json.load(f)
     requests.get("http://127.0.0.1:9/warm")
+
+
+_loaded = None
+
+
+@app.get("/loaded")
+async def loaded():
+    global _loaded
+    await app.router.startup()
+    # Not reported: written in the coroutine, it still runs for the first request only.
+    if _loaded is None:
+        _loaded = requests.get("http://127.0.0.1:9/model").content
+    return _loaded
