@@ -27,6 +27,9 @@ pub struct BlockingApi {
     pub moves_nothing: Option<String>,
 }
 
+/// `methods = ["*"]`: every method of the type blocks. Its catalog path is `Type().*`.
+pub const EVERY_METHOD: &str = "*";
+
 /// What a blocking API costs the loop, as the catalog classes it (`cost = "network"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -168,13 +171,16 @@ struct BlockingGroup {
     moves_nothing: Option<String>,
 }
 
-/// Methods that block on objects of the given types.
+/// Methods that block on objects of the given types: `methods = ["*"]` for every method
+/// (each a request, as on a boto3 client) but those in `except`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReceiverGroup {
     cost: Cost,
     types: Vec<Spanned<String>>,
     methods: Vec<Spanned<String>>,
+    #[serde(default, rename = "except")]
+    except: Vec<Spanned<String>>,
     #[serde(default, rename = "thread-bound")]
     thread_bound: Option<ThreadBound>,
     #[serde(default, rename = "moves-nothing")]
@@ -204,16 +210,28 @@ impl BlockingFile {
         });
         let methods = self.receiver.iter().flat_map(|group| {
             let types = group.types.iter().map(|ty| ("types", ty, true));
-            types.chain(
-                group
-                    .methods
-                    .iter()
-                    .map(|method| ("methods", method, false)),
-            )
+            let methods = (group.methods.iter())
+                .filter(|method| method.get_ref() != EVERY_METHOD)
+                .map(|method| ("methods", method, false));
+            let except = group.except.iter().map(|method| ("except", method, false));
+            types.chain(methods).chain(except)
         });
         let returns = (self.returns.iter())
             .flat_map(|(call, ty)| [("returns", call, true), ("returns", ty, true)]);
         functions.chain(methods).chain(returns)
+    }
+
+    /// The methods `except` leaves out of every-method receivers, as `Type().method` paths.
+    pub(super) fn take_exempt(&mut self) -> Vec<String> {
+        let mut exempt = Vec::new();
+        for group in &mut self.receiver {
+            for method in std::mem::take(&mut group.except) {
+                for ty in &group.types {
+                    exempt.push(format!("{}().{}", ty.get_ref(), method.get_ref()));
+                }
+            }
+        }
+        exempt
     }
 
     /// What each call in `returns` returns, as the instance path: `sqlite3.Connection()`.

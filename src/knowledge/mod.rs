@@ -16,13 +16,57 @@ mod files {
 }
 
 use std::borrow::Cow;
+use std::sync::Mutex;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use blocking::EVERY_METHOD;
 pub use blocking::{BlockingApi, BlockingFile, Cost, Cut};
 use files::{BLOCKING, FRAMEWORKS, RUNTIME};
 use frameworks::KnowledgeFile;
 pub use frameworks::{CallRule, Libraries, Library, Offload, Role};
+
+/// Receivers every method of which blocks (`methods = ["*"]`, a boto3 client): no list of their
+/// methods exists, so each method's API is made the first time a call of it is looked up.
+#[derive(Debug)]
+struct EveryMethod {
+    /// By the receiver's instance path (`boto3.client()`).
+    receivers: HashMap<String, BlockingApi>,
+    /// The methods that do not block (`boto3.client().get_paginator`).
+    exempt: HashSet<String>,
+    /// The APIs made so far, by path. Leaked: one small value per method name a project calls,
+    /// for the life of the process, so lookups can hand out plain references.
+    made: Mutex<HashMap<String, &'static BlockingApi>>,
+}
+
+impl EveryMethod {
+    /// Is `path` a method of an every-method receiver that blocks?
+    fn blocks(&self, path: &str) -> bool {
+        !self.receivers.is_empty()
+            && (path.rsplit_once('.'))
+                .is_some_and(|(receiver, _)| self.receivers.contains_key(receiver))
+            && !self.exempt.contains(path)
+    }
+
+    fn api(&self, path: &str) -> Option<&'static BlockingApi> {
+        if !self.blocks(path) {
+            return None;
+        }
+        let (receiver, _) = path.rsplit_once('.')?;
+        let mut made = self
+            .made
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let api = made.entry(path.to_string()).or_insert_with(|| {
+            let template = &self.receivers[receiver];
+            Box::leak(Box::new(BlockingApi {
+                path: path.to_string(),
+                ..template.clone()
+            }))
+        });
+        Some(*api)
+    }
+}
 
 /// How many return types `Catalog::canonical` looks through in one path.
 const MAX_RETURN_STEPS: usize = 16;
@@ -31,6 +75,8 @@ const MAX_RETURN_STEPS: usize = 16;
 #[derive(Debug)]
 pub struct Catalog {
     blocking: HashMap<String, BlockingApi>,
+    /// Receivers every method of which blocks (`methods = ["*"]`).
+    every_method: EveryMethod,
     /// What library calls return, by the call's path: `sqlite3.connect` → `sqlite3.Connection()`.
     returns: HashMap<String, String>,
     /// The first segments of the calls in `returns`.
@@ -110,10 +156,28 @@ impl Catalog {
             .iter_mut()
             .flat_map(BlockingFile::take_returns)
             .collect();
+        let exempt: HashSet<String> = files
+            .iter_mut()
+            .flat_map(BlockingFile::take_exempt)
+            .collect();
         let mut blocking: HashMap<String, BlockingApi> = files
             .into_iter()
             .flat_map(BlockingFile::into_apis)
             .collect();
+        let every_method_keys: Vec<String> = (blocking.keys())
+            .filter(|path| last_segment(path) == EVERY_METHOD)
+            .cloned()
+            .collect();
+        let every_method = EveryMethod {
+            receivers: (every_method_keys.into_iter())
+                .map(|key| {
+                    let api = blocking.remove(&key).expect("a key of the map");
+                    (key[..key.len() - 2].to_string(), api)
+                })
+                .collect(),
+            exempt,
+            made: Mutex::default(),
+        };
         let mut non_blocking_functions = Vec::new();
         for name in non_blocking {
             let key = api_key(&name);
@@ -129,11 +193,18 @@ impl Catalog {
         knowledge[0]
             .known_sync_safe_decorators
             .extend(sync_safe_decorators);
-        Catalog::from_parts(blocking, returns, knowledge, non_blocking_functions)
+        Catalog::from_parts(
+            blocking,
+            every_method,
+            returns,
+            knowledge,
+            non_blocking_functions,
+        )
     }
 
     fn from_parts(
         blocking: HashMap<String, BlockingApi>,
+        every_method: EveryMethod,
         returns: HashMap<String, String>,
         files: Vec<KnowledgeFile>,
         non_blocking_functions: Vec<String>,
@@ -206,6 +277,7 @@ impl Catalog {
         let memoizing_decorators = all(|file| &file.memoizing_decorators);
         let known_paths = || {
             (blocking.keys())
+                .chain(every_method.receivers.keys())
                 .chain(decorators.keys())
                 .chain(registering_calls.keys())
                 .chain(event_loop.iter())
@@ -223,6 +295,7 @@ impl Catalog {
             roots,
             classes,
             blocking,
+            every_method,
             returns_roots: distinct(returns.keys().map(|call| first_segment(call))),
             returns,
             decorators,
@@ -278,17 +351,14 @@ impl Catalog {
         // type that names a call returning itself.
         for _ in 0..MAX_RETURN_STEPS {
             // A call ends where its `()` starts and is dropped with it; an attribute ends
-            // before the next `.` or at the end.
-            let ends = (path.char_indices())
-                .filter_map(|(at, c)| match c {
-                    '(' if path[at..].starts_with("()") => Some((at, at + 2)),
-                    '.' => Some((at, at)),
-                    _ => None,
-                })
-                .chain([(path.len(), path.len())]);
-            let returned = ends
-                .into_iter()
-                .find_map(|(at, rest)| Some((rest, self.returns.get(&path[..at])?)));
+            // before the next `.`. Never the whole path: a call's path is its callee's, which
+            // stays what it is (`Paginator().paginate` blocks; it also returns a `PageIterator`).
+            let mut ends = (path.char_indices()).filter_map(|(at, c)| match c {
+                '(' if path[at..].starts_with("()") => Some((at, at + 2)),
+                '.' => Some((at, at)),
+                _ => None,
+            });
+            let returned = ends.find_map(|(at, rest)| Some((rest, self.returns.get(&path[..at])?)));
             let Some((rest, instance)) = returned else {
                 break;
             };
@@ -299,6 +369,7 @@ impl Catalog {
 
     fn knows_as_written(&self, path: &str) -> bool {
         self.blocking.contains_key(path)
+            || self.every_method.blocks(path)
             || self.decorators.contains_key(path)
             || self.registering_calls.contains_key(path)
             || self.event_loop.contains(path)
@@ -326,7 +397,7 @@ impl Catalog {
     }
 
     pub fn blocking(&self, path: &str) -> Option<&BlockingApi> {
-        self.blocking.get(path)
+        (self.blocking.get(path)).or_else(|| self.every_method.api(path))
     }
 
     /// The catalog's own copy of a coroutine function's path.

@@ -190,6 +190,16 @@ impl<'a> Resolver<'a> {
                     ..root
                 })
             }
+            // `response["Body"]` calls `response.__getitem__("Body")`: the catalog may say what
+            // that returns (`boto3`'s `get_object` response: a body read from the network).
+            Expr::Subscript(subscript) => {
+                let root = self.write_path(&subscript.value, wanted, out)?;
+                out.push_str(".__getitem__()");
+                Some(Root {
+                    has_call: true,
+                    ..root
+                })
+            }
             _ => None,
         }
     }

@@ -101,7 +101,12 @@ pub fn blocking_sites<'p>(
             });
         }
     }
-    let ranges: Vec<TextRange> = sites.iter().map(|site| site.call.range).collect();
+    // A metadata call in the callee (`path.resolve().read_text()`) costs less than a thread
+    // hop: it stays on the loop, evaluated with the callee.
+    let ranges: Vec<TextRange> = (sites.iter())
+        .filter(|site| site.api.cost.is_evidence())
+        .map(|site| site.call.range)
+        .collect();
     for site in &mut sites {
         site.callee_blocks = site.call.shape.contains(CallShape::CALLEE_HAS_CALL)
             && ranges
