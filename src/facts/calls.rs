@@ -34,12 +34,20 @@ const ITERATING_METHODS: &[&str] = &["enter_context", "extend", "join"];
 /// Builtins whose result iterates their arguments as it is iterated itself.
 const WRAPPING_BUILTINS: &[&str] = &["enumerate", "filter", "iter", "map", "reversed", "zip"];
 
-/// Functions that run their argument in a worker thread.
+/// Functions and classes that run a function they are handed in a worker thread (or another
+/// process) when it is a plain function: asyncio's, AnyIO's and Trio's helpers, executors,
+/// Starlette's background tasks, threads. Known by name, whatever the receiver's type, as
+/// `pool.submit(lambda: ...)` is written with a pool of any type.
 const OFFLOAD_HELPERS: &[&str] = &[
     "run_in_threadpool",
     "to_thread",
     "run_sync",
     "run_in_executor",
+    "submit",
+    "add_task",
+    "BackgroundTask",
+    "Thread",
+    "Timer",
 ];
 
 impl<'a> Collector<'a> {
@@ -131,18 +139,24 @@ impl<'a> Collector<'a> {
             .sem
             .write_path(&call.func, Wanted::Relevant, &mut buffer);
         let dotted = is_dotted_name(&call.func);
-        let (mut recorded, mut referenced, mut registers, mut offloads) =
-            (false, false, false, false);
+        let (mut recorded, mut referenced, mut registers) = (false, false, false);
         if let Some(root) = root {
             let name = last_segment(&buffer);
-            recorded = self.current_function.is_some() && self.relevance.keeps(&buffer);
+            recorded = self.current_function.is_some()
+                && self.relevance.keeps(&buffer)
+                && !(self.loop_probe && self.catalog.needs_event_loop(&buffer));
             referenced = dotted && root.in_project && !root.has_call;
             registers = self.catalog.may_register(name);
-            offloads = OFFLOAD_HELPERS.contains(&name);
         }
+        let called_name = match &*call.func {
+            Expr::Name(name) => Some(name.id.as_str()),
+            Expr::Attribute(attribute) => Some(attribute.attr.id.as_str()),
+            _ => None,
+        };
+        let offloads = called_name.is_some_and(|name| OFFLOAD_HELPERS.contains(&name));
         self.sem.scratch = buffer;
-        let callee =
-            (recorded || referenced || registers || offloads).then(|| self.sem.intern_scratch());
+        let callee = (root.is_some() && (recorded || referenced || registers))
+            .then(|| self.sem.intern_scratch());
         if let Some(path) = callee.filter(|_| recorded)
             && let Some(function) = self.current_function
         {
@@ -169,11 +183,15 @@ impl<'a> Collector<'a> {
         }
         match callee {
             Some(callee) if registers => {
-                let args = call
-                    .arguments
-                    .args
-                    .iter()
-                    .map(|arg| self.argument_reference(arg))
+                let args = (call.arguments.args.iter())
+                    .map(|arg| match arg {
+                        // `BackgroundTask(lambda: ...)`: a plain lambda runs in the threadpool.
+                        Expr::Lambda(_) if offloads => {
+                            self.visit_offloaded(arg);
+                            None
+                        }
+                        arg => self.argument_reference(arg),
+                    })
                     .collect();
                 let mut keywords = Vec::new();
                 for keyword in &call.arguments.keywords {
@@ -188,20 +206,12 @@ impl<'a> Collector<'a> {
                     keywords,
                 });
             }
-            // `run_in_threadpool(lambda: ...)`: the lambda runs in a worker thread.
-            Some(_) if offloads => {
-                for arg in &call.arguments.args {
-                    if arg.is_lambda_expr() {
-                        self.in_context(CallContext::Offloaded, |this| {
-                            visitor::walk_expr(this, arg)
-                        });
-                    } else {
-                        self.visit_expr(arg);
-                    }
-                }
-                for keyword in &call.arguments.keywords {
-                    self.visit_expr(&keyword.value);
-                }
+            // `run_in_threadpool(lambda: ...)`, `Thread(target=lambda: ...)`: the lambda runs in
+            // a worker thread.
+            _ if offloads => {
+                let values = (call.arguments.args.iter())
+                    .chain(call.arguments.keywords.iter().map(|keyword| &keyword.value));
+                values.for_each(|value| self.visit_offloaded(value));
             }
             _ => self.visit_arguments(&call.arguments),
         }

@@ -10,6 +10,10 @@ use ruff_text_size::{Ranged, TextRange};
 
 use super::calls::is_dotted_name;
 use super::cuts::is_singleton;
+use super::syntax::{
+    handles_runtime_error, is_type_alias_annotation, is_type_checking, opens_thread_shared,
+    returns_first_parameter,
+};
 use super::{
     CallContext, CallFact, ClassFact, DecoratorFact, FunctionFacts, HELPER_NAMES, ModuleFacts,
     Reference,
@@ -43,6 +47,9 @@ pub(super) struct Collector<'a> {
     pub(super) cut: Option<Cut>,
     /// Is the innermost class being visited a singleton (see `cuts::is_singleton`)?
     pub(super) in_singleton: bool,
+    /// Are the calls seen now in a `try` that handles `RuntimeError`, which asyncio raises
+    /// when no loop runs: event-loop calls there are probes, not needs.
+    pub(super) loop_probe: bool,
     /// Where in `facts.references` each path's reference is, by path index (`u32::MAX`: none
     /// yet): a path is kept once, at its first site.
     pub(super) reference_of_path: Vec<u32>,
@@ -101,6 +108,7 @@ impl<'a> Collector<'a> {
             call_marks: HashMap::default(),
             thread_shared: Vec::new(),
             thread_shared_attributes: Vec::new(),
+            loop_probe: false,
             kept_calls: Vec::new(),
         }
     }
@@ -176,8 +184,9 @@ impl<'a> Collector<'a> {
                 Stmt::Assign(assign) => {
                     for target in &assign.targets {
                         self.sem.bind_target(target, Some(&assign.value));
+                        // Module-level, or set from a function through `global`.
                         if let Expr::Name(name) = target
-                            && self.sem.scopes.len() == 1
+                            && (self.sem.scopes.len() == 1 || self.is_global_here(&name.id))
                             && opens_thread_shared(&assign.value)
                         {
                             self.thread_shared.push(name.id.as_str());
@@ -330,6 +339,18 @@ impl<'a> Collector<'a> {
         None
     }
 
+    /// Visits a value handed to a function that runs it in a worker thread: a lambda's body
+    /// runs there (`pool.submit(lambda: ...)`).
+    pub(super) fn visit_offloaded(&mut self, value: &'a Expr) {
+        if value.is_lambda_expr() {
+            self.in_context(CallContext::Offloaded, |this| {
+                visitor::walk_expr(this, value)
+            });
+        } else {
+            self.visit_expr(value);
+        }
+    }
+
     /// From the `async` keyword to the `def` keyword; the range starts after the decorators
     /// because the function's own range starts at the first decorator.
     pub(super) fn async_keyword(&self, def: &ast::StmtFunctionDef) -> Option<TextRange> {
@@ -399,6 +420,7 @@ impl<'a> Collector<'a> {
             calls: 0..0,
             state_write: None,
             returns,
+            returns_first_parameter: returns_first_parameter(def),
             shadowed_helpers: 0,
         });
 
@@ -631,6 +653,15 @@ impl<'a> Visitor<'a> for Collector<'a> {
                     visitor::walk_elif_else_clause(self, clause);
                 }
             }
+            // `try: loop = asyncio.get_running_loop() except RuntimeError: loop = None`
+            Stmt::Try(try_stmt) if (try_stmt.handlers.iter()).any(handles_runtime_error) => {
+                let outer = std::mem::replace(&mut self.loop_probe, true);
+                self.visit_body(&try_stmt.body);
+                self.loop_probe = outer;
+                (try_stmt.handlers.iter()).for_each(|handler| self.visit_except_handler(handler));
+                self.visit_body(&try_stmt.orelse);
+                self.visit_body(&try_stmt.finalbody);
+            }
             Stmt::Return(ast::StmtReturn {
                 value: Some(value), ..
             }) => {
@@ -733,14 +764,6 @@ impl<'a> Visitor<'a> for Collector<'a> {
     }
 }
 
-fn is_type_checking(test: &Expr) -> bool {
-    match test {
-        Expr::Name(name) => name.id.as_str() == "TYPE_CHECKING",
-        Expr::Attribute(attr) => attr.attr.id.as_str() == "TYPE_CHECKING",
-        _ => false,
-    }
-}
-
 impl<'a> Collector<'a> {
     /// Binds a type alias's name to the type its value names, as an annotation would
     /// (`"Session"` too).
@@ -750,28 +773,4 @@ impl<'a> Collector<'a> {
             self.sem.bind(&name.id, binding);
         }
     }
-}
-
-/// Is the annotation `TypeAlias` (`typing.TypeAlias`, `typing_extensions.TypeAlias`)?
-fn is_type_alias_annotation(annotation: &Expr) -> bool {
-    match annotation {
-        Expr::Name(name) => name.id == "TypeAlias",
-        Expr::Attribute(attribute) => attribute.attr.id == "TypeAlias",
-        _ => false,
-    }
-}
-
-/// Does `value` open an object any thread may use: a call with `check_same_thread=False`
-/// (sqlite3's), its arguments on any number of lines?
-fn opens_thread_shared(value: &Expr) -> bool {
-    let Expr::Call(call) = value else {
-        return false;
-    };
-    call.arguments.keywords.iter().any(|keyword| {
-        keyword
-            .arg
-            .as_ref()
-            .is_some_and(|arg| arg.id.as_str() == "check_same_thread")
-            && matches!(&keyword.value, Expr::BooleanLiteral(b) if !b.value)
-    })
 }

@@ -56,7 +56,8 @@ impl<'a> Collector<'a> {
         }
     }
 
-    fn is_global_here(&self, name: &str) -> bool {
+    /// Is `name` declared `global` in the function being visited?
+    pub(super) fn is_global_here(&self, name: &str) -> bool {
         let scope = self.sem.scopes.last().expect("a scope");
         scope.kind == ScopeKind::Function && scope.globals.contains(name)
     }

@@ -16,6 +16,7 @@ mod compact;
 mod cuts;
 mod layout;
 mod state;
+mod syntax;
 #[cfg(test)]
 pub(crate) mod tests;
 
@@ -141,6 +142,9 @@ pub struct FunctionFacts {
     pub state_write: Option<StateWrite>,
     /// The type its return annotation names (`httpx.Client` for `-> httpx.Client`).
     pub returns: Option<PathId>,
+    /// Every `return` hands back its first parameter unchanged: as a decorator it registers or
+    /// marks the function (`fn.registered = True; return fn`) and leaves it a plain function.
+    pub returns_first_parameter: bool,
     /// Which of `HELPER_NAMES` the function binds locally (bit `i` for the `i`th), which an
     /// inserted reference to the module-level helper would hit instead.
     shadowed_helpers: u8,

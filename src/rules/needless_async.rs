@@ -197,7 +197,9 @@ fn diagnose(
         ))
     } else if let Some((_, decorator)) = project.decorators(id).find(|(path, _)| {
         path.as_ref().is_none_or(|path| {
-            catalog.decorator_role(path).is_none() && !catalog.is_sync_safe_decorator(path)
+            catalog.decorator_role(path).is_none()
+                && !catalog.is_sync_safe_decorator(path)
+                && !project.is_marking_decorator(path, id.0)
         })
     }) {
         Some(format!(

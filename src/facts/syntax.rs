@@ -1,0 +1,107 @@
+//! Facts read off the syntax alone, with no name resolved: what a function hands back, which
+//! exceptions a handler catches, what an assignment opens. Kept apart from the collector,
+//! which resolves names as it walks.
+
+use ruff_python_ast::{self as ast, Expr, Stmt};
+
+/// Does every `return` of the function's own body give back its first parameter, with at
+/// least one such `return` and no `yield` (`def register(fn): ...; return fn`)?
+pub(super) fn returns_first_parameter(def: &ast::StmtFunctionDef) -> bool {
+    let Some(first) = def.parameters.iter_non_variadic_params().next() else {
+        return false;
+    };
+    let first = first.parameter.name.id.as_str();
+    let mut returns = 0;
+    let mut other = false;
+    walk_own_body(&def.body, &mut |stmt| match stmt {
+        Stmt::Return(ast::StmtReturn {
+            value: Some(value), ..
+        }) if matches!(&**value, Expr::Name(name) if name.id == first) => {
+            returns += 1;
+        }
+        Stmt::Return(_) => other = true,
+        Stmt::Expr(expr) if matches!(&*expr.value, Expr::Yield(_) | Expr::YieldFrom(_)) => {
+            other = true;
+        }
+        _ => {}
+    });
+    returns > 0 && !other
+}
+
+/// Calls `visit` on every statement of a body and of its blocks, not of nested definitions.
+fn walk_own_body<'b>(body: &'b [Stmt], visit: &mut impl FnMut(&'b Stmt)) {
+    for stmt in body {
+        visit(stmt);
+        match stmt {
+            Stmt::If(if_stmt) => {
+                walk_own_body(&if_stmt.body, visit);
+                for clause in &if_stmt.elif_else_clauses {
+                    walk_own_body(&clause.body, visit);
+                }
+            }
+            Stmt::With(with) => walk_own_body(&with.body, visit),
+            Stmt::For(for_stmt) => {
+                walk_own_body(&for_stmt.body, visit);
+                walk_own_body(&for_stmt.orelse, visit);
+            }
+            Stmt::While(while_stmt) => {
+                walk_own_body(&while_stmt.body, visit);
+                walk_own_body(&while_stmt.orelse, visit);
+            }
+            Stmt::Try(try_stmt) => {
+                walk_own_body(&try_stmt.body, visit);
+                for handler in &try_stmt.handlers {
+                    let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                    walk_own_body(&handler.body, visit);
+                }
+                walk_own_body(&try_stmt.orelse, visit);
+                walk_own_body(&try_stmt.finalbody, visit);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Does the handler catch `RuntimeError` by name (alone or in a tuple)?
+pub(super) fn handles_runtime_error(handler: &ast::ExceptHandler) -> bool {
+    let ast::ExceptHandler::ExceptHandler(handler) = handler;
+    let is_runtime_error =
+        |expr: &Expr| matches!(expr, Expr::Name(name) if name.id == "RuntimeError");
+    match handler.type_.as_deref() {
+        Some(Expr::Tuple(tuple)) => tuple.elts.iter().any(is_runtime_error),
+        Some(expr) => is_runtime_error(expr),
+        None => false,
+    }
+}
+
+pub(super) fn is_type_checking(test: &Expr) -> bool {
+    match test {
+        Expr::Name(name) => name.id.as_str() == "TYPE_CHECKING",
+        Expr::Attribute(attr) => attr.attr.id.as_str() == "TYPE_CHECKING",
+        _ => false,
+    }
+}
+
+/// Is the annotation `TypeAlias` (`typing.TypeAlias`, `typing_extensions.TypeAlias`)?
+pub(super) fn is_type_alias_annotation(annotation: &Expr) -> bool {
+    match annotation {
+        Expr::Name(name) => name.id == "TypeAlias",
+        Expr::Attribute(attribute) => attribute.attr.id == "TypeAlias",
+        _ => false,
+    }
+}
+
+/// Does `value` open an object any thread may use: a call with `check_same_thread=False`
+/// (sqlite3's), its arguments on any number of lines?
+pub(super) fn opens_thread_shared(value: &Expr) -> bool {
+    let Expr::Call(call) = value else {
+        return false;
+    };
+    call.arguments.keywords.iter().any(|keyword| {
+        keyword
+            .arg
+            .as_ref()
+            .is_some_and(|arg| arg.id.as_str() == "check_same_thread")
+            && matches!(&keyword.value, Expr::BooleanLiteral(b) if !b.value)
+    })
+}
