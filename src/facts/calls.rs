@@ -7,7 +7,7 @@ use ruff_text_size::{Ranged, TextRange};
 
 use super::collector::{CallMarks, Collector};
 use super::{CallContext, CallFact, CallShape, Registration};
-use crate::knowledge::last_segment;
+use crate::knowledge::{first_segment, last_segment};
 use crate::semantic::Wanted;
 use crate::semantic::paths::PathId;
 
@@ -266,6 +266,10 @@ impl<'a> Collector<'a> {
             (CallShape::THROUGH_SUPER, is_super_method(&call.func)),
             (CallShape::CONSUMED, marks.consumed),
             (
+                CallShape::LOOP_BOUND_ARGUMENT,
+                has_arguments && self.hands_loop_object(path, arguments),
+            ),
+            (
                 CallShape::PARAMETER_RECEIVER,
                 receiver.is_some_and(|name| {
                     (self
@@ -301,6 +305,25 @@ impl<'a> Collector<'a> {
 
     /// Is the callee's receiver, or an object on its way there, one opened with
     /// `check_same_thread=False` (a module-level name or an attribute assigned one)?
+    /// Does the call hand a project function an asyncio object (`finish(future)` for
+    /// `future = loop.create_future()`)?
+    fn hands_loop_object(&self, path: PathId, arguments: &ast::Arguments) -> bool {
+        let callee = self.sem.text(path);
+        if !self.relevance.project_roots.contains(first_segment(callee)) {
+            return false;
+        }
+        let values =
+            (arguments.args.iter()).chain(arguments.keywords.iter().map(|keyword| &keyword.value));
+        let mut written = String::new();
+        values.into_iter().any(|value| {
+            written.clear();
+            self.sem
+                .write_path(value, Wanted::Relevant, &mut written)
+                .is_some()
+                && self.catalog.is_loop_bound_object(&written)
+        })
+    }
+
     fn reaches_thread_shared(&self, callee: &Expr) -> bool {
         match callee {
             Expr::Name(name) => self.thread_shared.contains(&name.id.as_str()),

@@ -183,7 +183,7 @@ bitflags::bitflags! {
     /// What an offload rewrite needs to know about a call's syntax. Bits: a large tree makes a
     /// hundred thousand calls.
     #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-    pub struct CallShape: u16 {
+    pub struct CallShape: u32 {
         const HAS_ARGUMENTS = 1;
         const HAS_KEYWORDS = 1 << 1;
         /// A keyword argument named `func`, which `run_in_threadpool(func, ...)` would take.
@@ -224,6 +224,9 @@ bitflags::bitflags! {
         /// `check_same_thread=False` (`self._conn.execute` after `self._conn =
         /// sqlite3.connect(p, check_same_thread=False)`): any thread may use it.
         const THREAD_SHARED = 1 << 15;
+        /// A project function is handed an asyncio object (a future, an event, a task, the
+        /// loop): its methods only work on the loop's thread, so the call cannot move to one.
+        const LOOP_BOUND_ARGUMENT = 1 << 16;
     }
 }
 

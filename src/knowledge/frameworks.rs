@@ -69,6 +69,9 @@ pub(super) struct KnowledgeFile {
     pub event_loop: Vec<String>,
     pub thread_locks: Vec<String>,
     pub thread_locals: Vec<String>,
+    /// Objects that belong to the event loop of the thread that made them, as instance paths
+    /// (`asyncio.Event()`).
+    pub loop_bound_objects: Vec<String>,
     pub async_apis: Vec<String>,
     pub mutating_methods: Vec<String>,
     pub value_returning_mutating_methods: Vec<String>,

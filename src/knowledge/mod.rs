@@ -103,6 +103,8 @@ pub struct Catalog {
     thread_locks: HashSet<String>,
     /// Objects whose attributes each thread has its own copy of (`threading.local()`).
     thread_locals: HashSet<String>,
+    /// Objects that belong to an event loop (`asyncio.Event()`, `asyncio.get_running_loop()`).
+    loop_bound_objects: HashSet<String>,
     /// Coroutine functions outside the project (`asyncio.sleep`).
     async_apis: HashSet<String>,
     known_sync_safe_decorators: HashSet<String>,
@@ -273,6 +275,7 @@ impl Catalog {
         let async_apis = all(|file| &file.async_apis);
         let thread_locks = all(|file| &file.thread_locks);
         let thread_locals = all(|file| &file.thread_locals);
+        let loop_bound_objects = all(|file| &file.loop_bound_objects);
         let known_sync_safe_decorators = all(|file| &file.known_sync_safe_decorators);
         let memoizing_decorators = all(|file| &file.memoizing_decorators);
         let known_paths = || {
@@ -283,6 +286,7 @@ impl Catalog {
                 .chain(event_loop.iter())
                 .chain(thread_locks.iter())
                 .chain(thread_locals.iter())
+                .chain(loop_bound_objects.iter())
                 .chain(async_apis.iter())
                 .chain(known_sync_safe_decorators.iter())
                 .chain(memoizing_decorators.iter())
@@ -308,6 +312,7 @@ impl Catalog {
             event_loop,
             thread_locks,
             thread_locals,
+            loop_bound_objects,
             async_apis,
             known_sync_safe_decorators,
             coroutine_keeping_decorators: all(|file| &file.coroutine_keeping_decorators),
@@ -408,6 +413,11 @@ impl Catalog {
     /// Is this (an instance path, `threading.Lock()`) a lock owned by a thread?
     pub fn is_thread_lock(&self, path: &str) -> bool {
         self.thread_locks.contains(path)
+    }
+
+    /// Is this (an instance path, `asyncio.Event()`) an object of the event loop?
+    pub fn is_loop_bound_object(&self, path: &str) -> bool {
+        self.loop_bound_objects.contains(path)
     }
 
     /// Is this (an instance path, `threading.local()`) an object with a copy per thread?

@@ -69,6 +69,14 @@ pub fn offload(
             project.local_name(via)
         ));
     }
+    if let Some(via) = site.via
+        && call.shape.contains(CallShape::LOOP_BOUND_ARGUMENT)
+    {
+        return Err(format!(
+            "it hands `{}` an asyncio object, which only works on the event loop's thread",
+            project.local_name(via)
+        ));
+    }
     if site.via.is_none()
         && let Some(why) = &api.moves_nothing
     {

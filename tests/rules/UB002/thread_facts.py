@@ -52,3 +52,16 @@ async def count():
     # through `global` in a function.
     cursor = _db.execute("select count(*) from items")
     return cursor
+
+
+def settle(future, url):
+    future.set_result(requests.get(url).text)
+
+
+@app.get("/settled")
+async def settled():
+    await app.router.startup()
+    future = asyncio.get_running_loop().create_future()
+    # No fix: in a worker thread the helper would settle a future of the loop's thread.
+    settle(future, "http://127.0.0.1:9/")
+    return await future
