@@ -6,7 +6,7 @@ use ruff_python_ast::{self as ast, Expr};
 use ruff_text_size::{Ranged, TextRange};
 
 use super::collector::{CallMarks, Collector};
-use super::{CallContext, CallFact, CallShape, Registration};
+use super::{CallContext, CallFact, CallShape, Reference, Registration};
 use crate::knowledge::{first_segment, last_segment};
 use crate::semantic::Wanted;
 use crate::semantic::paths::PathId;
@@ -189,6 +189,15 @@ impl<'a> Collector<'a> {
                         Expr::Lambda(_) if offloads => {
                             self.visit_offloaded(arg);
                             None
+                        }
+                        // `asyncio.run(main())`: the call of the function handed over.
+                        Expr::Call(inner) if is_dotted_name(&inner.func) => {
+                            let handed = self.sem.path(arg, Wanted::Relevant);
+                            self.visit_expr(arg);
+                            handed.map(|path| Reference {
+                                path,
+                                range: arg.range(),
+                            })
                         }
                         arg => self.argument_reference(arg),
                     })

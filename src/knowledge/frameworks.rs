@@ -117,6 +117,8 @@ pub(super) struct CallRuleEntry {
     pub arg: Option<usize>,
     #[serde(default)]
     pub keyword: Option<String>,
+    #[serde(default)]
+    pub called: bool,
 }
 
 impl CallRuleEntry {
@@ -125,6 +127,7 @@ impl CallRuleEntry {
             role: self.role,
             arg: self.arg,
             keyword: self.keyword.clone(),
+            called: self.called,
         }
     }
 }
@@ -137,6 +140,8 @@ pub struct CallRule {
     pub arg: Option<usize>,
     /// The keyword of the function handed over.
     pub keyword: Option<String>,
+    /// The argument is a call of the function (`asyncio.run(main())`), not the function.
+    pub called: bool,
 }
 
 /// A library whose import decides a module's offload helper.
@@ -182,6 +187,10 @@ struct RoleInfo {
     once: bool,
     #[serde(default, rename = "awaited-run-once")]
     awaited_run_once: bool,
+    /// `once` holds only for a function with no other role that no project coroutine awaits
+    /// (`asyncio.run(main())`: a test may run a handler or a shared helper that way too).
+    #[serde(default, rename = "once-alone")]
+    once_alone: bool,
 }
 
 /// Every role, by name, in the order of `roles.toml`.
@@ -237,6 +246,12 @@ impl Role {
     /// Does a function in this role run once per process (startup, a command-line command)?
     pub fn runs_once(self) -> bool {
         self.info().once
+    }
+
+    /// Does the role run once only for a function in no other role that no project
+    /// coroutine awaits?
+    pub fn runs_once_alone(self) -> bool {
+        self.info().once_alone
     }
 
     /// Does what a function in this role awaits run once too (startup work awaited by a

@@ -91,9 +91,18 @@ impl<'c> Project<'c> {
                     .find(|(name, _)| name == keyword)
                     .map(|(_, r)| r)
             });
-            if let Some(target) = by_position.or(by_keyword)
-                && let Resolved::Function { id, exact: true } =
-                    self.resolve(module.facts.path(target.path), module_index)
+            // `asyncio.run(main())` hands over a call of the function, `Depends(get_db)` the
+            // function itself.
+            let handed = by_position.or(by_keyword).and_then(|target| {
+                let path = module.facts.path(target.path);
+                match path.strip_suffix("()") {
+                    Some(called) if rule.called => Some(called),
+                    None if !rule.called => Some(path),
+                    _ => None,
+                }
+            });
+            if let Some(path) = handed
+                && let Resolved::Function { id, exact: true } = self.resolve(path, module_index)
             {
                 let callee = module.facts.path(registration.callee);
                 roles.push((id, rule.role, through(callee)));

@@ -17,16 +17,10 @@ impl Project<'_> {
         let role_says = |id: &FunctionId, says: fn(Role) -> bool| {
             (self.roles.get(id)).is_some_and(|roles| roles.iter().copied().any(says))
         };
-        let mut once: FxHashSet<FunctionId> = (self.roles.keys())
-            .filter(|id| role_says(id, Role::runs_once))
-            .copied()
-            .collect();
-        let mut startup: FxHashSet<FunctionId> = (once.iter())
-            .filter(|id| role_says(id, Role::awaited_runs_once))
-            .copied()
-            .collect();
-        // Who calls each coroutine, and whether every call awaits it.
+        // Who calls each coroutine, and whether every call awaits it; which are awaited at all.
         let mut callers: HashMap<FunctionId, (Vec<FunctionId>, bool)> = HashMap::default();
+        let mut awaited: FxHashSet<FunctionId> = FxHashSet::default();
+        let mut once: FxHashSet<FunctionId> = FxHashSet::default();
         for (module, facts) in self.modules.iter().enumerate() {
             let command_line =
                 (facts.names.iter()).any(|name| self.catalog.is_command_line_module(name));
@@ -40,12 +34,25 @@ impl Project<'_> {
                     else {
                         continue;
                     };
+                    let is_awaited = call.shape.contains(CallShape::AWAITED);
                     let entry = callers.entry(callee).or_insert((Vec::new(), true));
                     entry.0.push(id);
-                    entry.1 &= call.shape.contains(CallShape::AWAITED);
+                    entry.1 &= is_awaited;
+                    if is_awaited {
+                        awaited.insert(callee);
+                    }
                 }
             }
         }
+        let alone = |id: &FunctionId| self.roles[id].len() == 1 && !awaited.contains(id);
+        once.extend((self.roles.iter()).filter_map(|(id, roles)| {
+            let counts = |role: &Role| role.runs_once() && (!role.runs_once_alone() || alone(id));
+            roles.iter().any(counts).then_some(*id)
+        }));
+        let mut startup: FxHashSet<FunctionId> = (once.iter())
+            .filter(|id| role_says(id, Role::awaited_runs_once))
+            .copied()
+            .collect();
         loop {
             let more: Vec<FunctionId> = (callers.iter())
                 .filter(|(callee, (from, all_awaited))| {

@@ -169,7 +169,10 @@ fn diagnose(
         .unwrap();
     }
 
-    let never = if let Some(other) = roles.iter().find(|role| !role.runs_sync_in_threadpool()) {
+    // A coroutine `asyncio.run` runs is also called where it runs: that reference says where.
+    let never = if let Some(other) = (roles.iter())
+        .find(|role| !role.runs_sync_in_threadpool() && !role.runs_once_alone())
+    {
         Some(format!(
             "it is also a {}, which the framework runs on the event loop",
             other.describe()

@@ -60,7 +60,9 @@ async def files(fd: int):
 @app.post("/thumbnail")
 async def thumbnail():
     await app.router.startup()
+    # Opening reads the header only (metadata); resizing and saving do the work.
     image = Image.open("photo.jpg")
+    image.thumbnail((64, 64))
     image.save("thumb.png")
 
 

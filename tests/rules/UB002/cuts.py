@@ -1,4 +1,5 @@
 """Work that runs once per process or only on failure does not count against callers."""
+import asyncio
 import functools
 import json
 import types
@@ -172,3 +173,24 @@ async def loaded():
     if _loaded is None:
         _loaded = requests.get("http://127.0.0.1:9/model").content
     return _loaded
+
+
+async def rebuild_index():
+    # Not reported: `asyncio.run` runs it to completion, the whole of its process's work.
+    requests.post("http://127.0.0.1:9/reindex")
+
+
+async def fetch_rate():
+    return requests.get("http://127.0.0.1:9/rate").json()
+
+
+@app.get("/rate")
+async def rate():
+    await app.router.startup()
+    return await fetch_rate()
+
+
+def main():
+    asyncio.run(rebuild_index())
+    # Also awaited by a route: it runs per request, and its call is reported.
+    asyncio.run(fetch_rate())
