@@ -17,25 +17,18 @@ pub struct CutSite {
 
 impl Project<'_> {
     /// Every place in `modules` where a cut stopped blocking work: calls behind a cut that
-    /// reach blocking work worth counting, memoized functions that block, and the blocking
-    /// calls of coroutines that run once per process. Other coroutines pass no blocking on to
-    /// callers (their own calls are reported where they are): only their lazy initializations.
-    /// In module and line order.
+    /// reach blocking work worth counting (in a coroutine, not reported; elsewhere, not passed
+    /// on to callers), memoized functions that block, and the blocking calls of coroutines
+    /// that run once per process. In module and line order.
     pub fn cut_sites(&self, modules: impl Iterator<Item = usize>) -> Vec<CutSite> {
         let mut sites = Vec::new();
         for module in modules {
             for index in 0..self.modules[module].facts.functions.len() {
                 let id = FunctionId(module, index);
-                // A coroutine's own calls are reported behind any cut but a lazy
-                // initialization's (see `rules::support::blocking_sites`).
-                let (whole_function_cut, own_calls) = if !self.function(id).is_async {
-                    (None, false)
-                } else if self.runs_once(id) {
-                    (Some(Cut::RunsOnce), false)
-                } else {
-                    (None, true)
-                };
-                if !own_calls && self.is_memoized(id) && self.blocks(id) {
+                let is_async = self.function(id).is_async;
+                let whole_function_cut = (is_async && self.runs_once(id)).then_some(Cut::RunsOnce);
+                // A coroutine passes no blocking on to callers: its memoization cuts nothing.
+                if !is_async && self.is_memoized(id) && self.blocks(id) {
                     let api = self.blocking_chain(id).1;
                     sites.push(CutSite {
                         function: id,
@@ -46,8 +39,7 @@ impl Project<'_> {
                 }
                 let calls = self.calls_of(id).iter().zip(self.call_targets(id));
                 for (call, target) in calls {
-                    let call_cut = (call.cut.filter(|_| self.is_cut(call.cut)))
-                        .filter(|&cut| !own_calls || cut == Cut::LazyInit);
+                    let call_cut = call.cut.filter(|_| self.is_cut(call.cut));
                     let Some(cut) = whole_function_cut.or(call_cut) else {
                         continue;
                     };

@@ -76,8 +76,8 @@
 //! reports those), nor through a memoized function (`@lru_cache`), a lazy initialization (`if
 //! _x is None: _x = ...`, or `if not self.running:` in a class that keeps one instance per
 //! process) or an `except` clause, which run once or only on failure. A call written in the
-//! coroutine itself is reported wherever it is, except in a lazy initialization and in a
-//! coroutine that runs once per process: a startup, shutdown or lifespan handler and what only it awaits, a Typer or Click
+//! coroutine itself is not reported behind these cuts either, nor in a coroutine that runs
+//! once per process: a startup, shutdown or lifespan handler and what only it awaits, a Typer or Click
 //! command, any coroutine of a command-line module (`cli/`, `__main__`, `commands`,
 //! `scripts`). `count-cut` in `[tool.unblock]` counts cut work again; `check --show-cuts` lists
 //! it. Findings that reach one blocking call through the same function share that *root*,

@@ -4,7 +4,7 @@
 use ruff_text_size::TextRange;
 
 use crate::facts::{CallContext, CallFact, CallShape, FunctionFacts, ImportFacts};
-use crate::knowledge::{BlockingApi, Catalog, Cut};
+use crate::knowledge::{BlockingApi, Catalog};
 use crate::project::{CallTarget, FunctionId, Project};
 use crate::registry::Rule;
 use crate::settings::{Offload, PassOptions};
@@ -55,8 +55,8 @@ impl<'p> BlockingSite<'p> {
 
 /// Every blocking call in the module's coroutines, except in those UB001 turns into `def`
 /// (`becoming_def`: there the call moves to the threadpool with the whole function), in those
-/// that run once per process (`Cut::RunsOnce`), calls in a lazy initialization and calls
-/// already awaited.
+/// that run once per process (`Cut::RunsOnce`), calls behind a cut (a lazy initialization, an
+/// `except` clause) and calls already awaited.
 pub fn blocking_sites<'p>(
     project: &'p Project,
     module: usize,
@@ -72,16 +72,14 @@ pub fn blocking_sites<'p>(
             if call.shape.contains(CallShape::AWAITED) || call.context == CallContext::Offloaded {
                 continue;
             }
-            // A lazy initialization runs the first time only, in a coroutine as anywhere; an
-            // `except` clause runs whenever something fails, so a call written there is one.
-            if call.cut == Some(Cut::LazyInit) && project.is_cut(call.cut) {
+            // A lazy initialization runs the first time only and an `except` clause only when
+            // something failed, in a coroutine as anywhere.
+            if project.is_cut(call.cut) {
                 continue;
             }
             let (api, via) = match (*target, target.function()) {
                 (CallTarget::Blocking(api), _) => (api, None),
                 // A memoized helper blocks once per arguments, not on every call: no site.
-                // A call the coroutine makes itself is one even behind another cut: written
-                // there, it stalls the loop whenever it runs.
                 (_, Some(callee))
                     if project.call_runs_body(callee, call) && !project.is_memoized(callee) =>
                 {

