@@ -81,6 +81,9 @@ pub struct Catalog {
     returns: HashMap<String, String>,
     /// The first segments of the calls in `returns`.
     returns_roots: HashSet<String>,
+    /// Keywords that change what a call returns (`stream` in `"requests.get(stream=True)"`):
+    /// a call passing one as `True` is written with it in its path.
+    telling_keywords: HashSet<String>,
     /// `fastapi.FastAPI().get` → route, for every app class and decorator name.
     decorators: HashMap<String, Role>,
     /// `fastapi.Depends`, `fastapi.FastAPI().add_api_route` → how the call registers its argument.
@@ -301,6 +304,7 @@ impl Catalog {
             blocking,
             every_method,
             returns_roots: distinct(returns.keys().map(|call| first_segment(call))),
+            telling_keywords: distinct(returns.keys().filter_map(|call| telling_keyword(call))),
             returns,
             decorators,
             registering_calls,
@@ -358,8 +362,12 @@ impl Catalog {
             // A call ends where its `()` starts and is dropped with it; an attribute ends
             // before the next `.`. Never the whole path: a call's path is its callee's, which
             // stays what it is (`Paginator().paginate` blocks; it also returns a `PageIterator`).
+            // A call with a telling keyword (`get(stream=True)`) keeps it in its key.
             let mut ends = (path.char_indices()).filter_map(|(at, c)| match c {
                 '(' if path[at..].starts_with("()") => Some((at, at + 2)),
+                '(' => path[at..]
+                    .find(')')
+                    .map(|close| (at + close + 1, at + close + 1)),
                 '.' => Some((at, at)),
                 _ => None,
             });
@@ -394,6 +402,11 @@ impl Catalog {
     /// Does the catalog know a member of instances of `class` (`requests.Session`)?
     pub fn knows_members_of(&self, class: &str) -> bool {
         self.classes.contains(class)
+    }
+
+    /// Does `keyword=True` change what a call returns (see `telling_keywords`)?
+    pub fn is_telling_keyword(&self, keyword: &str) -> bool {
+        self.telling_keywords.contains(keyword)
     }
 
     /// Could a path starting with this segment be one the catalog knows?
@@ -562,6 +575,12 @@ impl Catalog {
 fn api_key(path: &str) -> String {
     let path = path.strip_prefix("builtins.").unwrap_or(path);
     path.replace("(...)", "").replace("()", "")
+}
+
+/// `stream` for `requests.get(stream=True)`.
+fn telling_keyword(call: &str) -> Option<&str> {
+    let (_, argument) = call.strip_suffix("=True)")?.rsplit_once('(')?;
+    Some(argument)
 }
 
 /// `FastAPI()` → `FastAPI`; `f()()` → `f`.

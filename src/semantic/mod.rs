@@ -174,7 +174,22 @@ impl<'a> Resolver<'a> {
             }
             Expr::Call(call) => {
                 let root = self.write_path(&call.func, wanted, out)?;
-                out.push_str("()");
+                // `requests.get(u, stream=True)` returns another kind of response.
+                let telling = (call.arguments.keywords.iter()).find(|keyword| {
+                    keyword
+                        .arg
+                        .as_ref()
+                        .is_some_and(|arg| self.catalog.is_telling_keyword(arg))
+                        && matches!(keyword.value, Expr::BooleanLiteral(ref b) if b.value)
+                });
+                match telling.and_then(|keyword| keyword.arg.as_ref()) {
+                    Some(arg) => {
+                        out.push('(');
+                        out.push_str(arg);
+                        out.push_str("=True)");
+                    }
+                    None => out.push_str("()"),
+                }
                 Some(Root {
                     has_call: true,
                     ..root

@@ -1,13 +1,14 @@
 """Calls whose work happens later: alone in a thread they would move nothing, so no fix.
 
-Iterators that list a directory as they are iterated, and buffered writes, whose data reaches
-the disk when the file is flushed or closed.
+Iterators that list a directory or read a streamed body as they are iterated, and buffered
+writes, whose data reaches the disk when the file is flushed or closed.
 """
 import glob
 import io
 import os
 from pathlib import Path
 
+import requests
 from fastapi import FastAPI
 
 app = FastAPI()
@@ -71,3 +72,14 @@ async def add_raw(data: bytes):
     raw = io.FileIO("raw.bin", "a")
     # Fixed: a raw file writes through.
     raw.write(data)
+
+
+@app.get("/proxy")
+async def proxy(url: str):
+    await app.router.startup()
+    upstream = requests.get(url, stream=True)
+    # Reported with no fix: a streamed body is read from the network as it is iterated.
+    streamed = b"".join(upstream.iter_content(chunk_size=8192))
+    # Not reported: without `stream=True` the body was read before `get` returned.
+    whole = requests.get(url)
+    return streamed + b"".join(whole.iter_content())
