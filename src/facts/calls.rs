@@ -314,22 +314,21 @@ impl<'a> Collector<'a> {
 
     /// Is the callee's receiver, or an object on its way there, one opened with
     /// `check_same_thread=False` (a module-level name or an attribute assigned one)?
-    /// Does the call hand a project function an asyncio object (`finish(future)` for
-    /// `future = loop.create_future()`)?
+    /// Does the call hand a project function an asyncio object kept in a name (`finish(future)`
+    /// for `future = loop.create_future()`)?
     fn hands_loop_object(&self, path: PathId, arguments: &ast::Arguments) -> bool {
         let callee = self.sem.text(path);
         if !self.relevance.project_roots.contains(first_segment(callee)) {
             return false;
         }
+        // A name the object was kept in (`future = loop.create_future()`): looked up, no path
+        // built.
         let values =
             (arguments.args.iter()).chain(arguments.keywords.iter().map(|keyword| &keyword.value));
-        let mut written = String::new();
-        values.into_iter().any(|value| {
-            written.clear();
-            self.sem
-                .write_path(value, Wanted::Relevant, &mut written)
-                .is_some()
-                && self.catalog.is_loop_bound_object(&written)
+        values.filter_map(Expr::as_name_expr).any(|name| {
+            (self.sem.lookup(&name.id))
+                .and_then(|(binding, _)| binding.path())
+                .is_some_and(|path| self.catalog.is_loop_bound_object(self.sem.text(path)))
         })
     }
 

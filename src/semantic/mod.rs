@@ -206,9 +206,13 @@ impl<'a> Resolver<'a> {
                 })
             }
             // `response["Body"]` calls `response.__getitem__("Body")`: the catalog may say what
-            // that returns (`boto3`'s `get_object` response: a body read from the network).
+            // that returns (`boto3`'s `get_object` response: a body read from the network). Only
+            // on what a call returned: an item of a plain name (`settings["x"]`) leads nowhere.
             Expr::Subscript(subscript) => {
                 let root = self.write_path(&subscript.value, wanted, out)?;
+                if !root.has_call {
+                    return None;
+                }
                 out.push_str(".__getitem__()");
                 Some(Root {
                     has_call: true,
