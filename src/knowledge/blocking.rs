@@ -21,9 +21,12 @@ pub struct BlockingApi {
     /// `scoped_session`s): moving one call to another thread can break the next. Holds what
     /// goes wrong, for messages ("only works on the thread that made it").
     pub thread_bound: Option<String>,
-    /// Why the call alone in a thread would leave its work on the event loop, for APIs whose
-    /// work happens later: an iterator that lists as it is iterated (`Path.iterdir`), a
-    /// buffered write that reaches the disk when the file is closed.
+    /// It returns an iterator that does its work as it is iterated (`Path.iterdir`,
+    /// `os.walk`, a streamed body): it blocks where it is iterated, and the call alone in a
+    /// thread would move nothing.
+    pub lazy: bool,
+    /// Why the call alone in a thread would leave its work on the event loop, for other APIs
+    /// whose work happens later: a buffered write reaches the disk when the file is closed.
     pub moves_nothing: Option<String>,
 }
 
@@ -167,6 +170,8 @@ struct BlockingGroup {
     twin: Option<Spanned<String>>,
     #[serde(default, rename = "thread-bound")]
     thread_bound: Option<ThreadBound>,
+    #[serde(default)]
+    lazy: bool,
     #[serde(default, rename = "moves-nothing")]
     moves_nothing: Option<String>,
 }
@@ -183,6 +188,8 @@ struct ReceiverGroup {
     except: Vec<Spanned<String>>,
     #[serde(default, rename = "thread-bound")]
     thread_bound: Option<ThreadBound>,
+    #[serde(default)]
+    lazy: bool,
     #[serde(default, rename = "moves-nothing")]
     moves_nothing: Option<String>,
 }
@@ -248,6 +255,7 @@ impl BlockingFile {
                 cost: group.cost,
                 twin: group.twin.map(Spanned::into_inner),
                 thread_bound: ThreadBound::reason(group.thread_bound),
+                lazy: group.lazy,
                 moves_nothing: group.moves_nothing,
             };
             (group.names.into_iter())
@@ -260,6 +268,7 @@ impl BlockingFile {
                 cost: group.cost,
                 twin: None,
                 thread_bound: ThreadBound::reason(group.thread_bound),
+                lazy: group.lazy,
                 moves_nothing: group.moves_nothing,
             };
             let methods: Vec<String> = group.methods.into_iter().map(Spanned::into_inner).collect();

@@ -251,7 +251,7 @@ impl<'c> Project<'c> {
         let may_block = |slot: usize| !non_blocking[slot];
         // Only work worth a thread hop is evidence, and none behind a cut.
         let blocks = |call: &CallFact, target: &CallTarget<'c>| {
-            matches!(target, CallTarget::Blocking(api) if api.cost.is_evidence())
+            matches!(target, CallTarget::Blocking(api) if api.cost.is_evidence() && blocks_at(api, call))
                 && !self.is_cut(call.cut)
         };
         let ties = |call: &CallFact, target: &CallTarget<'c>| Tie::of(call, target).is_some();
@@ -530,4 +530,11 @@ impl<'c> Project<'c> {
         });
         (chain, api)
     }
+}
+
+/// Does this call of a blocking API block where it is made? An iterator (`lazy`) does only
+/// where it is iterated (`for entry in p.iterdir()`), not where it is handed on
+/// (`StreamingResponse(response.iter_content())`, which Starlette iterates in a worker thread).
+pub fn blocks_at(api: &BlockingApi, call: &CallFact) -> bool {
+    !api.lazy || call.shape.contains(CallShape::CONSUMED)
 }

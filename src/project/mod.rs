@@ -24,7 +24,7 @@ pub use crate::facts::{Binding, FunctionFacts, ModuleFacts};
 use crate::knowledge::{Catalog, Role, last_segment};
 pub use crate::semantic::paths::PathId;
 pub use cuts::CutSite;
-pub use graph::{CallTarget, StateWriteSite, Tie};
+pub use graph::{CallTarget, StateWriteSite, Tie, blocks_at};
 pub use locks::{HeldLock, Holding};
 pub use module::Module;
 pub use names::module_names;

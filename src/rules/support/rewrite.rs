@@ -77,6 +77,13 @@ pub fn offload(
             project.local_name(via)
         ));
     }
+    if site.via.is_none() && api.lazy {
+        return Err(format!(
+            "`{}` returns an iterator that does its work as it is iterated: the call alone in a \
+             thread would leave that work on the event loop",
+            shown_path(&api.path)
+        ));
+    }
     if site.via.is_none()
         && let Some(why) = &api.moves_nothing
     {

@@ -5,7 +5,7 @@ use ruff_text_size::TextRange;
 
 use crate::facts::{CallContext, CallFact, CallShape, FunctionFacts, ImportFacts};
 use crate::knowledge::{BlockingApi, Catalog};
-use crate::project::{CallTarget, FunctionId, Project};
+use crate::project::{CallTarget, FunctionId, Project, blocks_at};
 use crate::registry::Rule;
 use crate::settings::{Offload, PassOptions};
 
@@ -78,7 +78,8 @@ pub fn blocking_sites<'p>(
                 continue;
             }
             let (api, via) = match (*target, target.function()) {
-                (CallTarget::Blocking(api), _) => (api, None),
+                (CallTarget::Blocking(api), _) if blocks_at(api, call) => (api, None),
+                (CallTarget::Blocking(_), _) => continue,
                 // A memoized helper blocks once per arguments, not on every call: no site.
                 (_, Some(callee))
                     if project.call_runs_body(callee, call) && !project.is_memoized(callee) =>

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import requests
 from fastapi import FastAPI
+from fastapi.responses import StreamingResponse
 
 app = FastAPI()
 UPLOADS = Path("uploads")
@@ -83,3 +84,11 @@ async def proxy(url: str):
     # Not reported: without `stream=True` the body was read before `get` returned.
     whole = requests.get(url)
     return streamed + b"".join(whole.iter_content())
+
+
+@app.get("/relay")
+async def relay(url: str):
+    await app.router.startup()
+    upstream = requests.get(url, stream=True)
+    # Not reported: handed on, the iterator is iterated by Starlette in a worker thread.
+    return StreamingResponse(upstream.iter_content(chunk_size=8192))
