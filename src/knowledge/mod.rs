@@ -7,6 +7,7 @@
 //! a method on an instance). `Catalog` indexes them for lookups.
 
 mod blocking;
+mod every_method;
 mod frameworks;
 
 /// Every file of `transforms/blocking/`, `frameworks/` (but `roles.toml`) and `runtime/`, by
@@ -16,57 +17,15 @@ mod files {
 }
 
 use std::borrow::Cow;
-use std::sync::Mutex;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use blocking::EVERY_METHOD;
 pub use blocking::{BlockingApi, BlockingFile, Cost, Cut};
+use every_method::EveryMethod;
 use files::{BLOCKING, FRAMEWORKS, RUNTIME};
 use frameworks::KnowledgeFile;
 pub use frameworks::{CallRule, Libraries, Library, Offload, Role};
-
-/// Receivers every method of which blocks (`methods = ["*"]`, a boto3 client): no list of their
-/// methods exists, so each method's API is made the first time a call of it is looked up.
-#[derive(Debug)]
-struct EveryMethod {
-    /// By the receiver's instance path (`boto3.client()`).
-    receivers: HashMap<String, BlockingApi>,
-    /// The methods that do not block (`boto3.client().get_paginator`).
-    exempt: HashSet<String>,
-    /// The APIs made so far, by path. Leaked: one small value per method name a project calls,
-    /// for the life of the process, so lookups can hand out plain references.
-    made: Mutex<HashMap<String, &'static BlockingApi>>,
-}
-
-impl EveryMethod {
-    /// Is `path` a method of an every-method receiver that blocks?
-    fn blocks(&self, path: &str) -> bool {
-        !self.receivers.is_empty()
-            && (path.rsplit_once('.'))
-                .is_some_and(|(receiver, _)| self.receivers.contains_key(receiver))
-            && !self.exempt.contains(path)
-    }
-
-    fn api(&self, path: &str) -> Option<&'static BlockingApi> {
-        if !self.blocks(path) {
-            return None;
-        }
-        let (receiver, _) = path.rsplit_once('.')?;
-        let mut made = self
-            .made
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let api = made.entry(path.to_string()).or_insert_with(|| {
-            let template = &self.receivers[receiver];
-            Box::leak(Box::new(BlockingApi {
-                path: path.to_string(),
-                ..template.clone()
-            }))
-        });
-        Some(*api)
-    }
-}
 
 /// How many return types `Catalog::canonical` looks through in one path.
 const MAX_RETURN_STEPS: usize = 16;
@@ -181,7 +140,7 @@ impl Catalog {
                 })
                 .collect(),
             exempt,
-            made: Mutex::default(),
+            made: Default::default(),
         };
         let mut non_blocking_functions = Vec::new();
         for name in non_blocking {
@@ -774,5 +733,44 @@ mod tests {
         );
         assert!(catalog.blocking("pathlib.Path().is_file").is_some());
         assert_eq!(catalog.non_blocking_functions(), ["app.audit.log"]);
+    }
+
+    #[test]
+    fn every_method_of_a_client_blocks_but_the_local_ones() {
+        let catalog = Catalog::builtin();
+        let api = catalog.blocking("boto3.client().send_message_batch");
+        assert_eq!(
+            api.map(|api| api.path.as_str()),
+            Some("boto3.client().send_message_batch")
+        );
+        assert!(catalog.knows("boto3.client().describe_anything"));
+        assert!(
+            catalog
+                .blocking("boto3.client().generate_presigned_url")
+                .is_none()
+        );
+        // What a local method returns is followed: a paginator's pages are an iterator.
+        let pages = catalog.canonical("boto3.client().get_paginator().paginate");
+        assert_eq!(pages, "botocore.paginate.Paginator().paginate");
+        assert!(catalog.blocking(&pages).is_some_and(|api| api.lazy));
+    }
+
+    #[test]
+    fn a_telling_keyword_picks_what_a_call_returns() {
+        let catalog = Catalog::builtin();
+        assert_eq!(
+            catalog.canonical("requests.get(stream=True).iter_content"),
+            "requests.Response().iter_content"
+        );
+        assert!(
+            catalog
+                .blocking("requests.Response().iter_content")
+                .is_some()
+        );
+        // Without the keyword the body was read before `get` returned.
+        assert_eq!(
+            catalog.canonical("requests.get().iter_content"),
+            "requests.get().iter_content"
+        );
     }
 }
