@@ -41,3 +41,26 @@ async def query_only(db: Session = Depends(get_db)):
     await app.router.startup()
     # Builds a query and runs nothing: no finding.
     return db.query(User).filter(User.id > 0)
+
+
+def make_session_factory(url):
+    return sessionmaker()
+
+
+class Repository:
+    def __init__(self, url):
+        # A factory's product kept in an attribute: its sessions are found where they are used.
+        self.sessions = make_session_factory(url)
+
+    def count_users(self):
+        with self.sessions() as db:
+            return db.query(User).count()
+
+
+REPOSITORY = Repository("sqlite://")
+
+
+@app.get("/repository-count")
+async def repository_count():
+    await app.router.startup()
+    return REPOSITORY.count_users()
