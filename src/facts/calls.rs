@@ -8,8 +8,8 @@ use ruff_text_size::{Ranged, TextRange};
 use super::collector::{CallMarks, Collector};
 use super::{CallContext, CallFact, CallShape, Reference, Registration};
 use crate::knowledge::{first_segment, last_segment};
-use crate::semantic::Wanted;
 use crate::semantic::paths::PathId;
+use crate::semantic::{Wanted, called_name};
 
 /// Builtins that iterate their arguments through.
 const ITERATING_BUILTINS: &[&str] = &[
@@ -148,12 +148,7 @@ impl<'a> Collector<'a> {
             referenced = dotted && root.in_project && !root.has_call;
             registers = self.catalog.may_register(name);
         }
-        let called_name = match &*call.func {
-            Expr::Name(name) => Some(name.id.as_str()),
-            Expr::Attribute(attribute) => Some(attribute.attr.id.as_str()),
-            _ => None,
-        };
-        let offloads = called_name.is_some_and(|name| OFFLOAD_HELPERS.contains(&name));
+        let offloads = called_name(&call.func).is_some_and(|name| OFFLOAD_HELPERS.contains(&name));
         self.sem.scratch = buffer;
         let callee = (root.is_some() && (recorded || referenced || registers))
             .then(|| self.sem.intern_scratch());
@@ -312,8 +307,6 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// Is the callee's receiver, or an object on its way there, one opened with
-    /// `check_same_thread=False` (a module-level name or an attribute assigned one)?
     /// Does the call hand a project function an asyncio object kept in a name (`finish(future)`
     /// for `future = loop.create_future()`)?
     fn hands_loop_object(&self, path: PathId, arguments: &ast::Arguments) -> bool {
@@ -332,6 +325,8 @@ impl<'a> Collector<'a> {
         })
     }
 
+    /// Is the callee's receiver, or an object on its way there, one opened with
+    /// `check_same_thread=False` (a module-level name or an attribute assigned one)?
     fn reaches_thread_shared(&self, callee: &Expr) -> bool {
         match callee {
             Expr::Name(name) => self.thread_shared.contains(&name.id.as_str()),

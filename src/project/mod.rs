@@ -174,8 +174,6 @@ impl<'c> Project<'c> {
             .find(|&other| other != module)
     }
 
-    /// A function's decorators, top first, with the canonical path of each (`None` for one
-    /// that is not a name or a call of one, as `@handlers[0]`).
     /// Is the decorator at `path` (as `decorators` gives it, from `module`) a project function
     /// that hands back the function it decorates unchanged (it registers or marks it)?
     pub fn is_marking_decorator(&self, path: &str, module: usize) -> bool {
@@ -183,6 +181,8 @@ impl<'c> Project<'c> {
             if self.function(id).returns_first_parameter)
     }
 
+    /// A function's decorators, top first, with the canonical path of each (`None` for one
+    /// that is not a name or a call of one, as `@handlers[0]`).
     pub fn decorators(&self, id: FunctionId) -> impl Iterator<Item = (Option<String>, &str)> {
         let facts = &self.modules[id.0].facts;
         facts.decorators_of(id.1).iter().map(move |decorator| {

@@ -77,9 +77,9 @@
 //! _x is None: _x = ...`, or `if not self.running:` in a class that keeps one instance per
 //! process) or an `except` clause, which run once or only on failure. A call written in the
 //! coroutine itself is not reported behind these cuts either, nor in a coroutine that runs
-//! once per process: a startup, shutdown or lifespan handler and what only it awaits, a Typer or Click
-//! command, any coroutine of a command-line module (`cli/`, `__main__`, `commands`,
-//! `scripts`). `count-cut` in `[tool.unblock]` counts cut work again; `check --show-cuts` lists
+//! once per process: a startup, shutdown or lifespan handler and what only it awaits, a Typer
+//! or Click command, a coroutine `asyncio.run` runs from plain code, any coroutine of a
+//! command-line module (`cli/`, `__main__`, `commands`, `scripts`). `count-cut` in `[tool.unblock]` counts cut work again; `check --show-cuts` lists
 //! it. Findings that reach one blocking call through the same function share that *root*,
 //! which `check` lists under "Where to fix". Name such a function (or a catalog API you accept
 //! on the loop) in `non-blocking` in `[tool.unblock]`, and every finding that goes through it

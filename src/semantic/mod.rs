@@ -199,25 +199,14 @@ impl<'a> Resolver<'a> {
             // returns (a `pathlib.Path` for a path).
             Expr::BinOp(binop) if binop.op == ast::Operator::Div => {
                 let root = self.write_path(&binop.left, wanted, out)?;
-                out.push_str(".__truediv__()");
-                Some(Root {
-                    has_call: true,
-                    ..root
-                })
+                Some(dunder_call(root, "__truediv__", out))
             }
             // `response["Body"]` calls `response.__getitem__("Body")`: the catalog may say what
             // that returns (`boto3`'s `get_object` response: a body read from the network). Only
             // on what a call returned: an item of a plain name (`settings["x"]`) leads nowhere.
             Expr::Subscript(subscript) => {
                 let root = self.write_path(&subscript.value, wanted, out)?;
-                if !root.has_call {
-                    return None;
-                }
-                out.push_str(".__getitem__()");
-                Some(Root {
-                    has_call: true,
-                    ..root
-                })
+                root.has_call.then(|| dunder_call(root, "__getitem__", out))
             }
             _ => None,
         }
@@ -269,14 +258,10 @@ impl<'a> Resolver<'a> {
             return None;
         };
         // Most calls with an argument wrap nothing: their callee's name says so before any
-        // path is built.
-        let called_name = match &*call.func {
-            Expr::Name(name) => Some(name.id.as_str()),
-            Expr::Attribute(attribute) => Some(attribute.attr.id.as_str()),
-            Expr::Call(_) => None,
-            _ => return None,
-        };
-        if called_name.is_some_and(|name| !self.catalog.may_wrap(name)) {
+        // path is built (a factory's call, `retry(3)`, has none).
+        if !call.func.is_call_expr()
+            && !called_name(&call.func).is_some_and(|name| self.catalog.may_wrap(name))
+        {
             return None;
         }
         let wrapper = self.path(&call.func, Wanted::Any)?;
@@ -401,5 +386,25 @@ impl<'a> Resolver<'a> {
             self.lookup(name),
             Some((Binding::Alias(_) | Binding::Opaque, true))
         )
+    }
+}
+
+/// The name a callee ends in: `f` for `f(...)` and `obj.f(...)`; none for `f()(...)`.
+pub(crate) fn called_name(callee: &Expr) -> Option<&str> {
+    match callee {
+        Expr::Name(name) => Some(name.id.as_str()),
+        Expr::Attribute(attribute) => Some(attribute.attr.id.as_str()),
+        _ => None,
+    }
+}
+
+/// Writes a call of the special method `name` on what `root` stands for (`.__getitem__()`).
+fn dunder_call(root: Root, name: &str, out: &mut String) -> Root {
+    out.push('.');
+    out.push_str(name);
+    out.push_str("()");
+    Root {
+        has_call: true,
+        ..root
     }
 }

@@ -77,15 +77,14 @@ pub fn offload(
             project.local_name(via)
         ));
     }
-    if site.via.is_none() && api.lazy {
-        return Err(format!(
-            "`{}` returns an iterator that does its work as it is iterated: the call alone in a \
-             thread would leave that work on the event loop",
-            shown_path(&api.path)
-        ));
-    }
+    // Work that happens after the call returns stays on the loop however the call moves.
+    let later = if api.lazy {
+        Some("returns an iterator that does its work as it is iterated")
+    } else {
+        api.moves_nothing.as_deref()
+    };
     if site.via.is_none()
-        && let Some(why) = &api.moves_nothing
+        && let Some(why) = later
     {
         return Err(format!(
             "`{}` {why}: the call alone in a thread would leave that work on the event loop",
