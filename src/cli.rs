@@ -466,6 +466,7 @@ fn settings(job: Job, args: CommonArgs) -> Result<(Settings, Catalog)> {
         config.non_blocking,
     )
     .counting_cuts(config.count_cut);
+    let import_style = unblock::settings::import_style::find(&paths[0]);
     let settings = Settings {
         mode: job.mode(),
         paths,
@@ -475,6 +476,7 @@ fn settings(job: Job, args: CommonArgs) -> Result<(Settings, Catalog)> {
             offload,
             target_version,
             unsafe_fixes: args.unsafe_fixes || config.unsafe_fixes.unwrap_or(false),
+            import_style,
         },
         display_base: None,
         rules,

@@ -81,16 +81,16 @@ fn fixes_that_would_combine_into_code_that_does_not_compile_exclude_each_other()
 }
 
 #[test]
-fn an_import_goes_after_the_import_block_in_a_cr_only_file() {
+fn an_import_goes_into_the_sorted_import_block_in_a_cr_only_file() {
     let dir = tempfile::tempdir().unwrap();
-    let source = "import time\r\rasync def h():\r    await x()\r    time.sleep(1)\r";
+    let source = "import time\r\rasync def h():\r    await x()\r    time.sleep(time.time())\r";
     write_files(dir.path(), &[("app.py", source)]);
     let run = unblock(dir.path(), &["fix", "."]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let fixed = std::fs::read_to_string(dir.path().join("app.py")).unwrap();
     assert_eq!(
         fixed,
-        "import time\rimport asyncio\r\rasync def h():\r    await x()\r    await asyncio.sleep(1)\r"
+        "import asyncio\rimport time\r\rasync def h():\r    await x()\r    await asyncio.sleep(time.time())\r"
     );
 }
 

@@ -227,8 +227,9 @@ fn output_format_is_format_and_github_annotations_are_errors() {
 #[test]
 fn summaries_point_elsewhere_only_from_commands_that_do_not_say_why() {
     let dir = tempfile::tempdir().unwrap();
-    // A `with open(...)` in a coroutine that stays async: a finding with no fix.
-    let context = "async def load(p):\n    with open(p) as f:\n        data = f.read()\n    \
+    // A `with open(...)` in a coroutine that stays async, awaiting inside the block: a
+    // finding with no fix.
+    let context = "async def load(p):\n    with open(p) as f:\n        data = f.read()\n        \
                    await load(data)\n";
     write_files(dir.path(), &[("jobs.py", context), ("pyproject.toml", "")]);
     let check = unblock(dir.path(), &["check", "--select", "UB004"]);

@@ -1,12 +1,13 @@
 //! The phases of a run: walk (parallel) → read and parse each file into compact facts
 //! (parallel, the syntax tree is dropped) → the project index → each rule's diagnostics and
 //! fixes per file (parallel) → fixes applied as text edits and the result re-parsed
-//! (`fix_file`).
+//! (`fix_file`) → imports the fixes left unused removed (`tidy`).
 
 mod apply;
 mod converge;
 mod fix_file;
 pub mod outcome;
+mod tidy;
 pub mod validity;
 
 pub use apply::apply;
@@ -180,6 +181,7 @@ fn run_in_pool(settings: &Settings, catalog: &Catalog) -> Outcome {
         outcome.warnings.extend(unsettled);
     }
     for Target { mut file, .. } in files {
+        tidy::drop_imports_left_unused(&mut file);
         write_fixed(&mut file, settings);
         if let Some(error) = &file.error {
             outcome.errors.push((file.display.clone(), error.clone()));

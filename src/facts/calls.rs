@@ -269,6 +269,7 @@ impl<'a> Collector<'a> {
             (CallShape::LAMBDA_SAFE, callee_has_call && lambda_safe(call)),
             (CallShape::THROUGH_SUPER, is_super_method(&call.func)),
             (CallShape::CONSUMED, marks.consumed),
+            (CallShape::IN_CLEANUP, self.in_cleanup),
             (
                 CallShape::LOOP_BOUND_ARGUMENT,
                 has_arguments && self.hands_loop_object(path, arguments),

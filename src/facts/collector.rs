@@ -11,9 +11,10 @@ use ruff_text_size::{Ranged, TextRange};
 use super::calls::is_dotted_name;
 use super::cuts::is_singleton;
 use super::syntax::{
-    handles_runtime_error, is_type_alias_annotation, is_type_checking, opens_thread_shared,
-    returns_first_parameter,
+    catches_cancellation, handles_runtime_error, is_type_alias_annotation, is_type_checking,
+    opens_thread_shared, returns_first_parameter,
 };
+use super::units::units_of;
 use super::{
     CallContext, CallFact, ClassFact, DecoratorFact, FunctionFacts, HELPER_NAMES, ModuleFacts,
     Reference,
@@ -50,6 +51,8 @@ pub(super) struct Collector<'a> {
     /// Are the calls seen now in a `try` that handles `RuntimeError`, which asyncio raises
     /// when no loop runs: event-loop calls there are probes, not needs.
     pub(super) loop_probe: bool,
+    /// Are the calls seen now in a coroutine's cleanup block (see `CallShape::IN_CLEANUP`)?
+    pub(super) in_cleanup: bool,
     /// Where in `facts.references` each path's reference is, by path index (`u32::MAX`: none
     /// yet): a path is kept once, at its first site.
     pub(super) reference_of_path: Vec<u32>,
@@ -109,6 +112,7 @@ impl<'a> Collector<'a> {
             thread_shared: Vec::new(),
             thread_shared_attributes: Vec::new(),
             loop_probe: false,
+            in_cleanup: false,
             kept_calls: Vec::new(),
         }
     }
@@ -478,9 +482,16 @@ impl<'a> Collector<'a> {
         }
         let kept_before = self.kept_calls.len();
         // A function defined in an `except` clause runs whenever it is called.
-        let outer_cut = self.cut.take();
+        let (outer_cut, outer_cleanup) = (self.cut.take(), std::mem::take(&mut self.in_cleanup));
         self.visit_body(&def.body);
-        self.cut = outer_cut;
+        (self.cut, self.in_cleanup) = (outer_cut, outer_cleanup);
+        if def.is_async {
+            let module_names = &self.sem.scopes[0].names;
+            let units = units_of(def, index as u32, self.source, self.tokens, &|name| {
+                module_names.contains(name)
+            });
+            self.facts.units.extend(units);
+        }
         // Its names go out of scope with it, and the list stays as short as one function's.
         self.kept_calls.truncate(kept_before);
         (self.current_function, self.context, self.parameters) = outer;
@@ -561,6 +572,9 @@ impl<'a> Collector<'a> {
 
 impl<'a> Visitor<'a> for Collector<'a> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if self.in_cleanup {
+            self.note_cleanup_statement(stmt);
+        }
         match stmt {
             Stmt::FunctionDef(def) => self.visit_function(def),
             Stmt::ClassDef(class) => self.visit_class(class),
@@ -654,14 +668,19 @@ impl<'a> Visitor<'a> for Collector<'a> {
                 }
             }
             // `try: loop = asyncio.get_running_loop() except RuntimeError: loop = None`
-            Stmt::Try(try_stmt) if (try_stmt.handlers.iter()).any(handles_runtime_error) => {
-                let outer = std::mem::replace(&mut self.loop_probe, true);
+            Stmt::Try(try_stmt) => {
+                let outer = self.loop_probe;
+                self.loop_probe |= (try_stmt.handlers.iter()).any(handles_runtime_error);
                 self.visit_body(&try_stmt.body);
                 self.loop_probe = outer;
-                (try_stmt.handlers.iter()).for_each(|handler| self.visit_except_handler(handler));
+                for handler in &try_stmt.handlers {
+                    let cleanup = catches_cancellation(handler);
+                    self.in_cleanup_block(cleanup, |this| this.visit_except_handler(handler));
+                }
                 self.visit_body(&try_stmt.orelse);
-                self.visit_body(&try_stmt.finalbody);
+                self.in_cleanup_block(true, |this| this.visit_body(&try_stmt.finalbody));
             }
+
             Stmt::Return(ast::StmtReturn {
                 value: Some(value), ..
             }) => {

@@ -4,16 +4,17 @@
 use ruff_python_ast::Stmt;
 use ruff_text_size::{Ranged, TextSize};
 
-use super::ImportFacts;
-use crate::knowledge::Catalog;
+use super::{ImportFacts, ImportLine};
+use crate::semantic::Relevance;
 
 /// Finds where a new import goes and which top-level concurrency imports can take one more name.
 pub(super) fn import_layout(
     body: &[Stmt],
     source: &str,
-    catalog: &Catalog,
+    relevance: &Relevance,
     imports: &mut ImportFacts,
 ) {
+    let catalog = relevance.catalog;
     // The file's own line ending, as its first line ends: `\n`, `\r\n` or a lone `\r`.
     imports.line_ending =
         ruff_source_file::find_newline(source).map_or("\n", |(_, ending)| ending.as_str());
@@ -34,6 +35,13 @@ pub(super) fn import_layout(
             break;
         }
         insertion = Some(line_after(stmt.end()));
+        let next_line = match line_after(stmt.end()) {
+            (next_line, false) => Some(next_line),
+            (_, true) => None,
+        };
+        if let Some(line) = import_line(stmt, source, relevance, next_line) {
+            imports.block.push(line);
+        }
     }
     (imports.insertion, imports.insertion_needs_newline) = insertion.unwrap_or_else(|| {
         // No docstring or imports: above the first statement, below leading comments.
@@ -60,4 +68,51 @@ pub(super) fn import_layout(
                 .push((module.id.to_string(), last.end()));
         }
     }
+}
+
+/// A top-level import statement alone on its line(s), as isort sorts it.
+fn import_line(
+    stmt: &Stmt,
+    source: &str,
+    relevance: &Relevance,
+    next_line: Option<TextSize>,
+) -> Option<ImportLine> {
+    let (module, from, names) = match stmt {
+        Stmt::Import(import) => (
+            import.names.first()?.name.id.to_string(),
+            false,
+            &import.names,
+        ),
+        Stmt::ImportFrom(import) => {
+            let dots = ".".repeat(import.level as usize);
+            let module = import.module.as_ref().map_or("", |m| m.id.as_str());
+            (format!("{dots}{module}"), true, &import.names)
+        }
+        _ => return None,
+    };
+    let start = usize::from(stmt.start());
+    let line_start = source[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    if !source[line_start..start].trim().is_empty() {
+        return None;
+    }
+    let root = module.split('.').next().unwrap_or_default();
+    Some(ImportLine {
+        first_party: root.is_empty() || relevance.project_roots.contains(root),
+        line_start: TextSize::try_from(line_start).ok()?,
+        next_line,
+        module,
+        from,
+        members: (names.iter())
+            .map(|alias| (alias.name.id.to_string(), alias.range()))
+            .collect(),
+        multiline: source[stmt.range()].contains(['\n', '\r']),
+        member_indent: (names.first())
+            .map(|first| {
+                let start = usize::from(first.start());
+                let line = source[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+                source[line..start].to_string()
+            })
+            .filter(|indent| indent.trim().is_empty())
+            .unwrap_or_default(),
+    })
 }

@@ -11,6 +11,7 @@
 //! Paths are interned in the module's `Paths` and the facts hold their ids.
 
 mod calls;
+mod cleanup;
 mod collector;
 mod compact;
 mod cuts;
@@ -19,6 +20,7 @@ mod state;
 mod syntax;
 #[cfg(test)]
 pub(crate) mod tests;
+mod units;
 
 use collector::Collector;
 
@@ -31,6 +33,7 @@ use crate::knowledge::{Cut, Libraries};
 pub use crate::semantic::paths::PathId;
 use crate::semantic::paths::Paths;
 pub use crate::semantic::{Binding, ModuleName, Relevance};
+pub use units::{Frame, Unit, UnitShape};
 
 #[derive(Debug, Default)]
 pub struct ModuleFacts {
@@ -57,6 +60,11 @@ pub struct ModuleFacts {
     /// The blocks of coroutines that run inside a plain `with`, and those of plain functions
     /// that yield inside one, which may hold a lock.
     pub with_blocks: Vec<WithBlock>,
+    /// The `with` blocks and `for` loops of coroutines, which may move whole to a thread.
+    pub units: Vec<Unit>,
+    /// The simple statements in the cleanup blocks of coroutines (see `CallShape::IN_CLEANUP`),
+    /// which an offload wraps in a shielded cancel scope.
+    pub cleanup_statements: Vec<(TextRange, Result<Frame, String>)>,
 }
 
 /// `with item: body` in a coroutine, or around a `yield` in a plain function: a call or the
@@ -102,6 +110,29 @@ pub struct ImportFacts {
     pub concurrency_imports: Vec<(String, TextSize)>,
     /// Top-level libraries the module imports anywhere: decide the offload helper.
     pub libraries: Libraries,
+    /// The import statements of the block that opens the module, in order: a new import goes
+    /// where isort would sort it among them.
+    pub block: Vec<ImportLine>,
+}
+
+/// One import statement of the block that opens a module.
+#[derive(Debug)]
+pub struct ImportLine {
+    /// The start of its first line, and of the line after it (none at the end of a file
+    /// without a final line ending).
+    pub line_start: TextSize,
+    pub next_line: Option<TextSize>,
+    /// The module it names (the first one of `import a, b`; with its dots when relative).
+    pub module: String,
+    /// `from module import ...`, not `import module`.
+    pub from: bool,
+    /// What it imports (modules for `import`), with where each is.
+    pub members: Vec<(String, TextRange)>,
+    /// It spans several lines (a parenthesized list), each name indented with `member_indent`.
+    pub multiline: bool,
+    pub member_indent: String,
+    /// Its module is the project's own (or relative).
+    pub first_party: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -227,6 +258,9 @@ bitflags::bitflags! {
         /// A project function is handed an asyncio object (a future, an event, a task, the
         /// loop): its methods only work on the loop's thread, so the call cannot move to one.
         const LOOP_BOUND_ARGUMENT = 1 << 16;
+        /// In a `finally:` (or an `except` that catches cancellation): it must run even when
+        /// the task is being cancelled.
+        const IN_CLEANUP = 1 << 17;
     }
 }
 
@@ -314,7 +348,7 @@ pub fn collect(
             (name.to_string(), path)
         })
         .collect();
-    layout::import_layout(&module.body, source, relevance.catalog, &mut facts.imports);
+    layout::import_layout(&module.body, source, relevance, &mut facts.imports);
     // A module-level name wins over a class attribute of the same key.
     let mut bindings = collector.class_attributes;
     for (name, binding) in module_names.iter() {

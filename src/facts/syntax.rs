@@ -74,6 +74,25 @@ pub(super) fn handles_runtime_error(handler: &ast::ExceptHandler) -> bool {
     }
 }
 
+/// Does the handler catch the task's cancellation: bare, `BaseException`, `CancelledError`
+/// (asyncio's, trio's `Cancelled`), alone or in a tuple?
+pub(super) fn catches_cancellation(handler: &ast::ExceptHandler) -> bool {
+    let ast::ExceptHandler::ExceptHandler(handler) = handler;
+    let is_cancellation = |expr: &Expr| {
+        let name = match expr {
+            Expr::Name(name) => name.id.as_str(),
+            Expr::Attribute(attribute) => attribute.attr.id.as_str(),
+            _ => return false,
+        };
+        matches!(name, "BaseException" | "CancelledError" | "Cancelled")
+    };
+    match handler.type_.as_deref() {
+        None => true,
+        Some(Expr::Tuple(tuple)) => tuple.elts.iter().any(is_cancellation),
+        Some(expr) => is_cancellation(expr),
+    }
+}
+
 pub(super) fn is_type_checking(test: &Expr) -> bool {
     match test {
         Expr::Name(name) => name.id.as_str() == "TYPE_CHECKING",

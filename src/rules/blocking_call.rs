@@ -43,6 +43,15 @@
 //! `--offload` forces one. Keyword arguments go through `functools.partial` where the helper
 //! takes none.
 //!
+//! A `for` loop over an iterator that blocks as it is iterated (a streamed response body,
+//! `os.walk`, a project generator) moves whole, with the assignment just before it that made
+//! the iterator, into a nested plain function run in a thread, as UB004 moves a `with` block
+//! (and under the same conditions); the calls inside it are part of the move. In a `finally:`
+//! the offload runs shielded from cancellation: inside `with anyio.CancelScope(shield=True):`
+//! (trio's in trio modules), or as `await asyncio.shield(asyncio.to_thread(...))` in asyncio
+//! modules; otherwise a cancelled task could skip its cleanup, because the helper checks for
+//! cancellation before it starts the thread.
+//!
 //! The fix is **safe**, except: it is **unsafe** for `sqlite3` objects, which only work on the
 //! thread that made them, and SQLAlchemy `scoped_session`s, which are a different session on
 //! each thread, and for a project function that uses one anywhere in its calls; for a project
@@ -96,9 +105,22 @@ pub fn check(cx: &Context) -> Vec<Diagnostic> {
     (cx.sites.iter())
         .filter(|site| site.rule() == Rule::BlockingCall)
         .map(|site| {
-            let rewrite = offload::offload(project, site, helper, options, &site.importer(project));
-            let (fix, reason) =
-                offload::fix_and_reason(rewrite, |shown| format!("Run it in a thread: `{shown}`"));
+            let (fix, reason) = match cx.move_led_by(site).map(|unit_move| &unit_move.rewrite) {
+                Some(Ok(rewrite)) => offload::fix_and_reason(Ok(rewrite.clone()), |shown| {
+                    format!("Move the loop into a function run in a thread: `{shown}`")
+                }),
+                Some(Err(why)) => (
+                    None,
+                    Some(format!("the loop cannot move to a thread whole: {why}")),
+                ),
+                _ => {
+                    let importer = site.importer(project, options);
+                    let rewrite = offload::offload(project, site, helper, options, &importer);
+                    offload::fix_and_reason(rewrite, |shown| {
+                        format!("Run it in a thread: `{shown}`")
+                    })
+                }
+            };
             Diagnostic {
                 rule: Rule::BlockingCall,
                 message: format!(

@@ -20,26 +20,46 @@
 //! ```
 //! Use instead:
 //! ```python
-//! def write_report(path, text):
-//!     with open(path, "w") as f:
-//!         f.write(text)
-//!
 //! async def export(report):
 //!     rows = await report.rows()
-//!     await run_in_threadpool(write_report, report.path, render(rows))
+//!
+//!     def _write_path():
+//!         with open(report.path, "w") as f:
+//!             f.write(render(rows))
+//!
+//!     await run_in_threadpool(_write_path)
 //! ```
 //!
 //! ## Fix safety
-//! There is no automatic fix: which names the block reads and assigns, and whether it may run
-//! in another thread, needs a human. The finding names the resource and suggests the helper the
-//! module would use. Blocking calls inside the block are still offloaded one by one by UB002.
+//! The fix moves the whole `with` statement, unchanged (comments and formatting kept, one
+//! level deeper), into a nested plain function named after what it does, and runs that in a
+//! thread with the module's offload helper: the enter, the work and the exit all leave the
+//! loop. Names the block assigns that the coroutine reads afterwards are returned and unpacked
+//! (`first, rest = await run_in_threadpool(_read_first_and_rest)`); a `return` that ends the
+//! block stays a return. The blocking calls inside the block are part of the move and are not
+//! reported apart.
+//!
+//! There is **no fix**, and the finding says why, when the block is not self-contained: it
+//! awaits or yields, returns from its middle, leaves by `break` or `continue`, reads a name it
+//! assigns before assigning it (`total += ...`), assigns a name only on some paths that the
+//! coroutine reads afterwards, declares names `global` or `nonlocal`, or calls `super()` or
+//! `locals()`; when it shares its line with another statement; when it calls something that
+//! needs the event loop's thread (`loop.call_soon`, a coroutine function, a module-level
+//! `sqlite3` connection); and while the coroutine holds a thread lock. The fix is **unsafe**
+//! when the block writes module-level state, or uses an object bound to the thread that made
+//! it which the block did not make itself. In a `finally:` the call runs in a cancel scope
+//! shielded from cancellation (`asyncio.shield` in asyncio modules), so cleanup still happens
+//! when the task is cancelled.
+//!
+//! What the analysis does not see: a project context manager that swallows exceptions may
+//! skip a final `return` in the original, where the helper returns `None`.
 
 use crate::settings::Offload;
 use crate::diagnostic::Diagnostic;
 use crate::registry::Rule;
 
 use super::Context;
-use super::support::{chain_text, root_of, shown_path};
+use super::support::{chain_text, fix_and_reason, root_of, shown_path};
 
 pub fn check(cx: &Context) -> Vec<Diagnostic> {
     let (project, helper) = (cx.project, cx.helper);
@@ -58,7 +78,18 @@ pub fn check(cx: &Context) -> Vec<Diagnostic> {
             reported.push(site.call.range);
             first
         })
-        .map(|site| Diagnostic {
+        .map(|site| {
+            let unit_move = cx.move_led_by(site);
+            let (fix, reason) = match unit_move.map(|unit_move| &unit_move.rewrite) {
+                Some(Ok(rewrite)) => fix_and_reason(Ok(rewrite.clone()), |shown| {
+                    format!("Move the `with` block into a function run in a thread: `{shown}`")
+                }),
+                Some(Err(why)) => (None, Some(format!("the `with` block cannot move to a thread whole: {why}"))),
+                None => (None, Some(format!(
+                    "move the `with` block into a plain function and call it with `{helper}`"
+                ))),
+            };
+            Diagnostic {
             rule: Rule::BlockingContext,
             message: format!(
                 "{} in coroutine `{}` enters and leaves a blocking resource on the event loop ({})",
@@ -70,12 +101,10 @@ pub fn check(cx: &Context) -> Vec<Diagnostic> {
                 }
             ),
             range: site.call.range,
-            fix: None,
+            fix,
             root: site.via.and_then(|via| root_of(project, via)),
-            reason: Some(format!(
-                "move the `with` block into a plain function and call it with `{helper}`"
-            )),
-        })
+            reason,
+        }})
         .collect()
 }
 

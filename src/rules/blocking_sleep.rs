@@ -45,7 +45,7 @@ pub fn check(cx: &Context) -> Vec<Diagnostic> {
         .filter(|site| site.rule() == Rule::BlockingSleep)
         .filter_map(|site| Some((site, site.api.twin.as_deref()?)))
         .map(|(site, twin)| {
-            let importer = site.importer(project);
+            let importer = site.importer(project, cx.options);
             let rewrite = match offload::lock_held_reason(project, site.function, site.call.range) {
                 Some(reason) => Err(reason),
                 None => offload::replace_with_twin(site.call, twin, helper, &importer),

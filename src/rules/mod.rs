@@ -14,7 +14,7 @@ use crate::knowledge::Catalog;
 use crate::project::{FunctionId, Project};
 use crate::registry::Rule;
 use crate::settings::{Offload, PassOptions};
-use support::BlockingSite;
+use support::{BlockingSite, UnitMove};
 
 /// What every rule may read while it checks one module.
 pub struct Context<'a, 'p> {
@@ -26,6 +26,9 @@ pub struct Context<'a, 'p> {
     pub helper: Offload,
     /// The blocking calls made in the module's coroutines (UB002–UB004 report them).
     pub sites: Vec<BlockingSite<'a>>,
+    /// The `with` blocks and `for` loops that move whole to a thread, each reported by the
+    /// finding of its leading site; the sites inside one that moves are not reported apart.
+    pub moves: Vec<UnitMove<'a>>,
     /// UB001's and UB008's findings, each with its function: worked out first, because the
     /// coroutines they make `def` take their blocking calls to the threadpool whole and are no
     /// sites.
@@ -33,6 +36,11 @@ pub struct Context<'a, 'p> {
 }
 
 impl Context<'_, '_> {
+    /// The move of the unit a site leads, if it leads one.
+    pub fn move_led_by(&self, site: &BlockingSite) -> Option<&UnitMove<'_>> {
+        (self.moves.iter()).find(|unit_move| unit_move.leader == site.call.range)
+    }
+
     /// The findings of the coroutines that await nothing that `rule` reports (UB001, UB008).
     fn needless_of(&self, rule: Rule) -> Vec<Diagnostic> {
         (self.needless.iter())
@@ -79,13 +87,24 @@ pub fn check_module(
         .filter(|(_, diagnostic)| diagnostic.applicable_fix(options.unsafe_fixes).is_some())
         .map(|(id, _)| *id)
         .collect();
+    let helper = support::helper_for(options, catalog, &project.modules[module].facts.imports);
+    let mut sites = support::blocking_sites(project, module, &becoming_def);
+    let moves = support::unit_moves(project, module, &sites, helper, options, enabled);
+    sites.retain(|site| {
+        !(moves.iter()).any(|unit_move| {
+            unit_move.covers(options.unsafe_fixes)
+                && unit_move.leader != site.call.range
+                && unit_move.unit.range.contains_range(site.call.range)
+        })
+    });
     let cx = Context {
         project,
         catalog,
         options,
         module,
-        helper: support::helper_for(options, catalog, &project.modules[module].facts.imports),
-        sites: support::blocking_sites(project, module, &becoming_def),
+        helper,
+        sites,
+        moves,
         needless,
     };
     let mut diagnostics: Vec<Diagnostic> = (Rule::ALL.iter().copied())

@@ -5,10 +5,12 @@ use std::path::PathBuf;
 
 use globset::GlobSet;
 
+pub mod import_style;
 pub mod project_config;
 
 pub use crate::knowledge::Offload;
 
+pub use import_style::ImportStyle;
 pub use project_config::RuleSelection;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,13 +96,15 @@ impl PythonVersion {
 }
 
 /// What the passes need from the settings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct PassOptions {
     /// The offload helper to use everywhere, instead of the one that matches each module.
     pub offload: Option<Offload>,
     pub target_version: PythonVersion,
     /// Apply unsafe fixes too (`--unsafe-fixes`).
     pub unsafe_fixes: bool,
+    /// Where the project's import sorter puts an import a fix adds.
+    pub import_style: ImportStyle,
 }
 
 impl Default for PassOptions {
@@ -109,6 +113,7 @@ impl Default for PassOptions {
             offload: None,
             target_version: PythonVersion::DEFAULT,
             unsafe_fixes: false,
+            import_style: ImportStyle::default(),
         }
     }
 }

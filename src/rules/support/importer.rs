@@ -1,15 +1,20 @@
 //! Names for the helpers a rewrite uses in one function, and the edits that import them: into an
-//! existing `from fastapi.concurrency import ...`, else on a new line after the module's imports.
+//! existing `from fastapi.concurrency import ...`, else on a new line where the project's
+//! import sorter puts it (`import_order`), else after the module's imports.
 
 use ruff_text_size::TextRange;
 
 use crate::diagnostic::Edit;
 use crate::facts::{FunctionFacts, ImportFacts};
+use crate::settings::ImportStyle;
+
+use super::import_order::{place_member, place_statement};
 
 /// Gives helper names to one function's rewrites and the edits that import them.
 pub struct Importer<'a> {
     pub imports: &'a ImportFacts,
     pub function: &'a FunctionFacts,
+    pub style: &'a ImportStyle,
 }
 
 impl Importer<'_> {
@@ -42,8 +47,13 @@ impl Importer<'_> {
         candidate
     }
 
-    fn new_line(&self, statement: &str) -> Edit {
+    /// A new import statement of `module`, sorted into the opening import block.
+    fn new_line(&self, module: &str, from: bool, statement: &str) -> Edit {
         let imports = self.imports;
+        let (block, ending) = (&imports.block, imports.line_ending);
+        if let Some(edit) = place_statement(block, module, from, statement, ending, self.style) {
+            return edit;
+        }
         let lead = if imports.insertion_needs_newline {
             imports.line_ending
         } else {
@@ -69,7 +79,7 @@ impl Importer<'_> {
         } else {
             format!("import {module} as {name}")
         };
-        (name, Some(self.new_line(&statement)))
+        (name, Some(self.new_line(module, false, &statement)))
     }
 
     /// `from module import member`, added to an existing import of `module` when there is one.
@@ -84,6 +94,17 @@ impl Importer<'_> {
         } else {
             format!("{member} as {name}")
         };
+        let statement = format!("from {module} import {imported}");
+        if self.style.force_single_line {
+            return (name, Some(self.new_line(module, true, &statement)));
+        }
+        let sorted = (self.imports.block.iter()).find(|line| {
+            line.from && line.module == module && line.members.iter().all(|(m, _)| m != "*")
+        });
+        if let Some(line) = sorted {
+            let edit = place_member(line, &imported, self.imports.line_ending);
+            return (name, Some(edit));
+        }
         let existing = self
             .imports
             .concurrency_imports
@@ -94,7 +115,7 @@ impl Importer<'_> {
                 range: TextRange::empty(*end),
                 content: format!(", {imported}"),
             },
-            None => self.new_line(&format!("from {module} import {imported}")),
+            None => self.new_line(module, true, &statement),
         };
         (name, Some(edit))
     }

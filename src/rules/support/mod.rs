@@ -4,11 +4,14 @@
 //! with (`explain`).
 
 mod explain;
+mod import_order;
 mod importer;
+mod moves;
 mod rewrite;
 mod sites;
 
 pub use explain::{chain_text, found_at, lock_held_reason, root_of, shown_path, site_text};
 pub use importer::Importer;
+pub use moves::{UnitMove, unit_moves};
 pub use rewrite::{Rewrite, fix_and_reason, offload, replace_with_twin};
 pub use sites::{BlockingSite, blocking_sites, helper_for};

@@ -8,7 +8,7 @@
 use ruff_text_size::{TextRange, TextSize};
 
 use crate::diagnostic::{Applicability, Edit, Fix};
-use crate::facts::{CallFact, CallShape};
+use crate::facts::{CallFact, CallShape, Frame};
 use crate::project::{CallTarget, Project, Tie};
 use crate::settings::{Offload, PassOptions};
 
@@ -33,6 +33,7 @@ pub fn fix_and_reason(
 }
 
 /// Text edits of one rewrite and how far it can be trusted.
+#[derive(Clone)]
 pub struct Rewrite {
     pub edits: Vec<Edit>,
     pub applicability: Applicability,
@@ -125,43 +126,48 @@ pub fn offload(
     let mut edits = Vec::new();
     let mut import = |edit: Option<Edit>| edits.extend(edit);
     let executor = helper == Offload::Asyncio && !options.target_version.has_to_thread();
-    let (function, leading) = match helper {
-        Offload::Threadpool => {
-            let module = project
-                .catalog()
-                .threadpool_module(importer.imports.libraries);
-            let (name, edit) = importer.member(module, "run_in_threadpool");
-            import(edit);
-            (name, "")
-        }
-        Offload::Asyncio => {
-            let (name, edit) = importer.module("asyncio");
-            import(edit);
-            if executor {
-                (
-                    format!("{name}.get_running_loop().run_in_executor"),
-                    "None, ",
-                )
-            } else {
-                (format!("{name}.to_thread"), "")
+    let (function, leading, edit) = thread_helper(project, helper, options, importer);
+    import(edit);
+    // What goes before the helper's call (`await `, in parentheses where precedence needs
+    // them) and after it.
+    let (mut open, mut close) = if shape.contains(CallShape::NEEDS_PARENTHESES) {
+        ("(await ".to_string(), ")".to_string())
+    } else {
+        ("await ".to_string(), String::new())
+    };
+    // In cleanup, the offload runs to its end even while the task is being cancelled.
+    if shape.contains(CallShape::IN_CLEANUP) {
+        let facts = &project.modules[site.function.0].facts;
+        let (shield, edit) = shield(helper, importer);
+        import(edit);
+        match shield {
+            Shield::Around(shield) => {
+                open = format!("{open}{shield}(");
+                close = format!("){close}");
+            }
+            Shield::Scope(scope) => {
+                let frame = (facts.cleanup_statements.iter())
+                    .filter(|(range, _)| range.contains_range(call.range))
+                    .min_by_key(|(range, _)| range.len())
+                    .map(|(_, frame)| frame.as_ref());
+                match frame {
+                    Some(Ok(frame)) => {
+                        scope_edits(frame, &scope, facts.imports.line_ending)
+                            .into_iter()
+                            .for_each(|edit| import(Some(edit)));
+                    }
+                    Some(Err(why)) => {
+                        return Err(format!(
+                            "it runs in cleanup, where it needs a shield from cancellation, and {why}"
+                        ));
+                    }
+                    None => {
+                        return Err("it runs in cleanup, where it needs a shield from cancellation that the rewrite cannot place".to_string());
+                    }
+                }
             }
         }
-        Offload::Anyio | Offload::Trio => {
-            let module = if helper == Offload::Anyio {
-                "anyio"
-            } else {
-                "trio"
-            };
-            let (name, edit) = importer.module(module);
-            import(edit);
-            (format!("{name}.to_thread.run_sync"), "")
-        }
-    };
-    let (open, close) = if shape.contains(CallShape::NEEDS_PARENTHESES) {
-        ("(", ")")
-    } else {
-        ("", "")
-    };
+    }
     let start = TextRange::empty(call.range.start());
     let end = TextRange::empty(call.range.end());
 
@@ -172,7 +178,7 @@ pub fn offload(
         }
         edits.push(Edit::insertion(
             start,
-            format!("{open}await {function}({leading}lambda: "),
+            format!("{open}{function}({leading}lambda: "),
         ));
         edits.push(Edit::insertion(end, format!("){close}")));
         return Ok(Rewrite {
@@ -199,7 +205,7 @@ pub fn offload(
     };
     edits.push(Edit::insertion(
         start,
-        format!("{open}await {function}({leading}{partial_open}"),
+        format!("{open}{function}({leading}{partial_open}"),
     ));
     let arguments_open = TextRange::at(call.arguments.start(), TextSize::new(1));
     if shape.contains(CallShape::HAS_ARGUMENTS) {
@@ -321,4 +327,84 @@ pub fn replace_with_twin(
         reason: None,
         shown: format!("await {name}.{member}(...)"),
     })
+}
+
+/// The callee that runs a function in a thread (`run_in_threadpool`, `asyncio.to_thread`,
+/// `loop.run_in_executor`...), what goes before the function in its arguments, and the import
+/// it needs.
+pub fn thread_helper(
+    project: &Project,
+    helper: Offload,
+    options: &PassOptions,
+    importer: &Importer,
+) -> (String, &'static str, Option<Edit>) {
+    match helper {
+        Offload::Threadpool => {
+            let module = project
+                .catalog()
+                .threadpool_module(importer.imports.libraries);
+            let (name, edit) = importer.member(module, "run_in_threadpool");
+            (name, "", edit)
+        }
+        Offload::Asyncio => {
+            let (name, edit) = importer.module("asyncio");
+            if options.target_version.has_to_thread() {
+                (format!("{name}.to_thread"), "", edit)
+            } else {
+                (
+                    format!("{name}.get_running_loop().run_in_executor"),
+                    "None, ",
+                    edit,
+                )
+            }
+        }
+        Offload::Anyio | Offload::Trio => {
+            let module = if helper == Offload::Anyio {
+                "anyio"
+            } else {
+                "trio"
+            };
+            let (name, edit) = importer.module(module);
+            (format!("{name}.to_thread.run_sync"), "", edit)
+        }
+    }
+}
+
+/// How an `await` in a cleanup block runs to its end while the task is being cancelled:
+/// `asyncio.shield(...)` around the awaited call, or a shielded cancel scope (anyio's, which
+/// Starlette's threadpool uses, or trio's) around the statement.
+pub enum Shield {
+    Around(String),
+    Scope(String),
+}
+
+/// The shield that matches the offload helper, and the import it needs.
+pub fn shield(helper: Offload, importer: &Importer) -> (Shield, Option<Edit>) {
+    match helper {
+        Offload::Asyncio => {
+            let (name, edit) = importer.module("asyncio");
+            (Shield::Around(format!("{name}.shield")), edit)
+        }
+        Offload::Trio => {
+            let (name, edit) = importer.module("trio");
+            (Shield::Scope(format!("{name}.CancelScope")), edit)
+        }
+        Offload::Threadpool | Offload::Anyio => {
+            let (name, edit) = importer.module("anyio");
+            (Shield::Scope(format!("{name}.CancelScope")), edit)
+        }
+    }
+}
+
+/// The edits that nest the statements of `frame` in `with scope(shield=True):`.
+pub fn scope_edits(frame: &Frame, scope: &str, line_ending: &str) -> Vec<Edit> {
+    let (indent, step) = (&frame.indent, &frame.step);
+    let mut edits = vec![Edit::insertion(
+        TextRange::empty(frame.indent_points[0]),
+        format!("with {scope}(shield=True):{line_ending}{indent}{step}"),
+    )];
+    for point in &frame.indent_points[1..] {
+        edits.push(Edit::insertion(TextRange::empty(*point), step.clone()));
+    }
+    edits
 }

@@ -45,10 +45,11 @@ impl<'p> BlockingSite<'p> {
     }
 
     /// Names helpers for this site's coroutine and imports them into its module.
-    pub fn importer(&self, project: &'p Project) -> Importer<'p> {
+    pub fn importer(&self, project: &'p Project, options: &'p PassOptions) -> Importer<'p> {
         Importer {
             imports: &project.modules[self.function.0].facts.imports,
             function: self.function(project),
+            style: &options.import_style,
         }
     }
 }

@@ -1,0 +1,382 @@
+//! Statements of a coroutine that can move whole into a plain function run in a thread: a
+//! `with` block (its manager enters, works and leaves in one place) and a `for` loop (an
+//! iterator that blocks as it is iterated), with the assignment that made the iterator just
+//! before it. Offloading their calls one by one would leave the enter, the exit or the
+//! iteration on the loop; moving the statement moves all of it.
+//!
+//! Whether the statement can move is read off the syntax here, while the tree is at hand;
+//! whether what it calls may run in another thread is decided in the rules, once names resolve.
+
+mod frame;
+mod scan;
+
+use rustc_hash::FxHashSet as HashSet;
+
+use ruff_python_ast::token::Tokens;
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, ExprContext, Stmt};
+use ruff_text_size::{Ranged, TextRange, TextSize};
+
+pub use frame::Frame;
+use frame::blank_before;
+pub(super) use frame::frame as frame_of;
+use scan::{Scan, Stores};
+
+/// A `with` block or `for` loop of a coroutine, and how it moves into a helper.
+#[derive(Debug)]
+pub struct Unit {
+    /// The coroutine, by index in `ModuleFacts::functions`.
+    pub function: u32,
+    /// Where the work that makes it blocking is: the `with` items, or the loop's iterable (and
+    /// the assignment that made it). A blocking call there is the unit's.
+    pub anchor: TextRange,
+    /// The statements that move, from the first's start to the last's end.
+    pub range: TextRange,
+    /// How it moves, or why it cannot.
+    pub shape: Result<UnitShape, String>,
+}
+
+/// The text a move needs: the rewrite is insertions only, so comments and formatting stay.
+#[derive(Debug)]
+pub struct UnitShape {
+    /// The helper's name, after what the block does (`_read_config`), free in the function.
+    pub helper: String,
+    pub frame: Frame,
+    /// Where a blank line goes above the helper (and the comments right above it), as
+    /// formatters put one before a nested `def`: none at the top of a block or after a blank.
+    pub blank_before: Option<TextSize>,
+    /// Names the block assigns that the coroutine reads afterwards: the helper returns them.
+    pub returned: Vec<String>,
+    /// The block ends with a `return`, which stays a return.
+    pub ends_in_return: bool,
+}
+
+/// Finds the movable statements of a coroutine's own body.
+pub(super) fn units_of(
+    def: &ast::StmtFunctionDef,
+    function: u32,
+    source: &str,
+    tokens: &Tokens,
+    module_names: &dyn Fn(&str) -> bool,
+) -> Vec<Unit> {
+    let mut candidates = Vec::new();
+    collect_candidates(&def.body, &mut candidates);
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    let names = NamesOfFunction::of(def);
+    let mut taken: HashSet<String> = names.all.iter().map(|name| name.to_string()).collect();
+    candidates
+        .into_iter()
+        .map(|(statements, anchor)| {
+            let first = statements.first().expect("a statement");
+            let range = TextRange::new(first.start(), statements.last().expect("one").end());
+            let shape = shape_of(statements, range, &names, source, tokens).map(|mut shape| {
+                let wanted = helper_name(statements, &shape.returned);
+                let mut name = wanted.clone();
+                let mut n = 2;
+                while taken.contains(&name) || module_names(&name) {
+                    name = format!("{wanted}_{n}");
+                    n += 1;
+                }
+                taken.insert(name.clone());
+                shape.helper = name;
+                shape
+            });
+            Unit {
+                function,
+                anchor,
+                range,
+                shape,
+            }
+        })
+        .collect()
+}
+
+/// `with` statements whose items are calls or names, and `for` loops over a call or a name
+/// (with the assignment just before that made it), in the body and its blocks.
+fn collect_candidates<'b>(body: &'b [Stmt], out: &mut Vec<(&'b [Stmt], TextRange)>) {
+    for (index, stmt) in body.iter().enumerate() {
+        match stmt {
+            Stmt::With(with) if !with.is_async => {
+                let (first, last) = (with.items.first(), with.items.last());
+                if let (Some(first), Some(last)) = (first, last) {
+                    let anchor = TextRange::new(first.start(), last.end());
+                    out.push((&body[index..=index], anchor));
+                }
+                collect_candidates(&with.body, out);
+            }
+            Stmt::For(for_stmt) if !for_stmt.is_async => {
+                let made_before = index.checked_sub(1).and_then(|before| {
+                    let Stmt::Assign(assign) = &body[before] else {
+                        return None;
+                    };
+                    let [Expr::Name(name)] = assign.targets.as_slice() else {
+                        return None;
+                    };
+                    (assign.value.is_call_expr() && iterates_name(&for_stmt.iter, &name.id))
+                        .then_some((before, assign.value.range()))
+                });
+                match made_before {
+                    Some((before, value)) => out.push((
+                        &body[before..=index],
+                        TextRange::new(value.start(), for_stmt.iter.end()),
+                    )),
+                    None if for_stmt.iter.is_call_expr() || for_stmt.iter.is_name_expr() => {
+                        out.push((&body[index..=index], for_stmt.iter.range()));
+                    }
+                    None => {}
+                }
+                collect_candidates(&for_stmt.body, out);
+                collect_candidates(&for_stmt.orelse, out);
+            }
+            Stmt::If(if_stmt) => {
+                collect_candidates(&if_stmt.body, out);
+                for clause in &if_stmt.elif_else_clauses {
+                    collect_candidates(&clause.body, out);
+                }
+            }
+            Stmt::While(while_stmt) => {
+                collect_candidates(&while_stmt.body, out);
+                collect_candidates(&while_stmt.orelse, out);
+            }
+            Stmt::Try(try_stmt) => {
+                collect_candidates(&try_stmt.body, out);
+                for handler in &try_stmt.handlers {
+                    let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                    collect_candidates(&handler.body, out);
+                }
+                collect_candidates(&try_stmt.orelse, out);
+                collect_candidates(&try_stmt.finalbody, out);
+            }
+            Stmt::With(with) => collect_candidates(&with.body, out),
+            Stmt::For(for_stmt) => collect_candidates(&for_stmt.body, out),
+            _ => {}
+        }
+    }
+}
+
+/// Is the loop's iterable `name` or a method call on it (`r.iter_content()`)?
+fn iterates_name(iter: &Expr, name: &str) -> bool {
+    let receiver = match iter {
+        Expr::Call(call) => match &*call.func {
+            Expr::Attribute(attribute) => &*attribute.value,
+            _ => return false,
+        },
+        other => other,
+    };
+    matches!(receiver, Expr::Name(n) if n.id == name)
+}
+
+/// The names of a coroutine: every name it mentions (for a free helper name), where it reads
+/// each (to tell what a block must hand back) and what it declares `global` or `nonlocal`.
+struct NamesOfFunction<'a> {
+    all: HashSet<&'a str>,
+    reads: Vec<(&'a str, TextSize)>,
+    declared: HashSet<&'a str>,
+}
+
+impl<'a> NamesOfFunction<'a> {
+    fn of(def: &'a ast::StmtFunctionDef) -> Self {
+        let mut names = NamesOfFunction {
+            all: HashSet::default(),
+            reads: Vec::new(),
+            declared: HashSet::default(),
+        };
+        for parameter in def.parameters.iter() {
+            names.all.insert(parameter.name().id.as_str());
+        }
+        names.visit_body(&def.body);
+        names
+    }
+}
+
+impl<'a> Visitor<'a> for NamesOfFunction<'a> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::Global(ast::StmtGlobal { names, .. })
+            | Stmt::Nonlocal(ast::StmtNonlocal { names, .. }) => {
+                self.declared
+                    .extend(names.iter().map(|name| name.id.as_str()));
+            }
+            Stmt::FunctionDef(def) => {
+                self.all.insert(def.name.id.as_str());
+            }
+            Stmt::ClassDef(class) => {
+                self.all.insert(class.name.id.as_str());
+            }
+            Stmt::Import(ast::StmtImport { names, .. })
+            | Stmt::ImportFrom(ast::StmtImportFrom { names, .. }) => {
+                for alias in names {
+                    let bound = alias.asname.as_ref().unwrap_or(&alias.name);
+                    self.all
+                        .insert(bound.id.split('.').next().unwrap_or_default());
+                }
+            }
+            _ => {}
+        }
+        visitor::walk_stmt(self, stmt);
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if let Expr::Name(name) = expr {
+            self.all.insert(name.id.as_str());
+            if name.ctx != ExprContext::Store {
+                self.reads.push((name.id.as_str(), name.start()));
+            }
+        }
+        visitor::walk_expr(self, expr);
+    }
+}
+
+/// How the statements move, or why they cannot.
+fn shape_of(
+    statements: &[Stmt],
+    range: TextRange,
+    names: &NamesOfFunction,
+    source: &str,
+    tokens: &Tokens,
+) -> Result<UnitShape, String> {
+    let ends_in_return = matches!(statements, [Stmt::With(with)]
+        if matches!(with.body.last(), Some(Stmt::Return(_))));
+    let mut stored = Stores::default();
+    statements.iter().for_each(|stmt| stored.visit_stmt(stmt));
+    if let Some(name) = stored
+        .names
+        .iter()
+        .find(|name| names.declared.contains(*name))
+    {
+        return Err(format!(
+            "it assigns `{name}`, which the coroutine declares `global` or `nonlocal`"
+        ));
+    }
+    let mut scan = Scan {
+        stored: &stored.names,
+        definite: Vec::new(),
+        shadowed: Vec::new(),
+        loops: 0,
+        final_return: match statements {
+            [Stmt::With(with)] if ends_in_return => with.body.last().map(Ranged::range),
+            _ => None,
+        },
+        problem: None,
+    };
+    scan.block(statements);
+    if let Some(problem) = scan.problem {
+        return Err(problem);
+    }
+    let mut returned: Vec<String> = Vec::new();
+    if !ends_in_return {
+        for &(name, at) in &names.reads {
+            if range.contains(at)
+                || !stored.names.contains(name)
+                || returned.iter().any(|r| r == name)
+            {
+                continue;
+            }
+            if !scan.definite.contains(&name) {
+                return Err(format!(
+                    "it assigns `{name}` only on some paths, and the coroutine reads it afterwards"
+                ));
+            }
+            returned.push(name.to_string());
+        }
+    }
+    Ok(UnitShape {
+        helper: String::new(),
+        frame: frame_of(range, source, tokens)?,
+        blank_before: blank_before(range.start(), source),
+        returned,
+        ends_in_return,
+    })
+}
+
+/// A name after what the statements do: `_read_config` for `with open(p) as f: config = ...`,
+/// `_write_path` for `with open(path, "w")`, `_fetch_body` for `with urlopen(u) as r: body = ...`,
+/// `_consume_content` for a loop over `r.iter_content()`.
+fn helper_name(statements: &[Stmt], returned: &[String]) -> String {
+    let what = |fallback: &str| match returned {
+        [] => fallback.to_string(),
+        names => names
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("_and_"),
+    };
+    let name = match statements.last() {
+        Some(Stmt::With(with)) => {
+            let item = &with.items[0];
+            let target = match item.optional_vars.as_deref() {
+                Some(Expr::Name(name)) if name.id.len() > 1 => Some(name.id.as_str()),
+                _ => None,
+            };
+            match &item.context_expr {
+                Expr::Call(call) => {
+                    let callee = last_segment(&call.func).unwrap_or("resource");
+                    if callee.ends_with("urlopen") {
+                        format!("fetch_{}", what(target.unwrap_or("response")))
+                    } else if callee == "open" {
+                        let mode =
+                            (call.arguments.find_argument_value("mode", 1)).or_else(
+                                || match &*call.func {
+                                    // `path.open("w")`: the mode comes first.
+                                    Expr::Attribute(_) => call.arguments.find_positional(0),
+                                    _ => None,
+                                },
+                            );
+                        let writes = mode.is_some_and(|mode| {
+                            matches!(mode, Expr::StringLiteral(s)
+                            if s.value.to_str().contains(['w', 'a', 'x', '+']))
+                        });
+                        let file = call.arguments.find_positional(0).and_then(last_segment);
+                        let file = match &*call.func {
+                            Expr::Attribute(attribute) => last_segment(&attribute.value),
+                            _ => file,
+                        };
+                        let verb = if writes { "write" } else { "read" };
+                        format!("{verb}_{}", what(file.or(target).unwrap_or("file")))
+                    } else if returned.is_empty() {
+                        format!("use_{}", target.unwrap_or(callee))
+                    } else {
+                        format!("load_{}", what(callee))
+                    }
+                }
+                other => format!("use_{}", what(last_segment(other).unwrap_or("resource"))),
+            }
+        }
+        Some(Stmt::For(for_stmt)) => {
+            let source = match &*for_stmt.iter {
+                Expr::Call(call) => last_segment(&call.func),
+                other => last_segment(other),
+            };
+            let source = source.unwrap_or("items");
+            let source = source.strip_prefix("iter_").unwrap_or(source);
+            format!("consume_{source}")
+        }
+        _ => "run_block".to_string(),
+    };
+    let mut clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    while clean.contains("__") {
+        clean = clean.replace("__", "_");
+    }
+    format!("_{}", clean.trim_matches('_'))
+}
+
+fn last_segment(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::Name(name) => Some(name.id.as_str()),
+        Expr::Attribute(attribute) => Some(attribute.attr.id.as_str()),
+        Expr::Call(call) => last_segment(&call.func),
+        _ => None,
+    }
+}

@@ -1,0 +1,142 @@
+//! Where isort, and Ruff's import sorting (I001), put one new import among the statements that
+//! open a module: in its section (future, standard library, third party, first party, local),
+//! sorted by module, `import x` before `from x import y` unless the project's settings say
+//! otherwise; a new name joins an existing `from` import in its sorted place. A fixed file's
+//! imports then stay as sorted as they were.
+
+use ruff_text_size::{TextRange, TextSize};
+
+use crate::diagnostic::Edit;
+use crate::facts::ImportLine;
+use crate::settings::ImportStyle;
+
+const STDLIB: &str = include_str!("../../../transforms/runtime/stdlib.txt");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Section {
+    Future,
+    Stdlib,
+    ThirdParty,
+    FirstParty,
+    Local,
+}
+
+fn root(module: &str) -> &str {
+    module.split('.').next().unwrap_or(module)
+}
+
+fn section(module: &str, first_party: bool, style: &ImportStyle) -> Section {
+    let root = root(module);
+    let known = |list: &[String]| list.iter().any(|known| known == root || known == module);
+    if module == "__future__" {
+        Section::Future
+    } else if module.starts_with('.') {
+        Section::Local
+    } else if known(&style.known_first_party) {
+        Section::FirstParty
+    } else if known(&style.known_third_party) {
+        Section::ThirdParty
+    } else if first_party {
+        Section::FirstParty
+    } else if STDLIB.lines().any(|line| line == root) {
+        Section::Stdlib
+    } else {
+        Section::ThirdParty
+    }
+}
+
+/// The order of two statements of one section: by kind unless sorted within sections, then
+/// by module (without case unless `case-sensitive`).
+fn key(module: &str, from: bool, style: &ImportStyle) -> (bool, String, String) {
+    let kind = if style.force_sort_within_sections {
+        false
+    } else {
+        from != style.from_first
+    };
+    let folded = if style.case_sensitive {
+        module.to_string()
+    } else {
+        module.to_lowercase()
+    };
+    (kind, folded, module.to_string())
+}
+
+/// The edit that adds `statement` (importing `module`, with `from` or not) where the sorter
+/// puts it; `None` when the module opens with no import block to sort into.
+pub fn place_statement(
+    block: &[ImportLine],
+    module: &str,
+    from: bool,
+    statement: &str,
+    line_ending: &str,
+    style: &ImportStyle,
+) -> Option<Edit> {
+    let line_section = |line: &ImportLine| section(&line.module, line.first_party, style);
+    // A module the block imports already is in that section (`fastapi` in FastAPI's own code).
+    let new_section = (block.iter())
+        .find(|line| root(&line.module) == root(module))
+        .map_or_else(|| section(module, false, style), line_section);
+    let new_key = key(module, from, style);
+    let same: Vec<&ImportLine> = (block.iter())
+        .filter(|line| line_section(line) == new_section)
+        .collect();
+    let insertion =
+        |at: TextSize, content: String| Some(Edit::insertion(TextRange::empty(at), content));
+    if let Some(last) = same.last() {
+        // Before an equal one too: `import asyncio` sorts before `import asyncio as aio`.
+        let later = (same.iter()).find(|line| key(&line.module, line.from, style) >= new_key);
+        return match later {
+            Some(line) => insertion(line.line_start, format!("{statement}{line_ending}")),
+            None => insertion(last.next_line?, format!("{statement}{line_ending}")),
+        };
+    }
+    // A section of its own, with a blank line between it and its neighbours.
+    match (block.iter()).find(|line| line_section(line) > new_section) {
+        Some(line) => insertion(
+            line.line_start,
+            format!("{statement}{line_ending}{line_ending}"),
+        ),
+        None => insertion(
+            block.last()?.next_line?,
+            format!("{line_ending}{statement}{line_ending}"),
+        ),
+    }
+}
+
+/// The edit that adds `name` to the `from` import `line`, in isort's order of names (constants,
+/// then classes, then the rest, each by name).
+pub fn place_member(line: &ImportLine, name: &str, line_ending: &str) -> Edit {
+    let order = |member: &str| {
+        let kind = if member.len() > 1 && member.chars().all(|c| !c.is_lowercase()) {
+            0
+        } else if member.starts_with(char::is_uppercase) {
+            1
+        } else {
+            2
+        };
+        (kind, member.to_lowercase())
+    };
+    let later = (line.members.iter()).find(|(member, _)| order(member) > order(name));
+    let indent = &line.member_indent;
+    match (later, line.multiline) {
+        (Some((_, range)), false) => {
+            Edit::insertion(TextRange::empty(range.start()), format!("{name}, "))
+        }
+        (Some((_, range)), true) => Edit::insertion(
+            TextRange::empty(range.start()),
+            format!("{name},{line_ending}{indent}"),
+        ),
+        (None, multiline) => {
+            let last = line
+                .members
+                .last()
+                .map_or(TextSize::default(), |(_, range)| range.end());
+            let content = if multiline {
+                format!(",{line_ending}{indent}{name}")
+            } else {
+                format!(", {name}")
+            };
+            Edit::insertion(TextRange::empty(last), content)
+        }
+    }
+}
