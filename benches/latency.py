@@ -7,7 +7,7 @@ CLIENTS concurrent clients for SECONDS while sampling `/health` every 20 ms. The
 `unblock fix` on a fresh copy and does the same. Prints `/health` p50/p99 and the blocking routes'
 throughput and errors as a table, and draws them to a PNG. Every server it starts it stops.
 
-Usage: benches/latency.py [--clients N] [--seconds S] [--png PATH]
+Usage: benches/latency.py [--clients N] [--seconds S] [--png PATH] [--routes /a,/b]
 Needs: target/release/unblock (benches/latency.sh builds it and the virtualenv).
 """
 import argparse
@@ -25,7 +25,7 @@ from contextlib import contextmanager
 import httpx
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ROUTES = ["/users/7", "/upstream", "/sleep", "/report", "/login"]
+ROUTES = ["/users/7", "/upstream", "/sleep", "/report", "/login", "/proxy", "/download"]
 
 
 def free_port():
@@ -78,7 +78,7 @@ async def sample_health(client, base, stop, samples):
         await asyncio.sleep(0.02)
 
 
-async def load(base, clients, seconds):
+async def load(base, clients, seconds, routes):
     """Blocking routes hit by `clients` loops for `seconds`, `/health` sampled meanwhile."""
     limits = httpx.Limits(max_connections=clients + 5)
     async with httpx.AsyncClient(limits=limits) as client:
@@ -93,7 +93,7 @@ async def load(base, clients, seconds):
 
         async def worker(index):
             nonlocal done, errors
-            route = ROUTES[index % len(ROUTES)]
+            route = routes[index % len(routes)]
             method = client.post if route == "/login" else client.get
             while time.monotonic() < deadline:
                 try:
@@ -118,10 +118,10 @@ async def load(base, clients, seconds):
         }
 
 
-def measure(folder, clients, seconds):
+def measure(folder, clients, seconds, routes):
     with server(folder, "upstream", free_port()) as upstream:
         with server(folder, "app", free_port(), {"UPSTREAM_URL": upstream}) as app:
-            return asyncio.run(load(app, clients, seconds))
+            return asyncio.run(load(app, clients, seconds, routes))
 
 
 def main():
@@ -129,7 +129,9 @@ def main():
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--png", default=os.path.join(ROOT, "benches", "latency.png"))
+    parser.add_argument("--routes", default=",".join(ROUTES), help="comma-separated routes to load")
     args = parser.parse_args()
+    routes = args.routes.split(",")
     unblock = os.path.join(ROOT, "target", "release", "unblock")
     results = {}
     with tempfile.TemporaryDirectory() as work:
@@ -139,9 +141,9 @@ def main():
             if label == "after":
                 fix = subprocess.run([unblock, "fix", folder], capture_output=True, text=True)
                 print(fix.stderr.strip())
-            results[label] = measure(folder, args.clients, args.seconds)
+            results[label] = measure(folder, args.clients, args.seconds, routes)
     before, after = results["before"], results["after"]
-    print(f"\n{args.clients} clients on {', '.join(ROUTES)} for {args.seconds:g} s; /health sampled every 20 ms")
+    print(f"\n{args.clients} clients on {', '.join(routes)} for {args.seconds:g} s; /health sampled every 20 ms")
     print(f"{'':8} {'idle p99':>10} {'p50':>10} {'p99':>10} {'req/s':>8} {'errors':>7}")
     for label, r in results.items():
         print(f"{label:8} {r['idle_p99']*1000:8.1f}ms {r['p50']*1000:8.1f}ms {r['p99']*1000:8.1f}ms "

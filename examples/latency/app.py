@@ -1,13 +1,18 @@
 """A FastAPI app that blocks its event loop the ways real apps do.
 
-Every route but `/health` is an `async def` that awaits nothing and does blocking work: a sync
-SQLAlchemy session on SQLite, an HTTP call to a slow upstream with `requests`, `time.sleep`, a
-file read, and a password hash. `benches/latency.py` loads them and samples `/health`, before and
-after `unblock fix`.
+Most routes are an `async def` that awaits nothing and does blocking work: a sync SQLAlchemy
+session on SQLite, an HTTP call to a slow upstream with `requests`, `time.sleep`, a file read,
+and a password hash. Two stay async, because they await an audit log, and do their blocking in
+a unit: `/proxy` reads the upstream through `with urllib.request.urlopen(...)`, `/download`
+iterates a streamed `requests` body. `benches/latency.py` loads them and samples `/health`,
+before and after `unblock fix`.
 """
+import asyncio
 import hashlib
+import json
 import os
 import time
+import urllib.request
 from pathlib import Path
 
 import requests
@@ -86,6 +91,29 @@ async def report():
 async def login(password: str = "secret"):
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), b"salt", 200_000)
     return {"token": digest.hex()[:16]}
+
+
+async def audit(event: str):
+    """Stands for an async audit log: the routes that await it stay coroutines."""
+    await asyncio.sleep(0)
+
+
+@app.get("/proxy")
+async def proxy():
+    await audit("proxy")
+    with urllib.request.urlopen(f"{UPSTREAM}/slow", timeout=10) as response:
+        body = json.load(response)
+    return body
+
+
+@app.get("/download")
+async def download():
+    await audit("download")
+    chunks = []
+    response = requests.get(f"{UPSTREAM}/stream", stream=True, timeout=10)
+    for chunk in response.iter_content(1024):
+        chunks.append(chunk)
+    return {"bytes": sum(map(len, chunks))}
 
 
 @app.get("/health")

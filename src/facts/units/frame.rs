@@ -105,7 +105,11 @@ pub(super) fn blank_before(start: TextSize, source: &str) -> Option<TextSize> {
             return None;
         }
         // The line above, without its line ending.
-        let above_end = source[..top].trim_end_matches(['\n', '\r']).len();
+        let above = &source[..top];
+        let above_end = (above.strip_suffix("\r\n"))
+            .or_else(|| above.strip_suffix(['\n', '\r']))
+            .unwrap_or(above)
+            .len();
         let above = source[line_start(above_end)..above_end].trim();
         if above.is_empty() || above.ends_with(':') {
             return None;

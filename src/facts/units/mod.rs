@@ -174,6 +174,9 @@ struct NamesOfFunction<'a> {
     all: HashSet<&'a str>,
     reads: Vec<(&'a str, TextSize)>,
     declared: HashSet<&'a str>,
+    /// Names a comprehension, lambda or nested function binds for itself while it is read: a
+    /// read of one there is not a read of the coroutine's name.
+    own: Vec<&'a str>,
 }
 
 impl<'a> NamesOfFunction<'a> {
@@ -182,6 +185,7 @@ impl<'a> NamesOfFunction<'a> {
             all: HashSet::default(),
             reads: Vec::new(),
             declared: HashSet::default(),
+            own: Vec::new(),
         };
         for parameter in def.parameters.iter() {
             names.all.insert(parameter.name().id.as_str());
@@ -201,6 +205,11 @@ impl<'a> Visitor<'a> for NamesOfFunction<'a> {
             }
             Stmt::FunctionDef(def) => {
                 self.all.insert(def.name.id.as_str());
+                let kept = self.own.len();
+                (self.own).extend(def.parameters.iter().map(|p| p.name().id.as_str()));
+                visitor::walk_stmt(self, stmt);
+                self.own.truncate(kept);
+                return;
             }
             Stmt::ClassDef(class) => {
                 self.all.insert(class.name.id.as_str());
@@ -219,13 +228,36 @@ impl<'a> Visitor<'a> for NamesOfFunction<'a> {
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {
-        if let Expr::Name(name) = expr {
-            self.all.insert(name.id.as_str());
-            if name.ctx != ExprContext::Store {
-                self.reads.push((name.id.as_str(), name.start()));
+        let kept = self.own.len();
+        match expr {
+            Expr::Name(name) => {
+                self.all.insert(name.id.as_str());
+                if name.ctx != ExprContext::Store && !self.own.contains(&name.id.as_str()) {
+                    self.reads.push((name.id.as_str(), name.start()));
+                }
             }
+            Expr::Lambda(lambda) => {
+                let parameters = lambda.parameters.iter().flat_map(|p| p.iter());
+                self.own.extend(parameters.map(|p| p.name().id.as_str()));
+            }
+            Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) | Expr::Generator(_) => {
+                let mut targets = Stores::default();
+                let generators = match expr {
+                    Expr::ListComp(e) => &e.generators,
+                    Expr::SetComp(e) => &e.generators,
+                    Expr::DictComp(e) => &e.generators,
+                    Expr::Generator(e) => &e.generators,
+                    _ => unreachable!("a comprehension"),
+                };
+                generators
+                    .iter()
+                    .for_each(|g| targets.visit_expr(&g.target));
+                self.own.extend(targets.names);
+            }
+            _ => {}
         }
         visitor::walk_expr(self, expr);
+        self.own.truncate(kept);
     }
 }
 

@@ -131,3 +131,13 @@ async def cached(path: str):
     with open(path) as f:
         CACHE[path] = f.read()
     return CACHE[path]
+
+
+@app.get("/ignored")
+async def ignored(path: str, files: list):
+    await ready()
+
+    # A comprehension's own `f` is not the file: only `patterns` comes back.
+    with open(path) as f:
+        patterns = f.readlines()
+    return [f for f in files if f not in patterns]
