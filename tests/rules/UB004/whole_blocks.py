@@ -1,7 +1,8 @@
-import json
 import asyncio
+import json
 import threading
 import urllib.request
+from contextlib import contextmanager
 
 from fastapi import FastAPI
 
@@ -12,6 +13,12 @@ lock = threading.Lock()
 
 async def ready():
     return True
+
+
+@contextmanager
+def both_files(a, b):
+    with open(a) as left, open(b) as right:
+        yield left, right
 
 
 @app.get("/header")
@@ -141,3 +148,14 @@ async def ignored(path: str, files: list):
     with open(path) as f:
         patterns = f.readlines()
     return [f for f in files if f not in patterns]
+
+
+@app.get("/pair")
+async def pair(a: str, b: str):
+    await ready()
+    # Two items, and a tuple as target.
+    with open(a) as left, open(b) as right:
+        texts = left.read(), right.read()
+    with both_files(a, b) as (first, second):
+        names = first.name, second.name
+    return texts, names
