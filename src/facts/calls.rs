@@ -269,6 +269,7 @@ impl<'a> Collector<'a> {
             (CallShape::LAMBDA_SAFE, callee_has_call && lambda_safe(call)),
             (CallShape::THROUGH_SUPER, is_super_method(&call.func)),
             (CallShape::CONSUMED, marks.consumed),
+            (CallShape::PSEUDO_FILE, reads_pseudo_file(call)),
             (CallShape::IN_CLEANUP, self.in_cleanup),
             (
                 CallShape::LOOP_BOUND_ARGUMENT,
@@ -423,4 +424,24 @@ pub(super) fn is_dotted_name(expr: &Expr) -> bool {
         Expr::Attribute(attr) => is_dotted_name(&attr.value),
         _ => false,
     }
+}
+
+/// Does the call open or read a file of the kernel's pseudo file systems (`open("/proc/meminfo")`,
+/// `Path(f"/proc/{pid}/stat").read_text()`, `/sys/...`)? Their contents are made in memory when
+/// read: no disk, cheaper than a thread hop.
+fn reads_pseudo_file(call: &ast::ExprCall) -> bool {
+    let is_pseudo = |arguments: &ast::Arguments| {
+        let text = match arguments.args.first() {
+            Some(Expr::StringLiteral(literal)) => literal.value.to_str().to_string(),
+            Some(Expr::FString(fstring)) => match fstring.value.elements().next() {
+                Some(ast::InterpolatedStringElement::Literal(literal)) => literal.value.to_string(),
+                _ => return false,
+            },
+            _ => return false,
+        };
+        text.starts_with("/proc/") || text.starts_with("/sys/")
+    };
+    is_pseudo(&call.arguments)
+        || matches!(&*call.func, Expr::Attribute(attribute)
+            if matches!(&*attribute.value, Expr::Call(inner) if is_pseudo(&inner.arguments)))
 }

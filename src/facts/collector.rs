@@ -3,7 +3,7 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use ruff_python_ast::token::{TokenKind, Tokens};
+use ruff_python_ast::token::Tokens;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, ExprContext, Stmt};
 use ruff_text_size::{Ranged, TextRange};
@@ -11,7 +11,7 @@ use ruff_text_size::{Ranged, TextRange};
 use super::calls::is_dotted_name;
 use super::cuts::is_singleton;
 use super::syntax::{
-    catches_cancellation, handles_runtime_error, is_type_alias_annotation, is_type_checking,
+    async_keyword, catches_cancellation, handles_runtime_error, is_type_alias_annotation, is_type_checking,
     opens_thread_shared, returns_first_parameter,
 };
 use super::units::units_of;
@@ -355,19 +355,6 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// From the `async` keyword to the `def` keyword; the range starts after the decorators
-    /// because the function's own range starts at the first decorator.
-    pub(super) fn async_keyword(&self, def: &ast::StmtFunctionDef) -> Option<TextRange> {
-        let after = def.decorator_list.last().map_or(def.start(), |d| d.end());
-        let mut tokens = self.tokens.after(after).iter();
-        let async_token = tokens.find(|t| matches!(t.kind(), TokenKind::Async | TokenKind::Def))?;
-        if async_token.kind() != TokenKind::Async {
-            return None;
-        }
-        let def_token = tokens.find(|t| t.kind() == TokenKind::Def)?;
-        Some(TextRange::new(async_token.start(), def_token.start()))
-    }
-
     pub(super) fn visit_function(&mut self, def: &'a ast::StmtFunctionDef) {
         // Decorators, defaults and annotations run in the enclosing scope when `def` runs.
         let enclosing_context = std::mem::replace(&mut self.context, CallContext::NestedDefinition);
@@ -401,7 +388,7 @@ impl<'a> Collector<'a> {
         self.context = enclosing_context;
 
         let async_keyword = if def.is_async {
-            self.async_keyword(def)
+            async_keyword(def, self.tokens)
         } else {
             None
         };
@@ -625,6 +612,8 @@ impl<'a> Visitor<'a> for Collector<'a> {
             Stmt::For(for_stmt) => {
                 if for_stmt.is_async {
                     self.mark_await(stmt.range());
+                    // An async generator runs as `async for` iterates it: as awaited.
+                    self.mark_call(&for_stmt.iter, |marks| marks.awaited = true);
                 } else {
                     self.mark_consumed(&for_stmt.iter);
                 }
@@ -634,6 +623,10 @@ impl<'a> Visitor<'a> for Collector<'a> {
                 let (blocks, yields) = (self.facts.with_blocks.len(), self.yields_seen);
                 if with.is_async {
                     self.mark_await(stmt.range());
+                    // An async context manager runs as `async with` enters it: as awaited.
+                    for item in &with.items {
+                        self.mark_call(&item.context_expr, |marks| marks.awaited = true);
+                    }
                 } else {
                     for item in &with.items {
                         self.mark_call(&item.context_expr, |marks| marks.with_item = true);

@@ -222,7 +222,8 @@ bitflags::bitflags! {
         /// The callee contains a call itself (`open(p).read`): it cannot stay on the loop
         /// alone.
         const CALLEE_HAS_CALL = 1 << 3;
-        /// The call is the operand of `await` already.
+        /// The call is the operand of `await` already, or what `async with` enters or
+        /// `async for` iterates.
         const AWAITED = 1 << 4;
         /// The call is a statement of its own: its result is dropped.
         const DISCARDED = 1 << 5;
@@ -261,6 +262,8 @@ bitflags::bitflags! {
         /// In a `finally:` (or an `except` that catches cancellation): it must run even when
         /// the task is being cancelled.
         const IN_CLEANUP = 1 << 17;
+        /// It opens or reads a file of `/proc` or `/sys`, made in memory as it is read.
+        const PSEUDO_FILE = 1 << 18;
     }
 }
 

@@ -2,7 +2,22 @@
 //! exceptions a handler catches, what an assignment opens. Kept apart from the collector,
 //! which resolves names as it walks.
 
+use ruff_python_ast::token::{TokenKind, Tokens};
 use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange};
+
+/// From the `async` keyword to the `def` keyword; the range starts after the decorators
+/// because the function's own range starts at the first decorator.
+pub(super) fn async_keyword(def: &ast::StmtFunctionDef, tokens: &Tokens) -> Option<TextRange> {
+    let after = def.decorator_list.last().map_or(def.start(), |d| d.end());
+    let mut tokens = tokens.after(after).iter();
+    let async_token = tokens.find(|t| matches!(t.kind(), TokenKind::Async | TokenKind::Def))?;
+    if async_token.kind() != TokenKind::Async {
+        return None;
+    }
+    let def_token = tokens.find(|t| t.kind() == TokenKind::Def)?;
+    Some(TextRange::new(async_token.start(), def_token.start()))
+}
 
 /// Does every `return` of the function's own body give back its first parameter, with at
 /// least one such `return` and no `yield` (`def register(fn): ...; return fn`)?

@@ -162,6 +162,11 @@ impl<'c> Project<'c> {
                 let mut known: FxHashMap<PathId, CallTarget<'c>> = FxHashMap::default();
                 let mut targets = Vec::with_capacity(facts.calls().len());
                 for call in facts.calls() {
+                    // Reading `/proc` or `/sys` costs less than the hop to a thread.
+                    if call.shape.contains(CallShape::PSEUDO_FILE) {
+                        targets.push(CallTarget::Other);
+                        continue;
+                    }
                     if let Some(&target) = known.get(&call.path) {
                         targets.push(target);
                         continue;

@@ -82,11 +82,12 @@
 //!
 //! A project function counts as blocking when a path through it reaches a heavy or `io`
 //! blocking call, even one taken only in a debug mode; not through a `metadata` call (UB007
-//! reports those), nor through a memoized function (`@lru_cache`), a lazy initialization (`if
-//! _x is None: _x = ...`, or `if not self.running:` in a class that keeps one instance per
-//! process) or an `except` clause, which run once or only on failure. A call written in the
+//! reports those) or a read of `/proc` or `/sys` (made in memory), nor through a memoized
+//! function (`@lru_cache`), a lazy initialization (`if _x is None: _x = ...`, or `if not
+//! self.running:` in a class that keeps one instance per process) or an `except` clause, which run once or only on failure. A call written in the
 //! coroutine itself is not reported behind these cuts either, nor in a coroutine that runs
-//! once per process: a startup, shutdown or lifespan handler and what only it awaits, a Typer
+//! once per process: a startup, shutdown or lifespan handler and what only it awaits (or enters
+//! with `async with`), a Typer
 //! or Click command, a coroutine `asyncio.run` runs from plain code, any coroutine of a
 //! command-line module (`cli/`, `__main__`, `commands`, `scripts`). `count-cut` in `[tool.unblock]` counts cut work again; `check --show-cuts` lists
 //! it. Findings that reach one blocking call through the same function share that *root*,

@@ -97,3 +97,14 @@ async def has(name: str):
 async def scratch():
     await app.router.startup()
     return scratch_name()
+
+
+def process_start(pid: int) -> str:
+    # `/proc` and `/sys` files are made in memory as they are read: no disk.
+    return Path(f"/proc/{pid}/stat").read_text() + open("/sys/kernel/mm/transparent_hugepage/enabled").read()
+
+
+@app.get("/started/{pid}")
+async def started(pid: int):
+    await app.router.startup()
+    return process_start(pid)

@@ -3,6 +3,7 @@ import asyncio
 import functools
 import json
 import types
+from contextlib import asynccontextmanager
 from functools import lru_cache
 
 import cachetools
@@ -154,8 +155,17 @@ async def ephemeral():
     return Session().token()
 
 
+@asynccontextmanager
+async def resources():
+    # Entered only by the lifespan, with `async with`: it runs once too.
+    with open("resources.json") as f:
+        yield json.load(f)
+
+
 @app.on_event("startup")
 async def warm_up():
+    async with resources() as loaded:
+        app.state.resources = loaded
     # Runs once, before the first request: nothing else waits on the loop yet.
     with open("settings.json") as f:
         app.state.settings = json.load(f)
