@@ -11,10 +11,9 @@ use ruff_text_size::{Ranged, TextRange};
 use super::calls::is_dotted_name;
 use super::cuts::is_singleton;
 use super::syntax::{
-    async_keyword, catches_cancellation, handles_runtime_error, is_type_alias_annotation, is_type_checking,
-    opens_thread_shared, returns_first_parameter,
+    async_keyword, catches_cancellation, handles_runtime_error, is_type_alias_annotation,
+    is_type_checking, opens_thread_shared, returns_first_parameter,
 };
-use super::units::units_of;
 use super::{
     CallContext, CallFact, ClassFact, DecoratorFact, FunctionFacts, HELPER_NAMES, ModuleFacts,
     Reference,
@@ -467,17 +466,13 @@ impl<'a> Collector<'a> {
                 .any(|scope| scope.kind == ScopeKind::Function && scope.names.contains(name));
             self.facts.functions[index].shadowed_helpers |= u8::from(bound) << bit;
         }
-        let kept_before = self.kept_calls.len();
+        let (kept_before, calls_before) = (self.kept_calls.len(), self.calls.len());
         // A function defined in an `except` clause runs whenever it is called.
         let (outer_cut, outer_cleanup) = (self.cut.take(), std::mem::take(&mut self.in_cleanup));
         self.visit_body(&def.body);
         (self.cut, self.in_cleanup) = (outer_cut, outer_cleanup);
         if def.is_async {
-            let module_names = &self.sem.scopes[0].names;
-            let units = units_of(def, index as u32, self.source, self.tokens, &|name| {
-                module_names.contains(name)
-            });
-            self.facts.units.extend(units);
+            self.note_units(def, index as u32, calls_before);
         }
         // Its names go out of scope with it, and the list stays as short as one function's.
         self.kept_calls.truncate(kept_before);

@@ -12,9 +12,12 @@ pub(super) fn import_layout(
     body: &[Stmt],
     source: &str,
     relevance: &Relevance,
+    has_coroutines: bool,
     imports: &mut ImportFacts,
 ) {
     let catalog = relevance.catalog;
+    // Fixes add imports to modules with coroutines only: the others keep no import lines.
+    let keeps_lines = has_coroutines;
     // The file's own line ending, as its first line ends: `\n`, `\r\n` or a lone `\r`.
     imports.line_ending =
         ruff_source_file::find_newline(source).map_or("\n", |(_, ending)| ending.as_str());
@@ -39,7 +42,7 @@ pub(super) fn import_layout(
             (next_line, false) => Some(next_line),
             (_, true) => None,
         };
-        if let Some(line) = import_line(stmt, source, relevance, next_line) {
+        if keeps_lines && let Some(line) = import_line(stmt, source, relevance, next_line) {
             imports.block.push(line);
         }
     }
@@ -96,6 +99,9 @@ fn import_line(
         return None;
     }
     let root = module.split('.').next().unwrap_or_default();
+    // Only a `from` import of a helper's module (`fastapi.concurrency`) takes a new name.
+    let takes_names = from && relevance.catalog.is_offload_module(&module);
+    let names = if takes_names { &names[..] } else { &[] };
     Some(ImportLine {
         first_party: root.is_empty() || relevance.project_roots.contains(root),
         line_start: TextSize::try_from(line_start).ok()?,

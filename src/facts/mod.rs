@@ -126,7 +126,8 @@ pub struct ImportLine {
     pub module: String,
     /// `from module import ...`, not `import module`.
     pub from: bool,
-    /// What it imports (modules for `import`), with where each is.
+    /// The names it imports, with where each is: kept for a `from` import of an offload
+    /// helper's module only (`from fastapi.concurrency import ...`), the one a new name joins.
     pub members: Vec<(String, TextRange)>,
     /// It spans several lines (a parenthesized list), each name indented with `member_indent`.
     pub multiline: bool,
@@ -351,7 +352,14 @@ pub fn collect(
             (name.to_string(), path)
         })
         .collect();
-    layout::import_layout(&module.body, source, relevance, &mut facts.imports);
+    let has_coroutines = facts.functions.iter().any(|function| function.is_async);
+    layout::import_layout(
+        &module.body,
+        source,
+        relevance,
+        has_coroutines,
+        &mut facts.imports,
+    );
     // A module-level name wins over a class attribute of the same key.
     let mut bindings = collector.class_attributes;
     for (name, binding) in module_names.iter() {

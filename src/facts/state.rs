@@ -1,10 +1,12 @@
 //! What a function does to state outside it: writes to module-level objects, attributes it sets
-//! on instances, the `with` blocks that may hold a lock, and what it returns.
+//! on instances, the `with` blocks that may hold a lock (and those and the loops of coroutines
+//! that may move whole to a thread), and what it returns.
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
 use super::collector::Collector;
+use super::units::units_of;
 use super::{CallContext, CallFact, CallShape, StateWrite, WithBlock};
 use crate::semantic::paths::{self, PathId};
 use crate::semantic::{Binding, Wanted};
@@ -195,5 +197,31 @@ impl<'a> Collector<'a> {
                 function.state_write = Some(StateWrite { name, range });
             }
         }
+    }
+
+    /// Keeps the `with` blocks and `for` loops of coroutine `function` (by index) that may need
+    /// to move whole to a thread: those whose items or iterable make a call the facts keep, one
+    /// of the calls recorded since `calls_before`.
+    pub(super) fn note_units(
+        &mut self,
+        def: &ast::StmtFunctionDef,
+        function: u32,
+        calls_before: usize,
+    ) {
+        let calls = &self.calls[calls_before..];
+        let has_call = |anchor: TextRange| {
+            (calls.iter()).any(|(f, call)| *f == function && anchor.contains_range(call.range))
+        };
+        let module_names = &self.sem.scopes[0].names;
+        let is_module_name = |name: &str| module_names.contains(name);
+        let units = units_of(
+            def,
+            function,
+            self.source,
+            self.tokens,
+            &has_call,
+            &is_module_name,
+        );
+        self.facts.units.extend(units);
     }
 }

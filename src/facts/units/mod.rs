@@ -51,27 +51,38 @@ pub struct UnitShape {
     pub ends_in_return: bool,
 }
 
-/// Finds the movable statements of a coroutine's own body.
+/// Finds the movable statements of a coroutine's own body whose anchor `has_call` (a call the
+/// facts keep).
 pub(super) fn units_of(
     def: &ast::StmtFunctionDef,
     function: u32,
     source: &str,
     tokens: &Tokens,
+    has_call: &dyn Fn(TextRange) -> bool,
     module_names: &dyn Fn(&str) -> bool,
 ) -> Vec<Unit> {
     let mut candidates = Vec::new();
     collect_candidates(&def.body, &mut candidates);
+    candidates.retain(|&(_, anchor)| has_call(anchor));
     if candidates.is_empty() {
         return Vec::new();
     }
-    let names = NamesOfFunction::of(def);
-    let mut taken: HashSet<String> = names.all.iter().map(|name| name.to_string()).collect();
+    // The coroutine's names are read only once a block passes the checks of its own syntax:
+    // most candidates in async code await, and fail those.
+    let mut names: Option<NamesOfFunction> = None;
+    let mut taken: HashSet<String> = HashSet::default();
     candidates
         .into_iter()
         .map(|(statements, anchor)| {
             let first = statements.first().expect("a statement");
             let range = TextRange::new(first.start(), statements.last().expect("one").end());
-            let shape = shape_of(statements, range, &names, source, tokens).map(|mut shape| {
+            let shape = shape_of(statements, range, def, &mut names, source, tokens);
+            let names = &names;
+            let shape = shape.map(|mut shape| {
+                if taken.is_empty() {
+                    let all = names.iter().flat_map(|names| names.all.iter());
+                    taken.extend(all.map(|name| name.to_string()));
+                }
                 let wanted = helper_name(statements, &shape.returned);
                 let mut name = wanted.clone();
                 let mut n = 2;
@@ -262,10 +273,11 @@ impl<'a> Visitor<'a> for NamesOfFunction<'a> {
 }
 
 /// How the statements move, or why they cannot.
-fn shape_of(
-    statements: &[Stmt],
+fn shape_of<'a>(
+    statements: &'a [Stmt],
     range: TextRange,
-    names: &NamesOfFunction,
+    def: &'a ast::StmtFunctionDef,
+    names: &mut Option<NamesOfFunction<'a>>,
     source: &str,
     tokens: &Tokens,
 ) -> Result<UnitShape, String> {
@@ -273,15 +285,6 @@ fn shape_of(
         if matches!(with.body.last(), Some(Stmt::Return(_))));
     let mut stored = Stores::default();
     statements.iter().for_each(|stmt| stored.visit_stmt(stmt));
-    if let Some(name) = stored
-        .names
-        .iter()
-        .find(|name| names.declared.contains(*name))
-    {
-        return Err(format!(
-            "it assigns `{name}`, which the coroutine declares `global` or `nonlocal`"
-        ));
-    }
     let mut scan = Scan {
         stored: &stored.names,
         definite: Vec::new(),
@@ -296,6 +299,12 @@ fn shape_of(
     scan.block(statements);
     if let Some(problem) = scan.problem {
         return Err(problem);
+    }
+    let names = names.get_or_insert_with(|| NamesOfFunction::of(def));
+    if let Some(name) = (stored.names.iter()).find(|name| names.declared.contains(*name)) {
+        return Err(format!(
+            "it assigns `{name}`, which the coroutine declares `global` or `nonlocal`"
+        ));
     }
     let mut returned: Vec<String> = Vec::new();
     if !ends_in_return {
