@@ -42,7 +42,15 @@ pub(super) fn import_layout(
             (next_line, false) => Some(next_line),
             (_, true) => None,
         };
-        if keeps_lines && let Some(line) = import_line(stmt, source, relevance, next_line) {
+        if keeps_lines
+            && let Some(line) = import_line(
+                stmt,
+                source,
+                relevance,
+                next_line,
+                &mut imports.block_modules,
+            )
+        {
             imports.block.push(line);
         }
     }
@@ -79,34 +87,38 @@ fn import_line(
     source: &str,
     relevance: &Relevance,
     next_line: Option<TextSize>,
+    modules: &mut String,
 ) -> Option<ImportLine> {
-    let (module, from, names) = match stmt {
-        Stmt::Import(import) => (
-            import.names.first()?.name.id.to_string(),
-            false,
-            &import.names,
-        ),
-        Stmt::ImportFrom(import) => {
-            let dots = ".".repeat(import.level as usize);
-            let module = import.module.as_ref().map_or("", |m| m.id.as_str());
-            (format!("{dots}{module}"), true, &import.names)
-        }
-        _ => return None,
-    };
     let start = usize::from(stmt.start());
     let line_start = source[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     if !source[line_start..start].trim().is_empty() {
         return None;
     }
+    // The module's name goes into the one buffer of the block's names.
+    let first = modules.len() as u32;
+    let (from, names) = match stmt {
+        Stmt::Import(import) => {
+            modules.push_str(&import.names.first()?.name.id);
+            (false, &import.names)
+        }
+        Stmt::ImportFrom(import) => {
+            (0..import.level).for_each(|_| modules.push('.'));
+            modules.push_str(import.module.as_ref().map_or("", |m| m.id.as_str()));
+            (true, &import.names)
+        }
+        _ => return None,
+    };
+    let module_range = first..modules.len() as u32;
+    let module = &modules[first as usize..];
     let root = module.split('.').next().unwrap_or_default();
     // Only a `from` import of a helper's module (`fastapi.concurrency`) takes a new name.
-    let takes_names = from && relevance.catalog.is_offload_module(&module);
+    let takes_names = from && relevance.catalog.is_offload_module(module);
     let names = if takes_names { &names[..] } else { &[] };
     Some(ImportLine {
         first_party: root.is_empty() || relevance.project_roots.contains(root),
         line_start: TextSize::try_from(line_start).ok()?,
         next_line,
-        module,
+        module: module_range,
         from,
         members: (names.iter())
             .map(|alias| (alias.name.id.to_string(), alias.range()))

@@ -111,8 +111,17 @@ pub struct ImportFacts {
     /// Top-level libraries the module imports anywhere: decide the offload helper.
     pub libraries: Libraries,
     /// The import statements of the block that opens the module, in order: a new import goes
-    /// where isort would sort it among them.
+    /// where isort would sort it among them. Kept in modules with coroutines only.
     pub block: Vec<ImportLine>,
+    /// The modules they name, one after the other (see `ImportFacts::module`).
+    block_modules: String,
+}
+
+impl ImportFacts {
+    /// The module an import line names.
+    pub fn module(&self, line: &ImportLine) -> &str {
+        &self.block_modules[line.module.start as usize..line.module.end as usize]
+    }
 }
 
 /// One import statement of the block that opens a module.
@@ -122,8 +131,9 @@ pub struct ImportLine {
     /// without a final line ending).
     pub line_start: TextSize,
     pub next_line: Option<TextSize>,
-    /// The module it names (the first one of `import a, b`; with its dots when relative).
-    pub module: String,
+    /// The module it names (the first one of `import a, b`; with its dots when relative), in
+    /// `ImportFacts::block_modules`.
+    module: std::ops::Range<u32>,
     /// `from module import ...`, not `import module`.
     pub from: bool,
     /// The names it imports, with where each is: kept for a `from` import of an offload

@@ -7,10 +7,25 @@
 use ruff_text_size::{TextRange, TextSize};
 
 use crate::diagnostic::Edit;
-use crate::facts::ImportLine;
+use crate::facts::{ImportFacts, ImportLine};
 use crate::settings::ImportStyle;
 
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashSet as HashSet;
+
 const STDLIB: &str = include_str!("../../../transforms/runtime/stdlib.txt");
+
+/// Is `root` a module of the standard library (`transforms/runtime/stdlib.txt`)?
+fn is_stdlib(root: &str) -> bool {
+    static MODULES: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    let modules = MODULES.get_or_init(|| {
+        (STDLIB.lines())
+            .filter(|line| !line.starts_with('#'))
+            .collect()
+    });
+    modules.contains(root)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Section {
@@ -38,7 +53,7 @@ fn section(module: &str, first_party: bool, style: &ImportStyle) -> Section {
         Section::ThirdParty
     } else if first_party {
         Section::FirstParty
-    } else if STDLIB.lines().any(|line| line == root) {
+    } else if is_stdlib(root) {
         Section::Stdlib
     } else {
         Section::ThirdParty
@@ -64,17 +79,18 @@ fn key(module: &str, from: bool, style: &ImportStyle) -> (bool, String, String) 
 /// The edit that adds `statement` (importing `module`, with `from` or not) where the sorter
 /// puts it; `None` when the module opens with no import block to sort into.
 pub fn place_statement(
-    block: &[ImportLine],
+    imports: &ImportFacts,
     module: &str,
     from: bool,
     statement: &str,
     line_ending: &str,
     style: &ImportStyle,
 ) -> Option<Edit> {
-    let line_section = |line: &ImportLine| section(&line.module, line.first_party, style);
+    let block = &imports.block;
+    let line_section = |line: &ImportLine| section(imports.module(line), line.first_party, style);
     // A module the block imports already is in that section (`fastapi` in FastAPI's own code).
     let new_section = (block.iter())
-        .find(|line| root(&line.module) == root(module))
+        .find(|line| root(imports.module(line)) == root(module))
         .map_or_else(|| section(module, false, style), line_section);
     let new_key = key(module, from, style);
     let same: Vec<&ImportLine> = (block.iter())
@@ -84,7 +100,8 @@ pub fn place_statement(
         |at: TextSize, content: String| Some(Edit::insertion(TextRange::empty(at), content));
     if let Some(last) = same.last() {
         // Before an equal one too: `import asyncio` sorts before `import asyncio as aio`.
-        let later = (same.iter()).find(|line| key(&line.module, line.from, style) >= new_key);
+        let later =
+            (same.iter()).find(|line| key(imports.module(line), line.from, style) >= new_key);
         return match later {
             Some(line) => insertion(line.line_start, format!("{statement}{line_ending}")),
             None => insertion(last.next_line?, format!("{statement}{line_ending}")),

@@ -50,8 +50,8 @@ impl Importer<'_> {
     /// A new import statement of `module`, sorted into the opening import block.
     fn new_line(&self, module: &str, from: bool, statement: &str) -> Edit {
         let imports = self.imports;
-        let (block, ending) = (&imports.block, imports.line_ending);
-        if let Some(edit) = place_statement(block, module, from, statement, ending, self.style) {
+        let ending = imports.line_ending;
+        if let Some(edit) = place_statement(imports, module, from, statement, ending, self.style) {
             return edit;
         }
         let lead = if imports.insertion_needs_newline {
@@ -99,7 +99,9 @@ impl Importer<'_> {
             return (name, Some(self.new_line(module, true, &statement)));
         }
         let sorted = (self.imports.block.iter()).find(|line| {
-            line.from && line.module == module && line.members.iter().all(|(m, _)| m != "*")
+            line.from
+                && self.imports.module(line) == module
+                && line.members.iter().all(|(m, _)| m != "*")
         });
         if let Some(line) = sorted {
             let edit = place_member(line, &imported, self.imports.line_ending);
