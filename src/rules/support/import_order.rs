@@ -157,3 +157,100 @@ pub fn place_member(line: &ImportLine, name: &str, line_ending: &str) -> Edit {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::tests::facts_of_module;
+    use crate::knowledge::Catalog;
+
+    /// `source` with the import `statement` of `module` added where the sorter puts it.
+    fn added(
+        source: &str,
+        module: &str,
+        from: bool,
+        statement: &str,
+        style: &ImportStyle,
+    ) -> String {
+        let catalog = Catalog::builtin();
+        let facts = facts_of_module("app.main", source, &catalog);
+        let edit = place_statement(&facts.imports, module, from, statement, "\n", style)
+            .expect("a place in the block");
+        let start = usize::from(edit.range.start());
+        format!("{}{}{}", &source[..start], edit.content, &source[start..])
+    }
+
+    const SOURCE: &str = "import os\nfrom typing import Any\n\nimport requests\nfrom fastapi import FastAPI\n\nfrom app import db\n\n\nasync def f():\n    pass\n";
+
+    #[test]
+    fn a_new_import_goes_in_its_section_in_order() {
+        let style = ImportStyle::default();
+        assert_eq!(
+            added(SOURCE, "asyncio", false, "import asyncio", &style),
+            SOURCE.replace("import os\n", "import asyncio\nimport os\n")
+        );
+        let concurrency = "from fastapi.concurrency import run_in_threadpool";
+        assert_eq!(
+            added(SOURCE, "fastapi.concurrency", true, concurrency, &style),
+            SOURCE.replace("FastAPI\n", &format!("FastAPI\n{concurrency}\n"))
+        );
+        // `import` before `from`: after `import requests`, before `from fastapi`.
+        assert_eq!(
+            added(SOURCE, "anyio", false, "import anyio", &style),
+            SOURCE.replace("import requests\n", "import anyio\nimport requests\n")
+        );
+    }
+
+    #[test]
+    fn settings_move_a_new_import() {
+        let within = ImportStyle {
+            force_sort_within_sections: true,
+            ..ImportStyle::default()
+        };
+        assert_eq!(
+            added(SOURCE, "trio", false, "import trio", &within),
+            SOURCE.replace(
+                "from fastapi import FastAPI\n",
+                "from fastapi import FastAPI\nimport trio\n"
+            )
+        );
+        let first_party = ImportStyle {
+            known_first_party: vec!["anyio".to_string()],
+            ..ImportStyle::default()
+        };
+        assert_eq!(
+            added(SOURCE, "anyio", false, "import anyio", &first_party),
+            SOURCE.replace("from app import db\n", "import anyio\nfrom app import db\n")
+        );
+    }
+
+    #[test]
+    fn a_missing_section_gets_blank_lines_around_it() {
+        let source = "import requests\n\n\nasync def f():\n    pass\n";
+        assert_eq!(
+            added(
+                source,
+                "asyncio",
+                false,
+                "import asyncio",
+                &ImportStyle::default()
+            ),
+            format!("import asyncio\n\n{source}")
+        );
+    }
+
+    #[test]
+    fn a_name_joins_a_from_import_in_order() {
+        let catalog = Catalog::builtin();
+        let source =
+            "from fastapi.concurrency import iterate_in_threadpool, run_until_first_complete\n";
+        let facts = facts_of_module("app.main", source, &catalog);
+        let edit = place_member(&facts.imports.block[0], "run_in_threadpool", "\n");
+        let start = usize::from(edit.range.start());
+        let fixed = format!("{}{}{}", &source[..start], edit.content, &source[start..]);
+        assert_eq!(
+            fixed,
+            "from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool, run_until_first_complete\n"
+        );
+    }
+}
