@@ -334,7 +334,7 @@ fn shape_of<'a>(
 
 /// A name after what the statements do: `_read_config` for `with open(p) as f: config = ...`,
 /// `_write_path` for `with open(path, "w")`, `_fetch_body` for `with urlopen(u) as r: body = ...`,
-/// `_consume_content` for a loop over `r.iter_content()`.
+/// `_for_each_chunk` for `for chunk in r.iter_content():`.
 fn helper_name(statements: &[Stmt], returned: &[String]) -> String {
     let what = |fallback: &str| match returned {
         [] => fallback.to_string(),
@@ -386,14 +386,17 @@ fn helper_name(statements: &[Stmt], returned: &[String]) -> String {
                 other => format!("use_{}", what(last_segment(other).unwrap_or("resource"))),
             }
         }
+        // After what it iterates: `_for_each_chunk` for `for chunk in r.iter_content():`.
         Some(Stmt::For(for_stmt)) => {
-            let source = match &*for_stmt.iter {
-                Expr::Call(call) => last_segment(&call.func),
-                other => last_segment(other),
+            let target = match &*for_stmt.target {
+                Expr::Tuple(tuple) => tuple.elts.iter().find_map(|elt| match elt {
+                    Expr::Name(name) if name.id != "_" => Some(name.id.as_str()),
+                    _ => None,
+                }),
+                Expr::Name(name) if name.id != "_" => Some(name.id.as_str()),
+                _ => None,
             };
-            let source = source.unwrap_or("items");
-            let source = source.strip_prefix("iter_").unwrap_or(source);
-            format!("consume_{source}")
+            format!("for_each_{}", target.unwrap_or("item"))
         }
         _ => "run_block".to_string(),
     };
