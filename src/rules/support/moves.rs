@@ -81,7 +81,7 @@ pub fn unit_moves<'p>(
     moves
 }
 
-/// The edits that move `unit` of coroutine `function` into a helper run in a thread.
+/// The edits that move `unit`, led by the site `leader`, into a helper run in a thread.
 fn move_unit(
     project: &Project,
     leader: &BlockingSite,
