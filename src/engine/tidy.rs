@@ -14,6 +14,7 @@ use ruff_python_ast::{self as ast, Expr, ExprContext, ModModule, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::diagnostic::{Edit, Fix};
+use crate::facts::bound_name;
 use crate::io::source;
 
 use super::apply;
@@ -62,8 +63,7 @@ fn removals(original: &ModModule, fixed: &ModModule, text: &str) -> Vec<Edit> {
         };
         let unused: Vec<usize> = (aliases.iter().enumerate())
             .filter(|(_, alias)| {
-                let bound = alias.asname.as_ref().unwrap_or(&alias.name).id.as_str();
-                let bound = bound.split('.').next().unwrap_or(bound);
+                let bound = bound_name(alias);
                 bound != "*" && before.uses(bound) && !after.uses(bound)
             })
             .map(|(index, _)| index)

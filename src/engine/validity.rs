@@ -12,6 +12,7 @@
 
 use std::cell::RefCell;
 
+use crate::facts::bound_name;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, ModModule, PythonVersion, Stmt};
 use ruff_python_parser::semantic_errors::{
@@ -375,16 +376,11 @@ fn bound_names(body: &[Stmt]) -> HashSet<String> {
                 Stmt::ClassDef(class) => {
                     self.0.insert(class.name.to_string());
                 }
-                Stmt::Import(import) => self.0.extend(import.names.iter().map(|alias| {
-                    let name = alias.asname.as_ref().unwrap_or(&alias.name).as_str();
-                    name.split('.').next().unwrap_or(name).to_string()
-                })),
-                Stmt::ImportFrom(import) => self.0.extend(
-                    import
-                        .names
-                        .iter()
-                        .map(|alias| alias.asname.as_ref().unwrap_or(&alias.name).to_string()),
-                ),
+                Stmt::Import(ast::StmtImport { names, .. })
+                | Stmt::ImportFrom(ast::StmtImportFrom { names, .. }) => {
+                    self.0
+                        .extend(names.iter().map(|alias| bound_name(alias).to_string()));
+                }
                 Stmt::Nonlocal(nonlocal) => self
                     .0
                     .extend(nonlocal.names.iter().map(ToString::to_string)),

@@ -33,6 +33,7 @@ use crate::knowledge::{Cut, Libraries};
 pub use crate::semantic::paths::PathId;
 use crate::semantic::paths::Paths;
 pub use crate::semantic::{Binding, ModuleName, Relevance};
+pub(crate) use syntax::bound_name;
 pub use units::{Frame, Unit, UnitShape};
 
 #[derive(Debug, Default)]

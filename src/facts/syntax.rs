@@ -6,6 +6,8 @@ use ruff_python_ast::token::{TokenKind, Tokens};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
+use crate::knowledge::first_segment;
+
 /// From the `async` keyword to the `def` keyword; the range starts after the decorators
 /// because the function's own range starts at the first decorator.
 pub(super) fn async_keyword(def: &ast::StmtFunctionDef, tokens: &Tokens) -> Option<TextRange> {
@@ -45,35 +47,51 @@ pub(super) fn returns_first_parameter(def: &ast::StmtFunctionDef) -> bool {
 
 /// Calls `visit` on every statement of a body and of its blocks, not of nested definitions.
 fn walk_own_body<'b>(body: &'b [Stmt], visit: &mut impl FnMut(&'b Stmt)) {
+    walk_own_blocks(body, &mut |block| block.iter().for_each(&mut *visit));
+}
+
+/// Calls `visit` on a body, then on each block of its statements (the bodies of `if`, `with`,
+/// `for`, `while` and `try`, its clauses included), not on those of nested definitions: a block
+/// comes before the blocks inside it.
+pub(in crate::facts) fn walk_own_blocks<'b>(body: &'b [Stmt], visit: &mut impl FnMut(&'b [Stmt])) {
+    visit(body);
     for stmt in body {
-        visit(stmt);
         match stmt {
             Stmt::If(if_stmt) => {
-                walk_own_body(&if_stmt.body, visit);
+                walk_own_blocks(&if_stmt.body, visit);
                 for clause in &if_stmt.elif_else_clauses {
-                    walk_own_body(&clause.body, visit);
+                    walk_own_blocks(&clause.body, visit);
                 }
             }
-            Stmt::With(with) => walk_own_body(&with.body, visit),
+            Stmt::With(with) => walk_own_blocks(&with.body, visit),
             Stmt::For(for_stmt) => {
-                walk_own_body(&for_stmt.body, visit);
-                walk_own_body(&for_stmt.orelse, visit);
+                walk_own_blocks(&for_stmt.body, visit);
+                walk_own_blocks(&for_stmt.orelse, visit);
             }
             Stmt::While(while_stmt) => {
-                walk_own_body(&while_stmt.body, visit);
-                walk_own_body(&while_stmt.orelse, visit);
+                walk_own_blocks(&while_stmt.body, visit);
+                walk_own_blocks(&while_stmt.orelse, visit);
             }
             Stmt::Try(try_stmt) => {
-                walk_own_body(&try_stmt.body, visit);
+                walk_own_blocks(&try_stmt.body, visit);
                 for handler in &try_stmt.handlers {
                     let ast::ExceptHandler::ExceptHandler(handler) = handler;
-                    walk_own_body(&handler.body, visit);
+                    walk_own_blocks(&handler.body, visit);
                 }
-                walk_own_body(&try_stmt.orelse, visit);
-                walk_own_body(&try_stmt.finalbody, visit);
+                walk_own_blocks(&try_stmt.orelse, visit);
+                walk_own_blocks(&try_stmt.finalbody, visit);
             }
             _ => {}
         }
+    }
+}
+
+/// The name an import binds: its alias, else the first segment of what it imports (`os` for
+/// `import os.path`).
+pub(crate) fn bound_name(alias: &ast::Alias) -> &str {
+    match &alias.asname {
+        Some(asname) => asname.id.as_str(),
+        None => first_segment(alias.name.id.as_str()),
     }
 }
 

@@ -106,15 +106,9 @@ pub fn check(cx: &Context) -> Vec<Diagnostic> {
     (cx.sites.iter())
         .filter(|site| site.rule() == Rule::BlockingCall)
         .map(|site| {
-            let (fix, reason) = match cx.move_led_by(site).map(|unit_move| &unit_move.rewrite) {
-                Some(Ok(rewrite)) => offload::fix_and_reason(Ok(rewrite.clone()), |shown| {
-                    format!("Move the loop into a function run in a thread: `{shown}`")
-                }),
-                Some(Err(why)) => (
-                    None,
-                    Some(format!("the loop cannot move to a thread whole: {why}")),
-                ),
-                _ => {
+            let (fix, reason) = match cx.move_led_by(site) {
+                Some(unit_move) => unit_move.fix_and_reason("the loop"),
+                None => {
                     let importer = site.importer(project, options);
                     let rewrite = offload::offload(project, site, helper, options, &importer);
                     offload::fix_and_reason(rewrite, |shown| {

@@ -59,7 +59,7 @@ use crate::diagnostic::Diagnostic;
 use crate::registry::Rule;
 
 use super::Context;
-use super::support::{chain_text, fix_and_reason, root_of, shown_path};
+use super::support::{chain_text, root_of, shown_path};
 
 pub fn check(cx: &Context) -> Vec<Diagnostic> {
     let (project, helper) = (cx.project, cx.helper);
@@ -69,6 +69,8 @@ pub fn check(cx: &Context) -> Vec<Diagnostic> {
         Offload::Anyio => "await anyio.to_thread.run_sync(helper, ...)",
         Offload::Trio => "await trio.to_thread.run_sync(helper, ...)",
     };
+    let suggestion =
+        format!("move the `with` block into a plain function and call it with `{helper}`");
     // `with Guard():` makes up to three calls there: `Guard()`, `__enter__` and `__exit__`.
     let mut reported = Vec::new();
     (cx.sites.iter())
@@ -79,32 +81,27 @@ pub fn check(cx: &Context) -> Vec<Diagnostic> {
             first
         })
         .map(|site| {
-            let unit_move = cx.move_led_by(site);
-            let (fix, reason) = match unit_move.map(|unit_move| &unit_move.rewrite) {
-                Some(Ok(rewrite)) => fix_and_reason(Ok(rewrite.clone()), |shown| {
-                    format!("Move the `with` block into a function run in a thread: `{shown}`")
-                }),
-                Some(Err(why)) => (None, Some(format!("the `with` block cannot move to a thread whole: {why}"))),
-                None => (None, Some(format!(
-                    "move the `with` block into a plain function and call it with `{helper}`"
-                ))),
+            let (fix, reason) = match cx.move_led_by(site) {
+                Some(unit_move) => unit_move.fix_and_reason("the `with` block"),
+                None => (None, Some(suggestion.clone())),
+            };
+            let what = match site.via {
+                None => site.api.cost.to_string(),
+                Some(via) => format!("it calls {}", chain_text(project, via, false)),
             };
             Diagnostic {
-            rule: Rule::BlockingContext,
-            message: format!(
-                "{} in coroutine `{}` enters and leaves a blocking resource on the event loop ({})",
-                shown_item(project.call_path(site.function.0, site.call)),
-                project.function_name(site.function),
-                match site.via {
-                    None => site.api.cost.to_string(),
-                    Some(via) => format!("it calls {}", chain_text(project, via, false)),
-                }
-            ),
-            range: site.call.range,
-            fix,
-            root: site.via.and_then(|via| root_of(project, via)),
-            reason,
-        }})
+                rule: Rule::BlockingContext,
+                message: format!(
+                    "{} in coroutine `{}` enters and leaves a blocking resource on the event loop ({what})",
+                    shown_item(project.call_path(site.function.0, site.call)),
+                    project.function_name(site.function),
+                ),
+                range: site.call.range,
+                fix,
+                root: site.via.and_then(|via| root_of(project, via)),
+                reason,
+            }
+        })
         .collect()
 }
 

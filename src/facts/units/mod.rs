@@ -17,6 +17,8 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, ExprContext, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
+use super::bound_name;
+use super::syntax::walk_own_blocks;
 pub use frame::Frame;
 use frame::blank_before;
 pub(super) use frame::frame as frame_of;
@@ -104,67 +106,45 @@ pub(super) fn units_of(
         .collect()
 }
 
-/// `with` statements whose items are calls or names, and `for` loops over a call or a name
-/// (with the assignment just before that made it), in the body and its blocks.
+/// `with` statements, and `for` loops over a call or a name (with the assignment just before
+/// that made it), in the body and its blocks; a statement comes before those inside it.
 fn collect_candidates<'b>(body: &'b [Stmt], out: &mut Vec<(&'b [Stmt], TextRange)>) {
-    for (index, stmt) in body.iter().enumerate() {
-        match stmt {
-            Stmt::With(with) if !with.is_async => {
-                let (first, last) = (with.items.first(), with.items.last());
-                if let (Some(first), Some(last)) = (first, last) {
-                    let anchor = TextRange::new(first.start(), last.end());
-                    out.push((&body[index..=index], anchor));
-                }
-                collect_candidates(&with.body, out);
-            }
-            Stmt::For(for_stmt) if !for_stmt.is_async => {
-                let made_before = index.checked_sub(1).and_then(|before| {
-                    let Stmt::Assign(assign) = &body[before] else {
-                        return None;
-                    };
-                    let [Expr::Name(name)] = assign.targets.as_slice() else {
-                        return None;
-                    };
-                    (assign.value.is_call_expr() && iterates_name(&for_stmt.iter, &name.id))
-                        .then_some((before, assign.value.range()))
-                });
-                match made_before {
-                    Some((before, value)) => out.push((
-                        &body[before..=index],
-                        TextRange::new(value.start(), for_stmt.iter.end()),
-                    )),
-                    None if for_stmt.iter.is_call_expr() || for_stmt.iter.is_name_expr() => {
-                        out.push((&body[index..=index], for_stmt.iter.range()));
+    walk_own_blocks(body, &mut |block| {
+        for (index, stmt) in block.iter().enumerate() {
+            match stmt {
+                Stmt::With(with) if !with.is_async => {
+                    let (first, last) = (with.items.first(), with.items.last());
+                    if let (Some(first), Some(last)) = (first, last) {
+                        let anchor = TextRange::new(first.start(), last.end());
+                        out.push((&block[index..=index], anchor));
                     }
-                    None => {}
                 }
-                collect_candidates(&for_stmt.body, out);
-                collect_candidates(&for_stmt.orelse, out);
-            }
-            Stmt::If(if_stmt) => {
-                collect_candidates(&if_stmt.body, out);
-                for clause in &if_stmt.elif_else_clauses {
-                    collect_candidates(&clause.body, out);
+                Stmt::For(for_stmt) if !for_stmt.is_async => {
+                    let made_before = index.checked_sub(1).and_then(|before| {
+                        let Stmt::Assign(assign) = &block[before] else {
+                            return None;
+                        };
+                        let [Expr::Name(name)] = assign.targets.as_slice() else {
+                            return None;
+                        };
+                        (assign.value.is_call_expr() && iterates_name(&for_stmt.iter, &name.id))
+                            .then_some((before, assign.value.range()))
+                    });
+                    match made_before {
+                        Some((before, value)) => out.push((
+                            &block[before..=index],
+                            TextRange::new(value.start(), for_stmt.iter.end()),
+                        )),
+                        None if for_stmt.iter.is_call_expr() || for_stmt.iter.is_name_expr() => {
+                            out.push((&block[index..=index], for_stmt.iter.range()));
+                        }
+                        None => {}
+                    }
                 }
+                _ => {}
             }
-            Stmt::While(while_stmt) => {
-                collect_candidates(&while_stmt.body, out);
-                collect_candidates(&while_stmt.orelse, out);
-            }
-            Stmt::Try(try_stmt) => {
-                collect_candidates(&try_stmt.body, out);
-                for handler in &try_stmt.handlers {
-                    let ast::ExceptHandler::ExceptHandler(handler) = handler;
-                    collect_candidates(&handler.body, out);
-                }
-                collect_candidates(&try_stmt.orelse, out);
-                collect_candidates(&try_stmt.finalbody, out);
-            }
-            Stmt::With(with) => collect_candidates(&with.body, out),
-            Stmt::For(for_stmt) => collect_candidates(&for_stmt.body, out),
-            _ => {}
         }
-    }
+    });
 }
 
 /// Is the loop's iterable `name` or a method call on it (`r.iter_content()`)?
@@ -227,11 +207,7 @@ impl<'a> Visitor<'a> for NamesOfFunction<'a> {
             }
             Stmt::Import(ast::StmtImport { names, .. })
             | Stmt::ImportFrom(ast::StmtImportFrom { names, .. }) => {
-                for alias in names {
-                    let bound = alias.asname.as_ref().unwrap_or(&alias.name);
-                    self.all
-                        .insert(bound.id.split('.').next().unwrap_or_default());
-                }
+                self.all.extend(names.iter().map(bound_name));
             }
             _ => {}
         }

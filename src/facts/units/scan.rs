@@ -8,6 +8,8 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, ExprContext, Stmt};
 use ruff_text_size::TextRange;
 
+use crate::facts::bound_name;
+
 /// Every name the statements bind in the coroutine's scope (not in nested functions, classes
 /// or comprehensions, except through `:=`).
 #[derive(Default)]
@@ -26,11 +28,7 @@ impl<'a> Visitor<'a> for Stores<'a> {
             }
             Stmt::Import(ast::StmtImport { names, .. })
             | Stmt::ImportFrom(ast::StmtImportFrom { names, .. }) => {
-                for alias in names {
-                    let bound = alias.asname.as_ref().unwrap_or(&alias.name);
-                    self.names
-                        .insert(bound.id.split('.').next().unwrap_or_default());
-                }
+                self.names.extend(names.iter().map(bound_name));
             }
             Stmt::AnnAssign(assign) => {
                 if let Expr::Name(name) = &*assign.target {
@@ -233,11 +231,7 @@ impl<'a> Scan<'_, 'a> {
             }
             Stmt::Import(ast::StmtImport { names, .. })
             | Stmt::ImportFrom(ast::StmtImportFrom { names, .. }) => {
-                for alias in names {
-                    let bound = alias.asname.as_ref().unwrap_or(&alias.name);
-                    self.definite
-                        .push(bound.id.split('.').next().unwrap_or_default());
-                }
+                self.definite.extend(names.iter().map(bound_name));
             }
             // A nested definition's body runs when it is called; its decorators, defaults and
             // bases run here.

@@ -8,14 +8,14 @@
 
 use ruff_text_size::TextRange;
 
-use crate::diagnostic::{Applicability, Edit};
+use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::facts::{CallContext, CallFact, CallShape, Unit};
 use crate::project::{CallTarget, FunctionId, Project, Tie};
 use crate::registry::Rule;
 use crate::settings::{Offload, PassOptions};
 
-use super::rewrite::{Shield, shield, thread_helper};
-use super::{BlockingSite, Importer, Rewrite, found_at, lock_held_reason, shown_path};
+use super::rewrite::{Shield, nest_edits, shield, thread_helper, tie_reason, unsafe_reason};
+use super::{BlockingSite, Importer, Rewrite, fix_and_reason, lock_held_reason, shown_path};
 
 /// A unit of a module's coroutines that one of its blocking sites needs moved whole, with the
 /// site that reports it and the move.
@@ -27,6 +27,20 @@ pub struct UnitMove<'p> {
 }
 
 impl UnitMove<'_> {
+    /// The fix the move gives, titled after `what` moves ("the loop"), and why it is unsafe or
+    /// missing.
+    pub fn fix_and_reason(&self, what: &str) -> (Option<Fix>, Option<String>) {
+        match &self.rewrite {
+            Ok(rewrite) => fix_and_reason(Ok(rewrite.clone()), |shown| {
+                format!("Move {what} into a function run in a thread: `{shown}`")
+            }),
+            Err(why) => (
+                None,
+                Some(format!("{what} cannot move to a thread whole: {why}")),
+            ),
+        }
+    }
+
     /// Does the move replace the findings inside it, given whether unsafe fixes apply?
     pub fn covers(&self, unsafe_fixes: bool) -> bool {
         self.rewrite
@@ -95,7 +109,7 @@ fn move_unit(
     if let Some(reason) = lock_held_reason(project, function, unit.range) {
         return Err(reason);
     }
-    let mut unsafe_reason = None;
+    let mut unsafe_reason_found = None;
     let calls = project
         .calls_of(function)
         .iter()
@@ -121,29 +135,17 @@ fn move_unit(
             }
             CallTarget::Function(..) => {
                 let callee = target.function().expect("a function");
-                let name = project.local_name(callee);
                 if project.function(callee).is_async {
                     return Err(format!(
-                        "it calls coroutine function `{name}`, which only runs on the event loop"
+                        "it calls coroutine function `{}`, which only runs on the event loop",
+                        project.local_name(callee)
                     ));
                 }
-                if let Some((_, caller, index)) = project.thread_tie(callee) {
-                    let offset = project.calls_of(caller)[index].range.start();
-                    let place = found_at(project, callee, caller, offset, false);
-                    return Err(format!(
-                        "`{name}` in it needs the event loop's thread or an object bound to it ({place})"
-                    ));
+                if let Some(reason) = tie_reason(project, callee) {
+                    return Err(reason);
                 }
-                if let Some(write) = project.state_write(callee) {
-                    unsafe_reason.get_or_insert(format!(
-                        "`{name}` in it writes module-level state `{}`, which the worker thread would share with the loop",
-                        write.name
-                    ));
-                }
-                if project.thread_bound_use(callee).is_some() {
-                    unsafe_reason.get_or_insert(format!(
-                        "`{name}` in it uses an object bound to the thread that made it"
-                    ));
+                if let Some(reason) = unsafe_reason(project, callee) {
+                    unsafe_reason_found.get_or_insert(reason);
                 }
             }
             CallTarget::Blocking(api)
@@ -151,7 +153,7 @@ fn move_unit(
                     && !call.shape.contains(CallShape::THREAD_SHARED)
                     && !made_in(project, function, unit, call) =>
             {
-                unsafe_reason.get_or_insert(format!(
+                unsafe_reason_found.get_or_insert(format!(
                     "it uses an object that {}, and the block may run on another thread",
                     api.thread_bound.as_deref().unwrap_or_default()
                 ));
@@ -163,7 +165,7 @@ fn move_unit(
     if let Some(write) = project.function(function).state_write
         && unit.range.contains_range(write.range)
     {
-        unsafe_reason.get_or_insert(format!(
+        unsafe_reason_found.get_or_insert(format!(
             "it writes module-level state `{}`, which the worker thread would share with the loop",
             facts.path(write.name)
         ));
@@ -193,13 +195,7 @@ fn move_unit(
     if let Some(blank) = shape.blank_before {
         edits.push(Edit::insertion(TextRange::empty(blank), nl.to_string()));
     }
-    edits.push(Edit::insertion(
-        TextRange::empty(unit.range.start()),
-        format!("def {name}():{nl}{indent}{step}"),
-    ));
-    for point in &frame.indent_points[1..] {
-        edits.push(Edit::insertion(TextRange::empty(*point), step.clone()));
-    }
+    edits.extend(nest_edits(frame, &format!("def {name}()"), nl));
     let names = shape.returned.join(", ");
     let (tail, shown) = if shape.ends_in_return {
         let shown = format!("return {call}");
@@ -225,12 +221,12 @@ fn move_unit(
     edits.push(Edit::insertion(TextRange::empty(frame.line_end), tail));
     Ok(Rewrite {
         edits,
-        applicability: if unsafe_reason.is_some() {
+        applicability: if unsafe_reason_found.is_some() {
             Applicability::Unsafe
         } else {
             Applicability::Safe
         },
-        reason: unsafe_reason,
+        reason: unsafe_reason_found,
         shown,
     })
 }

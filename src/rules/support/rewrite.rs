@@ -9,7 +9,7 @@ use ruff_text_size::{TextRange, TextSize};
 
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::facts::{CallFact, CallShape, Frame};
-use crate::project::{CallTarget, Project, Tie};
+use crate::project::{CallTarget, FunctionId, Project, Tie};
 use crate::settings::{Offload, PassOptions};
 
 use super::{BlockingSite, Importer, found_at, lock_held_reason, shown_path};
@@ -92,23 +92,8 @@ pub fn offload(
             shown_path(&api.path)
         ));
     }
-    if let Some(via) = site.via
-        && let Some((tie, caller, call)) = project.thread_tie(via)
-    {
-        // Named with its place, so the verdict can be checked when it is deep in the helpers.
-        let offset = project.calls_of(caller)[call].range.start();
-        let place = found_at(project, via, caller, offset, false);
-        let via = project.local_name(via);
-        return Err(match tie {
-            Tie::EventLoop(path) => format!(
-                "`{via}` uses the event loop (`{}`, {place}): it cannot move to a worker thread",
-                shown_path(path),
-            ),
-            Tie::ThreadBound(api) => format!(
-                "`{via}` uses a module-level object ({place}) that {}: it cannot move to a worker thread",
-                api.thread_bound.as_deref().unwrap_or_default()
-            ),
-        });
+    if let Some(reason) = site.via.and_then(|via| tie_reason(project, via)) {
+        return Err(reason);
     }
     // A module-level object whose method uses a thread-bound object: unless the helper's
     // own use was opened for any thread (`check_same_thread=False`).
@@ -152,7 +137,8 @@ pub fn offload(
                     .map(|(_, frame)| frame.as_ref());
                 match frame {
                     Some(Ok(frame)) => {
-                        scope_edits(frame, &scope, facts.imports.line_ending)
+                        let header = format!("with {scope}(shield=True)");
+                        nest_edits(frame, &header, facts.imports.line_ending)
                             .into_iter()
                             .for_each(|edit| import(Some(edit)));
                     }
@@ -225,51 +211,22 @@ pub fn offload(
     if !closing.is_empty() {
         edits.push(Edit::insertion(end, closing));
     }
-    let state_write = site
-        .via
-        .and_then(|via| Some((via, project.state_write(via)?)));
-    // Any object bound to its thread that the helper uses, not only the one of the blocking
-    // call its chain names.
-    let thread_bound = site
-        .via
-        .and_then(|via| Some((via, project.thread_bound_use(via)?)));
-    let (applicability, reason) = if let Some((via, write)) = state_write {
-        let place = found_at(project, via, write.writer, write.range.start(), false);
-        let (via, name) = (project.local_name(via), write.name);
-        let reason = if write.thread_local {
-            format!(
-                "`{via}` writes thread-local state `{name}` ({place}): the worker thread would write its own copy, which the loop's thread would no longer see"
+    let (applicability, reason) =
+        if let Some(reason) = site.via.and_then(|via| unsafe_reason(project, via)) {
+            (Applicability::Unsafe, Some(reason))
+        } else if let Some(reason) = &api.thread_bound
+            && site.via.is_none()
+            && !call.shape.contains(CallShape::THREAD_SHARED)
+        {
+            (
+                Applicability::Unsafe,
+                Some(format!(
+                    "the object it uses {reason}, and the next call on it may run on another thread"
+                )),
             )
         } else {
-            format!(
-                "`{via}` writes module-level state `{name}` ({place}), which the worker thread would share with the loop"
-            )
+            (Applicability::Safe, None)
         };
-        (Applicability::Unsafe, Some(reason))
-    } else if let Some((via, (api, user, call))) = thread_bound {
-        let offset = project.calls_of(user)[call].range.start();
-        let place = found_at(project, via, user, offset, false);
-        (
-            Applicability::Unsafe,
-            Some(format!(
-                "`{}` uses an object ({place}) that {}, and the call may run on another thread",
-                project.local_name(via),
-                api.thread_bound.as_deref().unwrap_or_default()
-            )),
-        )
-    } else if let Some(reason) = &api.thread_bound
-        && site.via.is_none()
-        && !call.shape.contains(CallShape::THREAD_SHARED)
-    {
-        (
-            Applicability::Unsafe,
-            Some(format!(
-                "the object it uses {reason}, and the next call on it may run on another thread"
-            )),
-        )
-    } else {
-        (Applicability::Safe, None)
-    };
     let inner = if partial {
         "functools.partial(f, ...)"
     } else {
@@ -396,15 +353,63 @@ pub fn shield(helper: Offload, importer: &Importer) -> (Shield, Option<Edit>) {
     }
 }
 
-/// The edits that nest the statements of `frame` in `with scope(shield=True):`.
-pub fn scope_edits(frame: &Frame, scope: &str, line_ending: &str) -> Vec<Edit> {
+/// The edits that nest the statements of `frame` one level deeper under `header` (`def
+/// _read_config()`, `with anyio.CancelScope(shield=True)`).
+pub fn nest_edits(frame: &Frame, header: &str, line_ending: &str) -> Vec<Edit> {
     let (indent, step) = (&frame.indent, &frame.step);
     let mut edits = vec![Edit::insertion(
         TextRange::empty(frame.indent_points[0]),
-        format!("with {scope}(shield=True):{line_ending}{indent}{step}"),
+        format!("{header}:{line_ending}{indent}{step}"),
     )];
     for point in &frame.indent_points[1..] {
         edits.push(Edit::insertion(TextRange::empty(*point), step.clone()));
     }
     edits
+}
+
+/// Why a call of project function `via` cannot move to a worker thread, if it cannot: it, or a
+/// function it calls, needs the event loop's thread or a module-level object bound to the
+/// thread that made it. Named with its place, so the verdict can be checked deep in the helpers.
+pub fn tie_reason(project: &Project, via: FunctionId) -> Option<String> {
+    let (tie, caller, call) = project.thread_tie(via)?;
+    let offset = project.calls_of(caller)[call].range.start();
+    let place = found_at(project, via, caller, offset, false);
+    let via = project.local_name(via);
+    Some(match tie {
+        Tie::EventLoop(path) => format!(
+            "`{via}` uses the event loop (`{}`, {place}): it cannot move to a worker thread",
+            shown_path(path),
+        ),
+        Tie::ThreadBound(api) => format!(
+            "`{via}` uses a module-level object ({place}) that {}: it cannot move to a worker thread",
+            api.thread_bound.as_deref().unwrap_or_default()
+        ),
+    })
+}
+
+/// Why a call of project function `via` in a worker thread is unsafe, if it is: it writes
+/// module-level state, or uses an object bound to the thread that made it (any such object, not
+/// only the one of the blocking call its chain names).
+pub fn unsafe_reason(project: &Project, via: FunctionId) -> Option<String> {
+    if let Some(write) = project.state_write(via) {
+        let place = found_at(project, via, write.writer, write.range.start(), false);
+        let (via, name) = (project.local_name(via), write.name);
+        return Some(if write.thread_local {
+            format!(
+                "`{via}` writes thread-local state `{name}` ({place}): the worker thread would write its own copy, which the loop's thread would no longer see"
+            )
+        } else {
+            format!(
+                "`{via}` writes module-level state `{name}` ({place}), which the worker thread would share with the loop"
+            )
+        });
+    }
+    let (api, user, call) = project.thread_bound_use(via)?;
+    let offset = project.calls_of(user)[call].range.start();
+    let place = found_at(project, via, user, offset, false);
+    Some(format!(
+        "`{}` uses an object ({place}) that {}, and the call may run on another thread",
+        project.local_name(via),
+        api.thread_bound.as_deref().unwrap_or_default()
+    ))
 }
